@@ -1,0 +1,83 @@
+/* StrBuf: a growable, always NUL-terminated byte string. */
+#include "support.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void sb_init(StrBuf *sb) {
+    sb->data = NULL;
+    sb->len = 0;
+    sb->cap = 0;
+}
+
+void sb_free(StrBuf *sb) {
+    free(sb->data);
+    sb_init(sb);
+}
+
+void sb_clear(StrBuf *sb) {
+    sb->len = 0;
+    if (sb->data) sb->data[0] = '\0';
+}
+
+static void sb_reserve(StrBuf *sb, size_t extra) {
+    XGROW(sb->data, sb->cap, sb->len + extra + 1);
+}
+
+void sb_append(StrBuf *sb, const void *data, size_t len) {
+    sb_reserve(sb, len);
+    if (len) memcpy(sb->data + sb->len, data, len);
+    sb->len += len;
+    sb->data[sb->len] = '\0';
+}
+
+void sb_putc(StrBuf *sb, char c) {
+    sb_append(sb, &c, 1);
+}
+
+void sb_puts(StrBuf *sb, const char *s) {
+    sb_append(sb, s, strlen(s));
+}
+
+void sb_vprintf(StrBuf *sb, const char *fmt, va_list ap) {
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    if (n < 0) ice("sb_printf: bad format '%s'", fmt);
+    sb_reserve(sb, (size_t)n);
+    vsnprintf(sb->data + sb->len, (size_t)n + 1, fmt, ap2);
+    va_end(ap2);
+    sb->len += (size_t)n;
+}
+
+void sb_printf(StrBuf *sb, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    sb_vprintf(sb, fmt, ap);
+    va_end(ap);
+}
+
+void sb_json_string(StrBuf *sb, const char *s) {
+    sb_putc(sb, '"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '"': sb_puts(sb, "\\\""); break;
+        case '\\': sb_puts(sb, "\\\\"); break;
+        case '\n': sb_puts(sb, "\\n"); break;
+        case '\r': sb_puts(sb, "\\r"); break;
+        case '\t': sb_puts(sb, "\\t"); break;
+        default:
+            if (*p < 0x20)
+                sb_printf(sb, "\\u%04x", *p);
+            else
+                sb_putc(sb, (char)*p);
+        }
+    }
+    sb_putc(sb, '"');
+}
+
+char *sb_take(StrBuf *sb) {
+    char *p = sb->data ? sb->data : xstrdup("");
+    sb_init(sb);
+    return p;
+}

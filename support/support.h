@@ -1,0 +1,207 @@
+/*
+ * support — what every layer of accc needs, written once.
+ *
+ * Memory policy (the whole project follows it):
+ *   - Long-lived objects come from xmalloc/xcalloc/xrealloc, which never
+ *     return NULL: running out of memory prints a message and exits 1.
+ *   - Objects that die together (a graph and its values, an assembler
+ *     run's symbols) come from an Arena and are freed in one call.
+ *
+ * User-facing errors go through a Diag (diag.c); internal bugs through
+ * assert() or ice(), which say what broke and where.
+ *
+ * Exports are grouped by the file that defines them.
+ */
+#ifndef ACCC_SUPPORT_H
+#define ACCC_SUPPORT_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#if defined(__GNUC__)
+#define ACC_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#define ACC_NORETURN          __attribute__((noreturn))
+#else
+#define ACC_PRINTF(fmt, args)
+#define ACC_NORETURN
+#endif
+
+#define ACC_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+/* x rounded up to a multiple of a, a power of two. */
+static inline uint64_t align_up(uint64_t x, uint64_t a) {
+    return (x + a - 1) & ~(a - 1);
+}
+
+/* ---- alloc.c: checked allocation ----------------------------------------- */
+
+void *xmalloc(size_t size);
+void *xcalloc(size_t count, size_t size);
+void *xrealloc(void *ptr, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* Grow *ptr (an array of elem-sized items with capacity *cap) to hold at
+ * least need items; capacity at least doubles. */
+void xgrow(void **ptr, size_t *cap, size_t need, size_t elem);
+#define XGROW(ptr, cap, need) xgrow((void **)&(ptr), &(cap), (need), sizeof(*(ptr)))
+/* Report a bug in accc itself and exit with status 3. */
+ACC_NORETURN void ice_at(const char *file, int line, const char *fmt, ...) ACC_PRINTF(3, 4);
+#define ice(...) ice_at(__FILE__, __LINE__, __VA_ARGS__)
+
+/* ---- arena.c: allocation that dies all at once ----------------------------- */
+
+typedef struct ArenaBlock ArenaBlock;
+typedef struct Arena {
+    ArenaBlock *head; /* newest block; older ones hang off ->prev */
+    size_t used;      /* bytes handed out from head */
+    size_t total;     /* bytes handed out over the arena's life */
+} Arena;
+
+void arena_init(Arena *a);
+/* Zeroed memory aligned to align (a power of two, at most 64). */
+void *arena_alloc(Arena *a, size_t size, size_t align);
+#define ARENA_NEW(a, type)      ((type *)arena_alloc((a), sizeof(type), _Alignof(type)))
+#define ARENA_ARRAY(a, type, n) ((type *)arena_alloc((a), sizeof(type) * (n), _Alignof(type)))
+char *arena_strdup(Arena *a, const char *s);
+char *arena_strndup(Arena *a, const char *s, size_t n);
+char *arena_printf(Arena *a, const char *fmt, ...) ACC_PRINTF(2, 3);
+/* Free everything the arena handed out; the arena may be used again. */
+void arena_free(Arena *a);
+
+/* ---- strbuf.c: growable strings -------------------------------------------- */
+
+typedef struct StrBuf {
+    char *data; /* always NUL-terminated once anything was appended */
+    size_t len, cap;
+} StrBuf;
+
+void sb_init(StrBuf *sb);
+void sb_free(StrBuf *sb);
+void sb_clear(StrBuf *sb);
+void sb_putc(StrBuf *sb, char c);
+void sb_puts(StrBuf *sb, const char *s);
+void sb_append(StrBuf *sb, const void *data, size_t len);
+void sb_printf(StrBuf *sb, const char *fmt, ...) ACC_PRINTF(2, 3);
+void sb_vprintf(StrBuf *sb, const char *fmt, va_list ap);
+/* Append s as a JSON string literal, quotes included. */
+void sb_json_string(StrBuf *sb, const char *s);
+/* Take the buffer (caller frees); sb is empty afterwards. */
+char *sb_take(StrBuf *sb);
+
+/* ---- diag.c: diagnostics --------------------------------------------------- */
+
+/* A position in a source file registered with diag_add_file. file 0 means
+ * "no location" (a command-line or whole-file message). Lines and columns
+ * count from 1; columns count bytes. */
+typedef struct SrcLoc {
+    int file, line, col;
+} SrcLoc;
+
+typedef enum DiagLevel { DIAG_ERROR, DIAG_WARNING, DIAG_NOTE } DiagLevel;
+typedef enum DiagFormat {
+    DIAG_TEXT, /* file:line:col: error: message, source line, caret */
+    DIAG_JSON  /* a JSON array of objects, written by diag_finish */
+} DiagFormat;
+
+typedef struct DiagFile DiagFile;
+typedef struct Diag {
+    const char *tool; /* prefixes location-less messages: "accc: error: ..." */
+    FILE *out;        /* stderr unless a test says otherwise */
+    DiagFormat format;
+    bool color;     /* ANSI colour; diag_init turns it on for terminals */
+    bool werror;    /* warnings count as errors */
+    int max_errors; /* stop reporting (not counting) after this many; 0 = no limit */
+    int nerrors, nwarnings;
+    DiagFile *files; /* index 0 unused */
+    size_t nfiles, capfiles;
+    StrBuf json; /* DIAG_JSON: objects collected until diag_finish */
+} Diag;
+
+void diag_init(Diag *d, const char *tool, FILE *out);
+void diag_free(Diag *d);
+/* Register a source text (copied) so messages can quote its lines; returns
+ * the file index for SrcLoc.file. */
+int diag_add_file(Diag *d, const char *name, const char *text, size_t len);
+const char *diag_file_name(const Diag *d, int file);
+SrcLoc diag_loc(int file, int line, int col);
+void diag_error(Diag *d, SrcLoc loc, const char *fmt, ...) ACC_PRINTF(3, 4);
+void diag_warning(Diag *d, SrcLoc loc, const char *fmt, ...) ACC_PRINTF(3, 4);
+void diag_note(Diag *d, SrcLoc loc, const char *fmt, ...) ACC_PRINTF(3, 4);
+void diag_vreport(Diag *d, DiagLevel level, SrcLoc loc, const char *fmt, va_list ap);
+bool diag_failed(const Diag *d); /* errors, or warnings under -Werror */
+/* Print the closing count ("2 errors and 1 warning generated.") in text
+ * mode, or the JSON array in JSON mode. Returns diag_failed(). */
+bool diag_finish(Diag *d);
+
+/* ---- dtype.c: element types (the rows of dtype.def) ------------------------ */
+
+enum { DT_FLOAT = 1, DT_INT = 2, DT_UINT = 4, DT_BOOL = 8, DT_IR = 16 };
+
+typedef enum AccDtype {
+#define DTYPE(id, name, bytes, npy, flags) ACC_DTYPE_##id,
+#include "dtype.def"
+#undef DTYPE
+    ACC_DTYPE_COUNT
+} AccDtype;
+
+const char *dtype_name(AccDtype t);
+size_t dtype_size(AccDtype t);
+unsigned dtype_flags(AccDtype t);
+/* The dtype spelled name (length len), or -1. */
+int dtype_lookup(const char *name, size_t len);
+/* Element i of an array of type t, as a double (f16/bf16 widened exactly,
+ * i64 rounded to the nearest double). */
+double dtype_get(AccDtype t, const void *base, size_t i);
+/* Store v as element i: floats rounded to nearest even, integers truncated
+ * toward zero and saturated to the type's range (NaN stores 0), bool v != 0. */
+void dtype_set(AccDtype t, void *base, size_t i, double v);
+
+/* ---- half.c: f16 and bf16, IEEE round-to-nearest-even ---------------------- */
+
+uint16_t f32_to_f16(float f);
+float f16_to_f32(uint16_t h);
+uint16_t f32_to_bf16(float f);
+float bf16_to_f32(uint16_t b);
+uint32_t f32_bits(float f);
+float f32_from_bits(uint32_t u);
+
+/* ---- fileio.c: whole files in, whole files out ----------------------------- */
+
+/* Read all of path ("-" is stdin) into a NUL-terminated buffer (the NUL is
+ * not counted in *len). On failure returns NULL and writes why to err. */
+char *file_read(const char *path, size_t *len, char *err, size_t errlen);
+/* Write data to path completely or not at all: a temporary file beside it,
+ * then rename. "-" writes to stdout. Returns 0, or -1 with err set. */
+int file_write_atomic(const char *path, const void *data, size_t len, char *err, size_t errlen);
+/* The directory part of path ("." if none), newly allocated. */
+char *path_dirname(const char *path);
+/* dir/rel, or rel itself when it is absolute or dir is "."; newly allocated. */
+char *path_join(const char *dir, const char *rel);
+
+/* ---- npy.c: NumPy .npy files ----------------------------------------------- */
+
+#define NPY_MAX_DIMS 8
+
+typedef struct NpyArray {
+    AccDtype dtype;
+    int ndim;
+    int64_t shape[NPY_MAX_DIMS];
+    size_t count; /* product of shape (1 for a scalar) */
+    void *data;   /* count * dtype_size(dtype) bytes, C order, little-endian */
+} NpyArray;
+
+/* Parse a .npy image. Versions 1.0, 2.0 and 3.0; little-endian (or
+ * byte-order-free) f32 f16 f64 i8 u8 i32 i64 bool in C order. Anything else
+ * fails with a message in err. The data is copied; free with npy_free. */
+int npy_parse(const void *buf, size_t len, NpyArray *out, char *err, size_t errlen);
+int npy_load(const char *path, NpyArray *out, char *err, size_t errlen);
+/* Serialise to a version 1.0 image (2.0 if the header needs it). */
+void npy_serialize(const NpyArray *a, StrBuf *out);
+int npy_save(const char *path, const NpyArray *a, char *err, size_t errlen);
+/* An array of the given type and shape, zero-filled. */
+void npy_alloc(NpyArray *a, AccDtype dtype, int ndim, const int64_t *shape);
+void npy_free(NpyArray *a);
+
+#endif
