@@ -11,4 +11,5 @@ echo "== accc: round-tripping a tensor through the .npy tools"
 /usr/bin/python3 -c "import numpy as np; np.save('$tmp/x.npy', np.linspace(-1, 1, 8, dtype=np.float32))"
 "$bin/acc-npy" convert "$tmp/x.npy" "$tmp/x16.npy" --to f16
 "$bin/acc-npy" show "$tmp/x16.npy"
-"$bin/acc-npy" cmp "$tmp/x.npy" "$tmp/x16.npy" --rtol 1e-3 || true
+"$bin/acc-npy" convert "$tmp/x16.npy" "$tmp/back.npy" --to f32
+"$bin/acc-npy" cmp "$tmp/x.npy" "$tmp/back.npy" --rtol 1e-3
