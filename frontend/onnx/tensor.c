@@ -121,6 +121,13 @@ static void convert_raw(int32_t type, const uint8_t *src, size_t count, size_t r
     }
 }
 
+/* The converted data's buffer. Called only once the values are known to be
+ * there, so a file can never make the reader allocate more than it holds
+ * (or, for external data, than the data file holds). */
+static void alloc_data(Reader *r, OnnxTensor *t) {
+    t->data = arena_alloc(r->arena, t->count * dtype_size(t->dtype), 16);
+}
+
 /* Can raw bytes be read straight into the converted buffer? */
 static bool same_layout(const OnnxTypeInfo *info) {
     return info->raw_bytes == dtype_size((AccDtype)info->acc);
@@ -212,6 +219,7 @@ static int read_external(Reader *r, const TensorFields *f, const OnnxTypeInfo *i
                      describe(r, info, t), need);
         goto done;
     }
+    alloc_data(r, t);
     uint8_t *into = same_layout(info) ? t->data : (tmp = xmalloc(need));
     if (fseeko(fp, (off_t)offset, SEEK_SET) != 0 || fread(into, 1, need, fp) != need) {
         tensor_error(r, t, "cannot read external data from '%s': %s", path,
@@ -266,6 +274,7 @@ static int convert_typed(Reader *r, const TensorFields *f, const OnnxTypeInfo *i
         return tensor_error(r, t, "%s holds %zu values; %s needs %zu", field, v->len,
                             describe(r, info, t), t->count);
     const uint64_t *u = v->data;
+    alloc_data(r, t);
     switch (t->onnx_type) {
     case ONNX_FLOAT: memcpy(t->data, v->data, t->count * sizeof(float)); return 0;
     case ONNX_DOUBLE: memcpy(t->data, v->data, t->count * sizeof(double)); return 0;
@@ -332,11 +341,11 @@ int onnx_tensor_convert(Reader *r, const TensorFields *f, OnnxTensor *t) {
     if (f->nstrings) where[nwhere++] = "string_data";
     if (nwhere > 1) return tensor_error(r, t, "has both %s and %s", where[0], where[1]);
 
-    t->data = arena_alloc(r->arena, t->count * dtype_size(t->dtype), 16);
     if (nwhere == 0) {
         if (t->count)
             return tensor_error(r, t, "has no data for its %zu element%s", t->count,
                                 t->count == 1 ? "" : "s");
+        alloc_data(r, t);
         return 0;
     }
     if (f->has_raw) {
@@ -344,6 +353,7 @@ int onnx_tensor_convert(Reader *r, const TensorFields *f, OnnxTensor *t) {
         if (f->raw_len != need)
             return tensor_error(r, t, "raw_data holds %zu bytes; %s needs %zu", f->raw_len,
                                 describe(r, info, t), need);
+        alloc_data(r, t);
         convert_raw(t->onnx_type, f->raw, t->count, info->raw_bytes, t->data);
         return 0;
     }

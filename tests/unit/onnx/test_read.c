@@ -1017,6 +1017,20 @@ static void test_tensor_errors(void **state) {
     t = onnx_tensor_header("x", ONNX_FLOAT, big, 2);
     expect_tensor_error(&t, "tensor 'x': has too many elements (dims[1] = 4294967296)");
 
+    /* Huge dims with a few bytes of data are rejected before anything of
+     * the claimed size is allocated (found by the fuzzer). */
+    int64_t huge[] = {(int64_t)1 << 40, (int64_t)1 << 19};
+    t = onnx_tensor_header("x", ONNX_FLOAT16, huge, 2);
+    enc_bytes(&t, T_RAW, "12345678", 8);
+    expect_tensor_error(&t, "tensor 'x': raw_data holds 8 bytes; FLOAT16 [1099511627776, 524288] "
+                            "needs 1152921504606846976");
+    t = onnx_tensor_header("x", ONNX_FLOAT, huge, 2);
+    enc_float(&t, T_FLOAT, 1);
+    expect_tensor_error(&t, "tensor 'x': float_data holds 1 values; FLOAT [1099511627776, 524288] "
+                            "needs 576460752303423488");
+    t = onnx_tensor_header("x", ONNX_FLOAT, huge, 2);
+    expect_tensor_error(&t, "tensor 'x': has no data for its 576460752303423488 elements");
+
     t = onnx_tensor_header("x", ONNX_FLOAT, d2, 1);
     enc_str(&t, T_SEGMENT, "");
     expect_tensor_error(&t, "tensor 'x': is split into segments (TensorProto.segment), which "
