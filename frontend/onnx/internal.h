@@ -15,6 +15,7 @@ typedef struct Reader {
     SrcLoc loc;      /* the file, for every message */
     const char *dir; /* external data files are relative to it; NULL: none */
     int errors;      /* semantic errors reported so far */
+    bool saw_field;  /* a field of the root message was recognised */
 } Reader;
 
 /* Report a semantic problem (the file is well-formed but accc cannot use

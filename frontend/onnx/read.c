@@ -300,6 +300,7 @@ static int read_tensor(Reader *r, PbMsg *m, OnnxTensor *t) {
     Arena *a = r->arena;
     t->name = "";
     while ((rc = pb_next(m, &f)) > 0) {
+        if (r->dec.depth == 0) r->saw_field = true;
         switch (f.desc->number) {
         case F_TensorProto_dims:
             if (pb_append_varints(m, &f, a, &tf.dims)) return -1;
@@ -607,6 +608,7 @@ static int read_model(Reader *r, PbMsg *m, OnnxModel *model) {
     Arena *a = r->arena;
     model->producer_name = model->producer_version = model->domain = "";
     while ((rc = pb_next(m, &f)) > 0) {
+        r->saw_field = true;
         switch (f.desc->number) {
         case F_ModelProto_ir_version:
             model->ir_version = pb_int64(&f);
@@ -664,9 +666,12 @@ static void reader_init(Reader *r, const void *buf, size_t len, const char *name
     r->dir = dir;
 }
 
-/* After a read: the wire error, if any, and the verdict. */
-static int reader_finish(Reader *r, int rc) {
-    if (rc < 0) diag_error(r->diag, r->loc, "%s", r->dec.err);
+/* After a read: the wire error, if any, and the verdict. A wire error
+ * before any field was recognised suggests another kind of file. */
+static int reader_finish(Reader *r, int rc, const char *what) {
+    if (rc < 0)
+        diag_error(r->diag, r->loc, "%s%s%s%s", r->dec.err, r->saw_field ? "" : " (is this ",
+                   r->saw_field ? "" : what, r->saw_field ? "" : "?)");
     return rc < 0 || r->errors ? -1 : 0;
 }
 
@@ -683,7 +688,7 @@ int onnx_model_parse(const void *buf, size_t len, const char *name, const char *
     model->path = arena_strdup(a, name);
     model->file = r.loc.file;
     PbMsg root = pb_root(&r.dec, SCHEMA(ModelProto));
-    if (reader_finish(&r, read_model(&r, &root, model))) return -1;
+    if (reader_finish(&r, read_model(&r, &root, model), "an ONNX model")) return -1;
     *out = model;
     return 0;
 }
@@ -695,7 +700,7 @@ int onnx_tensor_parse(const void *buf, size_t len, const char *name, const char 
     *out = NULL;
     OnnxTensor *t = ARENA_NEW(a, OnnxTensor);
     PbMsg root = pb_root(&r.dec, SCHEMA(TensorProto));
-    if (reader_finish(&r, read_tensor(&r, &root, t))) return -1;
+    if (reader_finish(&r, read_tensor(&r, &root, t), "a TensorProto file")) return -1;
     *out = t;
     return 0;
 }
