@@ -158,8 +158,8 @@ typedef enum OnnxDataType {
 #undef ONNX_TYPE
 } OnnxDataType;
 
-/* "FLOAT", "UINT16", ...; "data type N" for an unknown number (the
- * result then lives in a static buffer). */
+/* "FLOAT", "UINT16", ...; "data type N" for an unknown number (that
+ * result lives in a static buffer: not thread-safe). */
 const char *onnx_type_name(int32_t type);
 /* "f32", "u16", "string", ... as acc-onnx-dump prints element types. */
 const char *onnx_type_short_name(int32_t type);
@@ -368,8 +368,8 @@ OnnxGet onnx_attr_floats(const OnnxNode *n, const char *name, const float **out,
 OnnxGet onnx_attr_ints(const OnnxNode *n, const char *name, const int64_t **out, size_t *count);
 OnnxGet onnx_attr_strings(const OnnxNode *n, const char *name, const OnnxBytes **out,
                           size_t *count);
-/* "node 'conv1' (Conv): attribute 'strides' is a float, expected ints",
- * in a, for the caller's diagnostic. */
+/* "node 'conv1' (Conv): attribute 'strides' is of type float, expected
+ * ints", in a, for the caller's diagnostic. */
 char *onnx_attr_type_error(Arena *a, const OnnxNode *n, const char *name, OnnxAttrType want);
 
 /* ---- dump.c: the text listing of acc-onnx-dump ----------------------------- */
