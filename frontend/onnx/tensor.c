@@ -271,8 +271,8 @@ static int convert_typed(Reader *r, const TensorFields *f, const OnnxTypeInfo *i
     const PbVec *v = typed_field(f, info->storage);
     const char *field = storage_field[info->storage];
     if (v->len != t->count)
-        return tensor_error(r, t, "%s holds %zu values; %s needs %zu", field, v->len,
-                            describe(r, info, t), t->count);
+        return tensor_error(r, t, "%s holds %zu value%s; %s needs %zu", field, v->len,
+                            v->len == 1 ? "" : "s", describe(r, info, t), t->count);
     const uint64_t *u = v->data;
     alloc_data(r, t);
     switch (t->onnx_type) {

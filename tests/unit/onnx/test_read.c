@@ -967,7 +967,7 @@ static void test_tensor_errors(void **state) {
     t = onnx_tensor_header("x", ONNX_INT64, d2, 1);
     int64_t one[] = {1};
     enc_packed_ints(&t, T_INT64, one, 1);
-    expect_tensor_error(&t, "tensor 'x': int64_data holds 1 values; INT64 [2] needs 2");
+    expect_tensor_error(&t, "tensor 'x': int64_data holds 1 value; INT64 [2] needs 2");
 
     t = onnx_tensor_header("x", ONNX_FLOAT, d2, 1);
     enc_bytes(&t, T_RAW, "12345678", 8);
@@ -1026,7 +1026,7 @@ static void test_tensor_errors(void **state) {
                             "needs 1152921504606846976");
     t = onnx_tensor_header("x", ONNX_FLOAT, huge, 2);
     enc_float(&t, T_FLOAT, 1);
-    expect_tensor_error(&t, "tensor 'x': float_data holds 1 values; FLOAT [1099511627776, 524288] "
+    expect_tensor_error(&t, "tensor 'x': float_data holds 1 value; FLOAT [1099511627776, 524288] "
                             "needs 576460752303423488");
     t = onnx_tensor_header("x", ONNX_FLOAT, huge, 2);
     expect_tensor_error(&t, "tensor 'x': has no data for its 576460752303423488 elements");
