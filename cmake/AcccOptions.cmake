@@ -36,3 +36,8 @@ option(ACCC_FUZZ "Build the libFuzzer targets (requires clang)" OFF)
 if(ACCC_FUZZ AND NOT CMAKE_C_COMPILER_ID STREQUAL "Clang")
     message(FATAL_ERROR "ACCC_FUZZ needs clang: configure with -DCMAKE_C_COMPILER=clang")
 endif()
+if(ACCC_FUZZ)
+    # Instrument every library for coverage so libFuzzer can steer inputs
+    # through their branches; only the fuzz targets link the fuzzer's main.
+    add_compile_options(-fsanitize=fuzzer-no-link)
+endif()
