@@ -197,12 +197,15 @@ void isa_print_operand(StrBuf *out, const IsaInsn *insn, IsaFieldId id, uint32_t
         break;
     case ISA_K_PCREL:
     case ISA_K_PCEND: {
-        uint32_t target = pc + (uint32_t)v;
-        const char *name = label ? label(ctx, target) : NULL;
+        int64_t target = (int64_t)pc + v;
+        const char *name =
+            label && target >= 0 && target <= UINT32_MAX ? label(ctx, (uint32_t)target) : NULL;
         if (name)
             sb_puts(out, name);
+        else if (target < 0)
+            sb_printf(out, "-0x%llx", (unsigned long long)-target);
         else
-            sb_printf(out, "0x%x", target);
+            sb_printf(out, "0x%llx", (unsigned long long)target);
         break;
     }
     case ISA_K_CSR: {
