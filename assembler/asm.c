@@ -22,8 +22,13 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
-enum { MAX_INCLUDE_DEPTH = 16, MAX_TILE_SET = 1 << 20 };
+enum {
+    MAX_INCLUDE_DEPTH = 16,
+    MAX_TILE_SET = 1 << 20,
+    MAX_DESTINATIONS = 1 << 24, /* send destinations over all tiles: 64 MiB of tables */
+};
 
 /* ---- expressions ----------------------------------------------------------------- */
 
@@ -187,7 +192,8 @@ typedef struct Asm {
     size_t nexecs, capexecs;
     DataRange *ranges;
     size_t nranges, capranges;
-    int depth; /* .include nesting */
+    int depth;           /* .include nesting */
+    size_t destinations; /* send destinations so far, against MAX_DESTINATIONS */
 } Asm;
 
 /* ---- the machine and the image ----------------------------------------------------- */
@@ -1178,7 +1184,7 @@ static bool dir_io(Cursor *c, const Token *d) {
             if (!e) return false;
             int64_t v = 0;
             ok = ok && eval_now(A, e, &v) &&
-                 in_range(A, e->loc, v, 0, (int64_t)1 << 40, "dimension");
+                 in_range(A, e->loc, v, 0, (int64_t)1 << 48, "dimension");
             shape[ndim++] = v;
         } while (tok_is_punct(peek(c), ",") && next(c));
     if (!expect_punct(c, "]")) return false;
@@ -1324,6 +1330,12 @@ static void assemble_text(Asm *A, int file, const char *text, size_t len) {
 static void assemble_file(Asm *A, const char *path, SrcLoc from) {
     if (A->depth >= MAX_INCLUDE_DEPTH) {
         diag_error(A->diag, from, ".include nested more than %d deep", MAX_INCLUDE_DEPTH);
+        return;
+    }
+    /* Only regular files: an include of /dev/zero must not read forever. */
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        diag_error(A->diag, from, "cannot read '%s': not a regular file", path);
         return;
     }
     char err[512];
@@ -1496,6 +1508,10 @@ static void emit_descriptor(Asm *A, const Stmt *s, uint32_t tile) {
             }
             seen[dst[i] / 32] |= 1u << (dst[i] % 32);
         }
+        if (ok && (A->destinations += ndst) > MAX_DESTINATIONS) {
+            diag_error(A->diag, s->loc, "more than %d send destinations in all", MAX_DESTINATIONS);
+            ok = false;
+        }
         if (ok)
             asm_slot_add_send(asm_image_slot(A->img, tile, s->slot), (uint32_t)w[0], (uint32_t)w[1],
                               dst, ndst);
@@ -1589,7 +1605,7 @@ static int compare_ranges(const void *a, const void *b) {
 }
 
 static void check_overlaps(Asm *A) {
-    qsort(A->ranges, A->nranges, sizeof *A->ranges, compare_ranges);
+    if (A->nranges) qsort(A->ranges, A->nranges, sizeof *A->ranges, compare_ranges);
     for (size_t i = 1; i < A->nranges; i++) {
         const DataRange *p = &A->ranges[i - 1], *r = &A->ranges[i];
         if (p->tile == r->tile && (uint64_t)p->addr + p->size > r->addr) {

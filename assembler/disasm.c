@@ -207,17 +207,44 @@ static bool has_slots(const AsmTile *t) {
     return false;
 }
 
+/* Runs bucketed by tile, so printing is linear in the image's size. */
+typedef struct TileRuns {
+    size_t *start; /* runs of tile t: order[start[t] .. start[t+1]) */
+    struct {
+        uint32_t io;
+        const AsmRun *run;
+    } * order;
+} TileRuns;
+
+static void bucket_runs(const AsmImage *img, TileRuns *tr) {
+    size_t n = 0;
+    for (size_t i = 0; i < img->nios; i++) n += img->ios[i].nruns;
+    tr->start = xcalloc((size_t)img->machine.tiles + 1, sizeof *tr->start);
+    tr->order = xmalloc((n + 1) * sizeof *tr->order);
+    for (size_t i = 0; i < img->nios; i++)
+        for (size_t r = 0; r < img->ios[i].nruns; r++) tr->start[img->ios[i].runs[r].tile + 1]++;
+    for (uint32_t t = 0; t < img->machine.tiles; t++) tr->start[t + 1] += tr->start[t];
+    size_t *fill = xmalloc(((size_t)img->machine.tiles + 1) * sizeof *fill);
+    memcpy(fill, tr->start, ((size_t)img->machine.tiles + 1) * sizeof *fill);
+    for (size_t i = 0; i < img->nios; i++)
+        for (size_t r = 0; r < img->ios[i].nruns; r++) {
+            size_t k = fill[img->ios[i].runs[r].tile]++;
+            tr->order[k].io = (uint32_t)i;
+            tr->order[k].run = &img->ios[i].runs[r];
+        }
+    free(fill);
+}
+
 static void print_tiles(const AsmImage *img, StrBuf *out) {
     const AsmSegment **segs = xmalloc((img->nsegments + 1) * sizeof *segs);
     for (size_t i = 0; i < img->nsegments; i++) segs[i] = &img->segments[i];
     qsort(segs, img->nsegments, sizeof *segs, compare_segments);
+    TileRuns tr;
+    bucket_runs(img, &tr);
     size_t seg = 0;
     for (uint32_t t = 0; t < img->machine.tiles; t++) {
         const AsmTile *tile = &img->tiles[t];
-        bool runs = false;
-        for (size_t i = 0; i < img->nios && !runs; i++)
-            for (size_t r = 0; r < img->ios[i].nruns && !runs; r++)
-                runs = img->ios[i].runs[r].tile == t;
+        bool runs = tr.start[t + 1] > tr.start[t];
         bool data = seg < img->nsegments && segs[seg]->tile == t;
         if (tile->program == ASM_NO_PROGRAM && !data && !runs && !has_slots(tile)) continue;
         sb_printf(out, "\n        .tiles  %u\n", t);
@@ -225,18 +252,18 @@ static void print_tiles(const AsmImage *img, StrBuf *out) {
             sb_printf(out, "        .exec   %s\n", img->programs[tile->program].name);
         for (; seg < img->nsegments && segs[seg]->tile == t; seg++) print_data(segs[seg], out);
         print_slots(img, tile, out);
-        for (size_t i = 0; i < img->nios; i++)
-            for (size_t r = 0; r < img->ios[i].nruns; r++) {
-                const AsmRun *run = &img->ios[i].runs[r];
-                if (run->tile != t) continue;
-                sb_puts(out, "        .layout ");
-                quote(out, img->ios[i].name);
-                sb_printf(out, ", 0x%x, %llu, %llu", run->addr, (unsigned long long)run->start,
-                          (unsigned long long)run->count);
-                if (run->stride != 1) sb_printf(out, ", %llu", (unsigned long long)run->stride);
-                sb_puts(out, "\n");
-            }
+        for (size_t k = tr.start[t]; k < tr.start[t + 1]; k++) {
+            const AsmRun *run = tr.order[k].run;
+            sb_puts(out, "        .layout ");
+            quote(out, img->ios[tr.order[k].io].name);
+            sb_printf(out, ", 0x%x, %llu, %llu", run->addr, (unsigned long long)run->start,
+                      (unsigned long long)run->count);
+            if (run->stride != 1) sb_printf(out, ", %llu", (unsigned long long)run->stride);
+            sb_puts(out, "\n");
+        }
     }
+    free(tr.start);
+    free(tr.order);
     free(segs);
 }
 
@@ -253,24 +280,26 @@ void asm_disassemble(const AsmImage *img, StrBuf *out) {
 void asm_print_tiles(const AsmImage *img, StrBuf *out) {
     sb_puts(out,
             "tile  program          data-bytes  segments  slots  sends  recvs  hostin  hostout\n");
+    uint64_t *bytes = xcalloc((size_t)img->machine.tiles + 1, sizeof *bytes);
+    size_t *nseg = xcalloc((size_t)img->machine.tiles + 1, sizeof *nseg);
+    for (size_t i = 0; i < img->nsegments; i++) {
+        bytes[img->segments[i].tile] += img->segments[i].size;
+        nseg[img->segments[i].tile]++;
+    }
     for (uint32_t t = 0; t < img->machine.tiles; t++) {
         const AsmTile *tile = &img->tiles[t];
-        uint64_t bytes = 0;
-        size_t nseg = 0, sends = 0, recvs = 0, hin = 0, hout = 0;
-        for (size_t i = 0; i < img->nsegments; i++)
-            if (img->segments[i].tile == t) {
-                bytes += img->segments[i].size;
-                nseg++;
-            }
+        size_t sends = 0, recvs = 0, hin = 0, hout = 0;
         for (size_t k = 0; k < tile->nslots; k++) {
             sends += tile->slots[k].nsends;
             recvs += tile->slots[k].nrecvs;
             hin += tile->slots[k].nhostin;
             hout += tile->slots[k].nhostout;
         }
-        if (tile->program == ASM_NO_PROGRAM && !nseg && !has_slots(tile)) continue;
+        if (tile->program == ASM_NO_PROGRAM && !nseg[t] && !has_slots(tile)) continue;
         sb_printf(out, "%4u  %-16s %10llu  %8zu  %5zu  %5zu  %5zu  %6zu  %7zu\n", t,
                   tile->program == ASM_NO_PROGRAM ? "-" : img->programs[tile->program].name,
-                  (unsigned long long)bytes, nseg, tile->nslots, sends, recvs, hin, hout);
+                  (unsigned long long)bytes[t], nseg[t], tile->nslots, sends, recvs, hin, hout);
     }
+    free(bytes);
+    free(nseg);
 }

@@ -284,6 +284,18 @@ static bool check_programs(Checker *c) {
                             "distinct",
                             p->name, r - 1, r);
         }
+        /* Each instruction is one its region's context may run. */
+        size_t r = 0;
+        for (size_t w = 0; w < p->ncode; w++) {
+            while (r + 1 < p->nregions && p->regions[r + 1].start <= w * 4) r++;
+            IsaInsn insn;
+            if (!isa_decode(p->code[w], &insn)) continue;
+            const IsaInfo *info = isa_info(insn.op);
+            bool worker = p->regions[r].context == ASM_WORKER;
+            if (!(info->ctx & (worker ? ISA_CTX_W : ISA_CTX_S)))
+                return fail(c, "program '%s' at 0x%zx: '%s' is not allowed in %s code", p->name,
+                            w * 4, info->mnemonic, worker ? "worker" : "supervisor");
+        }
     }
     for (uint32_t t = 0; t < img->machine.tiles; t++)
         if (img->tiles[t].program != ASM_NO_PROGRAM && img->tiles[t].program >= img->nprograms)
@@ -433,8 +445,8 @@ static bool check_symbols(Checker *c) {
     const AsmImage *img = c->img;
     for (size_t i = 0; i < img->nsymbols; i++) {
         const AsmSymbol *s = &img->symbols[i];
-        if (!asm_is_identifier(s->name))
-            return fail(c, "symbol '%s' is not a valid label name", s->name);
+        if (!asm_is_identifier(s->name) || !strncmp(s->name, ".L", 2))
+            return fail(c, "symbol '%s' is not a valid label name (nor a local .L label)", s->name);
         if (s->program >= img->nprograms)
             return fail(c, "symbol '%s' is in program %u, but there are %zu programs", s->name,
                         s->program, img->nprograms);

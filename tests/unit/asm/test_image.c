@@ -12,6 +12,7 @@
 #include "asm.h"
 
 static const uint32_t code_a[] = {0x00000001u /* nop */, 0x00000005u /* end */};
+static const uint32_t exit_word = 0x00000002u; /* exit */
 
 /* A small but complete image: two programs, data, every kind of exchange
  * descriptor, an input and an output with runs, symbols. */
@@ -22,7 +23,7 @@ static AsmImage *sample(bool reversed) {
     asm_program_set_context(img, a, 0, ASM_SUPERVISOR);
     uint32_t b = asm_image_add_program(img, "b");
     asm_program_append(img, b, code_a, 1);
-    asm_program_append(img, b, code_a + 1, 1);
+    asm_program_append(img, b, &exit_word, 1);
     asm_program_set_context(img, b, 0, ASM_SUPERVISOR);
     asm_program_set_context(img, b, 4, ASM_WORKER);
     for (uint32_t t = 0; t < 4; t++) asm_image_set_program(img, t, t % 2 ? b : a);
@@ -165,6 +166,9 @@ static void bad_region(AsmImage *img) {
 static void bad_name(AsmImage *img) {
     asm_image_add_symbol(img, 0, 4, "m3");
 }
+static void bad_context(AsmImage *img) {
+    asm_program_append(img, 1, code_a + 1, 1); /* end, in b's worker code */
+}
 static void bad_machine(AsmImage *img) {
     img->machine.sram_bytes = 1000;
 }
@@ -183,7 +187,8 @@ static void test_check_rules(void **state) {
         {bad_run, "tensor 'x': run 4 covers elements past the tensor's 32"},
         {bad_symbol, "symbol 'start' is defined twice"},
         {bad_region, "program 'a' does not start with supervisor code"},
-        {bad_name, "symbol 'm3' is not a valid label name"},
+        {bad_name, "symbol 'm3' is not a valid label name (nor a local .L label)"},
+        {bad_context, "program 'b' at 0x8: 'end' is not allowed in worker code"},
         {bad_machine, "bad machine description: sram_bytes must be a multiple of 16 from 1 KiB to "
                       "16 MiB"},
     };
