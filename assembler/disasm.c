@@ -17,6 +17,8 @@ typedef struct Labels {
     size_t size;       /* program bytes */
     const char **name; /* per instruction slot 0..ncode: the first name, or NULL */
     char **local;      /* names we made up, to free */
+    size_t *first;     /* symbols at slot w: first[w], then next[...]; SIZE_MAX ends */
+    size_t *next;
 } Labels;
 
 static const char *label_at(void *ctx, uint32_t target) {
@@ -72,9 +74,17 @@ static void collect_labels(const AsmImage *img, uint32_t p, Labels *L) {
     L->size = prog->ncode * 4;
     L->name = xcalloc(prog->ncode + 1, sizeof *L->name);
     L->local = xcalloc(prog->ncode + 1, sizeof *L->local);
-    for (size_t i = 0; i < img->nsymbols; i++)
-        if (img->symbols[i].program == p && !L->name[img->symbols[i].offset / 4])
-            L->name[img->symbols[i].offset / 4] = img->symbols[i].name;
+    L->first = xmalloc((prog->ncode + 1) * sizeof *L->first);
+    L->next = xmalloc((img->nsymbols + 1) * sizeof *L->next);
+    for (size_t w = 0; w <= prog->ncode; w++) L->first[w] = SIZE_MAX;
+    /* Chain the symbols of this program by slot, keeping their order. */
+    for (size_t i = img->nsymbols; i-- > 0;) {
+        const AsmSymbol *sym = &img->symbols[i];
+        if (sym->program != p) continue;
+        L->next[i] = L->first[sym->offset / 4];
+        L->first[sym->offset / 4] = i;
+        L->name[sym->offset / 4] = sym->name;
+    }
     for (size_t w = 0; w < prog->ncode; w++) {
         IsaInsn insn;
         if (!isa_decode(prog->code[w], &insn)) continue;
@@ -97,14 +107,15 @@ static void free_labels(Labels *L) {
     for (size_t i = 0; i <= L->size / 4; i++) free(L->local[i]);
     free(L->local);
     free(L->name);
+    free(L->first);
+    free(L->next);
 }
 
 /* Every name at slot w (symbols may share a place). */
 static void print_labels_at(const AsmImage *img, const Labels *L, size_t w, StrBuf *out) {
     if (L->local[w]) sb_printf(out, "%s:\n", L->local[w]);
-    for (size_t i = 0; i < img->nsymbols; i++)
-        if (img->symbols[i].program == L->prog && img->symbols[i].offset == w * 4)
-            sb_printf(out, "%s:\n", img->symbols[i].name);
+    for (size_t i = L->first[w]; i != SIZE_MAX; i = L->next[i])
+        sb_printf(out, "%s:\n", img->symbols[i].name);
 }
 
 static void print_program(const AsmImage *img, uint32_t p, StrBuf *out) {

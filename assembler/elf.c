@@ -215,8 +215,10 @@ static size_t used_slots(const AsmTile *t) {
 
 static void write_exchange(const AsmImage *img, StrBuf *b) {
     uint32_t ntables = 0, nslots = 0, nsends = 0, ndsts = 0, nrecvs = 0, nhin = 0, nhout = 0;
+    size_t *used = xmalloc(((size_t)img->machine.tiles + 1) * sizeof *used);
+    for (uint32_t t = 0; t < img->machine.tiles; t++) used[t] = used_slots(&img->tiles[t]);
     for (uint32_t t = 0; t < img->machine.tiles; t++) {
-        size_t n = used_slots(&img->tiles[t]);
+        size_t n = used[t];
         if (!n) continue;
         ntables++;
         nslots += (uint32_t)n;
@@ -233,7 +235,7 @@ static void write_exchange(const AsmImage *img, StrBuf *b) {
     for (int i = 0; i < 8; i++) put32(b, counts[i]);
     uint32_t slot = 0, send = 0, dst = 0, recv = 0, hin = 0, hout = 0;
     for (uint32_t t = 0; t < img->machine.tiles; t++) { /* tables */
-        size_t n = used_slots(&img->tiles[t]);
+        size_t n = used[t];
         if (!n) continue;
         put32(b, t);
         put32(b, slot);
@@ -242,7 +244,7 @@ static void write_exchange(const AsmImage *img, StrBuf *b) {
         slot += (uint32_t)n;
     }
     for (uint32_t t = 0; t < img->machine.tiles; t++) /* slots */
-        for (size_t k = 0; k < used_slots(&img->tiles[t]); k++) {
+        for (size_t k = 0; k < used[t]; k++) {
             const AsmSlot *s = &img->tiles[t].slots[k];
             uint32_t v[8] = {send, (uint32_t)s->nsends,  recv, (uint32_t)s->nrecvs,
                              hin,  (uint32_t)s->nhostin, hout, (uint32_t)s->nhostout};
@@ -254,7 +256,7 @@ static void write_exchange(const AsmImage *img, StrBuf *b) {
         }
 #define EACH_SLOT(body)                                                                            \
     for (uint32_t t = 0; t < img->machine.tiles; t++)                                              \
-        for (size_t k = 0; k < used_slots(&img->tiles[t]); k++) {                                  \
+        for (size_t k = 0; k < used[t]; k++) {                                                     \
             const AsmSlot *s = &img->tiles[t].slots[k];                                            \
             body                                                                                   \
         }
@@ -288,6 +290,7 @@ static void write_exchange(const AsmImage *img, StrBuf *b) {
     EACH_SLOT(for (size_t i = 0; i < s->nsends; i++) for (size_t d = 0; d < s->sends[i].ndst; d++)
                   put32(b, s->sends[i].dst[d]);)
 #undef EACH_SLOT
+    free(used);
 }
 
 static int compare_runs(const void *a, const void *b) {

@@ -47,8 +47,10 @@ main:   li      m1, X
         end
 
         .worker
-; m1 -> 16 values: PART[WID] = their sum
+; m1 -> 16 values (X + 64i for worker i): PART[i] = their sum
 partial:
+        addi    m2, m1, -X              ; m2 = 4i, the offset of PART[i]
+        shri    m2, m2, 4
         alih    a0, 0                   ; a0:1 = 0, 0
         alih    a1, 0
         loopi   8, .Lsummed
@@ -56,8 +58,6 @@ partial:
         f32v2add a0:1, a0:1, a2:3
 .Lsummed:
         f32add  a0, a0, a1
-        get     m2, WID
-        shli    m2, m2, 2
         st32    a0, [m2+PART]
         exit
 
