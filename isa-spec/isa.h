@@ -29,6 +29,17 @@
 #include "support.h"
 
 /* ---- the enums of the table (isa_table.h) --------------------------------- */
+/* A consumer that needs one case per instruction expands the rows itself,
+ * so a new row cannot be forgotten. An interpreter's dispatch, e.g.:
+ *
+ *   #define ISA_INSN(ID, ...) static void exec_##ID(Ctx *, const IsaInsn *);
+ *   #include "isa_table.h"
+ *   static void (*const exec[ISA_OP_COUNT])(Ctx *, const IsaInsn *) = {
+ *   #define ISA_INSN(ID, ...) [ISA_##ID] = exec_##ID,
+ *   #include "isa_table.h"
+ *   };
+ *
+ * leaves a link error for any instruction without its exec_ function. */
 
 typedef enum IsaOp {
 #define ISA_INSN(ID, ...) ISA_##ID,

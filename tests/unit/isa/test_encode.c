@@ -179,6 +179,20 @@ static void test_print(void **state) {
     sb_free(&sb);
 }
 
+/* The generated rows expand in any consumer: here a name table, the way an
+ * interpreter builds its dispatch table. */
+static const char *const row_names[] = {
+#define ISA_INSN(ID, NAME, ...) [ISA_##ID] = NAME,
+#include "isa_table.h"
+};
+_Static_assert(ACC_ARRAY_LEN(row_names) == ISA_OP_COUNT, "one row per instruction");
+
+static void test_rows_expand(void **state) {
+    for (int op = 0; op < ISA_OP_COUNT; op++)
+        assert_string_equal(row_names[op], isa_info((IsaOp)op)->name);
+    assert_int_equal(ISA_NUM_INSNS, ISA_OP_COUNT);
+}
+
 static void test_csr_and_trap_names(void **state) {
     assert_string_equal(isa_csr_name(ISA_CSR_TILE), "TILE");
     assert_int_equal(isa_csr_lookup("NTILES", 6), ISA_CSR_NTILES);
@@ -197,6 +211,7 @@ int main(void) {
         cmocka_unit_test(test_operand_ranges),
         cmocka_unit_test(test_known_encodings),
         cmocka_unit_test(test_print),
+        cmocka_unit_test(test_rows_expand),
         cmocka_unit_test(test_csr_and_trap_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
