@@ -59,6 +59,7 @@ work:   ldw     m1, [m2-8]
         ampget  a8:11, 3
         ampput  2, a12:15
         ampw    [m1]+=16, m2
+        ampw    [m1]+=m3, m4
         f32v4toi8 a0, a4:7
         i8v4tof32 a8:11, a1
         splat16 a2:3, a5
@@ -80,6 +81,7 @@ work:   ldw     m1, [m2-8]
 ; CHECK-NEXT: ampget  a8:11, 3
 ; CHECK-NEXT: ampput  2, a12:15
 ; CHECK-NEXT: ampw    [m1]+=16, m2
+; CHECK-NEXT: ampw    [m1]+=m3, m4
 ; CHECK-NEXT: f32v4toi8 a0, a4:7
 ; CHECK-NEXT: i8v4tof32 a8:11, a1
 ; CHECK-NEXT: splat16 a2:3, a5
