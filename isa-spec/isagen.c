@@ -892,8 +892,25 @@ static void check_table(Table *T) {
 
 /* ---- reading --------------------------------------------------------------------------- */
 
+/* The first word of a line, if it is one of the prose kinds (text, doc,
+ * sem), whose rest is taken verbatim: quotes and '#' are just characters. */
+static bool prose_line(Line *L) {
+    int i = 0;
+    while (i < L->len && (L->text[i] == ' ' || L->text[i] == '\t')) i++;
+    int j = i;
+    while (j < L->len && L->text[j] != ' ' && L->text[j] != '\t' && L->text[j] != '\r') j++;
+    static const char *const kinds[] = {"text", "doc", "sem"};
+    for (size_t k = 0; k < ACC_ARRAY_LEN(kinds); k++)
+        if ((int)strlen(kinds[k]) == j - i && !memcmp(L->text + i, kinds[k], (size_t)(j - i))) {
+            L->ntoks = 1;
+            L->toks[0] = (Tok){L->text + i, j - i, i + 1};
+            return true;
+        }
+    return false;
+}
+
 static void parse_line(Table *T, Line *L) {
-    if (!tokenize(T, L) || L->ntoks == 0) return;
+    if (!prose_line(L) && (!tokenize(T, L) || L->ntoks == 0)) return;
     const Tok *k = &L->toks[0];
     Insn *last = T->ninsns ? &T->insns[T->ninsns - 1] : NULL;
     if (tok_is(k, "param"))
@@ -920,10 +937,13 @@ static void parse_line(Table *T, Line *L) {
             error_at(T, L->lineno, 1, "text before any group");
             return;
         }
-        char *s = rest_of_line(L, 1);
+        const char *p = k->s + k->len;
+        while (*p == ' ' || *p == '\t') p++;
+        int n = (int)(L->text + L->len - p);
+        while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\r')) n--;
         StrBuf *sb = &T->groups[T->ngroups - 1].text;
         if (sb->len) sb_putc(sb, ' ');
-        sb_puts(sb, s);
+        sb_append(sb, p, (size_t)n);
     } else if (tok_is(k, "doc") || tok_is(k, "sem")) {
         /* doc/sem lines keep '#' characters: re-read the raw rest of the line. */
         if (T->skip_attrs) return;
