@@ -13,3 +13,14 @@ echo "== accc: round-tripping a tensor through the .npy tools"
 "$bin/acc-npy" show "$tmp/x16.npy"
 "$bin/acc-npy" convert "$tmp/x16.npy" "$tmp/back.npy" --to f32
 "$bin/acc-npy" cmp "$tmp/x.npy" "$tmp/back.npy" --rtol 1e-3
+
+echo
+echo "== accc: assembling examples/asm/matmul.s (C = A x B on the matrix unit, six workers)"
+"$bin/acc-as" examples/asm/matmul.s -o "$tmp/matmul.bin"
+"$bin/acc-objdump" -h "$tmp/matmul.bin"
+"$bin/acc-objdump" --tiles "$tmp/matmul.bin"
+echo "-- the workers' inner loop, disassembled:"
+"$bin/acc-objdump" -d "$tmp/matmul.bin" | sed -n '/^rows:/,/^        exit/p'
+"$bin/acc-objdump" -d "$tmp/matmul.bin" > "$tmp/matmul.s"
+"$bin/acc-as" "$tmp/matmul.s" -o "$tmp/again.bin"
+cmp "$tmp/matmul.bin" "$tmp/again.bin" && echo "-- disassembled and reassembled: identical bytes"

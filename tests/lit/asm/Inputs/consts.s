@@ -1,0 +1,3 @@
+; included by forms.s
+        .equ    BUF, 0x400
+        .equ    LEN, 2 * (8 + 8)
