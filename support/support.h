@@ -104,6 +104,19 @@ size_t str_edit_distance(const char *a, const char *b);
  * cands are skipped. */
 const char *str_suggest(const char *word, const char *const *cands, size_t n);
 
+/* ---- strset.c: sets of strings ---------------------------------------------- */
+
+typedef struct StrSet {
+    char **slots; /* copies of the keys; NULL for empty slots */
+    size_t cap, n;
+} StrSet;
+
+void strset_init(StrSet *s);
+void strset_free(StrSet *s);
+bool strset_has(const StrSet *s, const char *key);
+/* Add a copy of key; false if it was already there. */
+bool strset_add(StrSet *s, const char *key);
+
 /* ---- diag.c: diagnostics --------------------------------------------------- */
 
 /* A position in a source file registered with diag_add_file. file 0 means

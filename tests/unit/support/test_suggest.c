@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
+
 #include "support.h"
 
 static void test_edit_distance(void **state) {
@@ -30,10 +32,33 @@ static void test_suggest(void **state) {
     assert_null(str_suggest("relu", self, 1));
 }
 
+/* StrSet (in the same test: both serve name handling). */
+static void test_strset(void **state) {
+    StrSet s;
+    strset_init(&s);
+    assert_false(strset_has(&s, "x"));
+    assert_true(strset_add(&s, "x"));
+    assert_false(strset_add(&s, "x"));
+    char buf[32];
+    for (int i = 0; i < 1000; i++) {
+        snprintf(buf, sizeof buf, "name%d", i);
+        assert_true(strset_add(&s, buf));
+    }
+    for (int i = 0; i < 1000; i++) {
+        snprintf(buf, sizeof buf, "name%d", i);
+        assert_true(strset_has(&s, buf));
+    }
+    assert_false(strset_has(&s, "name1000"));
+    assert_int_equal(s.n, 1001);
+    strset_free(&s);
+    assert_false(strset_has(&s, "x"));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_edit_distance),
         cmocka_unit_test(test_suggest),
+        cmocka_unit_test(test_strset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
