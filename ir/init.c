@@ -1,0 +1,138 @@
+/*
+ * Seeded initialisers: normal(seed, std) and uniform(seed, lo, hi) fill
+ * weights reproducibly on every machine, so models and benchmarks need no
+ * weight files. The algorithm is part of the language (docs/dsl.md), and
+ * tests/examples/reference.py implements it again in NumPy:
+ *
+ *   SplitMix64, state = seed:
+ *     state += 0x9E3779B97F4A7C15
+ *     z = state
+ *     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9
+ *     z = (z ^ (z >> 27)) * 0x94D049BB133111EB
+ *     return z ^ (z >> 31)
+ *   u = (next() >> 11) * 2^-53                      uniform in [0, 1)
+ *
+ *   uniform: element i = lo + (hi - lo) * u_i, in f64, then rounded to the
+ *            dtype (floats to nearest even; integers take the floor)
+ *   normal:  Box-Muller on pairs: u1, u2 = next two uniforms,
+ *            r = sqrt(-2 ln(1 - u1)), elements 2k and 2k+1 are
+ *            std * r * cos(2 pi u2) and std * r * sin(2 pi u2); an odd last
+ *            element takes the cosine only.
+ */
+#include "ir.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+uint64_t ir_splitmix64(uint64_t *state) {
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static double uniform01(uint64_t *state) {
+    return (double)(ir_splitmix64(state) >> 11) * 0x1p-53;
+}
+
+static void store(AccDtype t, void *data, size_t i, double v) {
+    if (!(dtype_flags(t) & DT_FLOAT)) v = floor(v);
+    dtype_set(t, data, i, v);
+}
+
+void ir_init_uniform(AccDtype t, void *data, size_t count, uint64_t seed, double lo, double hi) {
+    uint64_t state = seed;
+    for (size_t i = 0; i < count; i++) store(t, data, i, lo + (hi - lo) * uniform01(&state));
+}
+
+void ir_init_normal(AccDtype t, void *data, size_t count, uint64_t seed, double std) {
+    const double two_pi = 6.283185307179586476925;
+    uint64_t state = seed;
+    for (size_t i = 0; i < count; i += 2) {
+        double u1 = uniform01(&state), u2 = uniform01(&state);
+        double r = sqrt(-2.0 * log(1.0 - u1));
+        store(t, data, i, std * r * cos(two_pi * u2));
+        if (i + 1 < count) store(t, data, i + 1, std * r * sin(two_pi * u2));
+    }
+}
+
+/* ---- Constants from recipes ------------------------------------------------------ */
+
+static int32_t add_filled(IrGraph *g, const IrType *type, IrConstOrigin origin) {
+    int64_t n = ir_type_count(type);
+    void *data = xcalloc((size_t)(n ? n : 1), dtype_size(type->dtype));
+    if (origin == IR_CONST_ONES)
+        for (int64_t i = 0; i < n; i++) dtype_set(type->dtype, data, (size_t)i, 1.0);
+    int32_t k = ir_const_add(g, type, data);
+    free(data);
+    g->consts[k].origin = origin;
+    return k;
+}
+
+int32_t ir_const_zeros(IrGraph *g, const IrType *type) {
+    return add_filled(g, type, IR_CONST_ZEROS);
+}
+
+int32_t ir_const_ones(IrGraph *g, const IrType *type) {
+    return add_filled(g, type, IR_CONST_ONES);
+}
+
+int32_t ir_const_normal(IrGraph *g, const IrType *type, uint64_t seed, double std) {
+    int64_t n = ir_type_count(type);
+    void *data = xcalloc((size_t)(n ? n : 1), dtype_size(type->dtype));
+    ir_init_normal(type->dtype, data, (size_t)n, seed, std);
+    int32_t k = ir_const_add(g, type, data);
+    free(data);
+    g->consts[k].origin = IR_CONST_NORMAL;
+    g->consts[k].seed = seed;
+    g->consts[k].a = std;
+    return k;
+}
+
+int32_t ir_const_uniform(IrGraph *g, const IrType *type, uint64_t seed, double lo, double hi) {
+    int64_t n = ir_type_count(type);
+    void *data = xcalloc((size_t)(n ? n : 1), dtype_size(type->dtype));
+    ir_init_uniform(type->dtype, data, (size_t)n, seed, lo, hi);
+    int32_t k = ir_const_add(g, type, data);
+    free(data);
+    g->consts[k].origin = IR_CONST_UNIFORM;
+    g->consts[k].seed = seed;
+    g->consts[k].a = lo;
+    g->consts[k].b = hi;
+    return k;
+}
+
+int32_t ir_const_load(IrGraph *g, const IrType *type, const char *path, char *err, size_t errlen) {
+    NpyArray a;
+    if (npy_load(path, &a, err, errlen) < 0) return -1;
+    bool same_shape = a.ndim == type->rank;
+    for (int i = 0; same_shape && i < type->rank; i++) same_shape = a.shape[i] == type->dims[i];
+    /* .npy has no bf16, so a bf16 weight comes as f32 and is rounded. */
+    bool dtype_ok = a.dtype == type->dtype || (type->dtype == ACC_DTYPE_BF16 && a.dtype == ACC_DTYPE_F32);
+    if (!same_shape || !dtype_ok) {
+        IrType have;
+        memset(&have, 0, sizeof have);
+        have.dtype = a.dtype;
+        have.rank = a.ndim < IR_MAX_RANK ? a.ndim : IR_MAX_RANK;
+        for (int i = 0; i < have.rank; i++) have.dims[i] = a.shape[i];
+        char have_s[160];
+        snprintf(have_s, sizeof have_s, "%s%s", ir_type_str(&have), a.ndim > IR_MAX_RANK ? "..." : "");
+        snprintf(err, errlen, "'%s' holds %s, but %s is declared", path, have_s, ir_type_str(type));
+        npy_free(&a);
+        return -1;
+    }
+    int32_t k;
+    if (a.dtype == type->dtype) {
+        k = ir_const_add(g, type, a.data);
+    } else {
+        void *data = xcalloc(a.count ? a.count : 1, dtype_size(type->dtype));
+        for (size_t i = 0; i < a.count; i++) dtype_set(type->dtype, data, i, dtype_get(a.dtype, a.data, i));
+        k = ir_const_add(g, type, data);
+        free(data);
+    }
+    npy_free(&a);
+    g->consts[k].origin = IR_CONST_FILE;
+    g->consts[k].path = arena_strdup(&g->arena, path);
+    return k;
+}
