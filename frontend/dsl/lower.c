@@ -1,0 +1,1300 @@
+/*
+ * From syntax tree to IR: names, types, constants, ops and inlining.
+ *
+ * The entry graph is lowered statement by statement into one IrGraph; a
+ * call of another graph lowers that graph's body in place (inlining), with
+ * its inputs bound to the arguments and the dimension names of its
+ * signature bound by the arguments' shapes, like a generic function's type
+ * parameters. Every op goes through ir_op_finish, so the messages about
+ * shapes, dtypes and attributes come from shape inference, at the
+ * operator's or call's location.
+ *
+ * Errors do not stop the lowering: a name whose statement failed is
+ * "poisoned", and everything computed from it is skipped quietly, so each
+ * mistake is reported once and the rest of the program is still checked.
+ */
+#define _XOPEN_SOURCE 700 /* realpath(), to import each file once */
+#include "frontend.h"
+
+#include "ast.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    MAX_INLINE_DEPTH = 64,
+    MAX_OPS = 1000000, /* after inlining: a model larger than this is surely a mistake */
+};
+
+/* ---- Compile-time constants: attributes, dimensions, initialiser arguments ---- */
+
+typedef enum CKind { C_INT, C_FLOAT, C_BOOL, C_STR, C_DTYPE, C_LIST } CKind;
+
+typedef struct CVal {
+    CKind kind;
+    SrcLoc loc;
+    int64_t i;
+    double f;
+    const char *s;
+    AccDtype t;
+    struct CVal *items;
+    int n;
+} CVal;
+
+/* Named constants in scope: dims, int/float graph parameters. */
+typedef struct ConstEnv {
+    const char **names;
+    CVal *vals;
+    int n, cap;
+    const struct ConstEnv *parent;
+} ConstEnv;
+
+/* ---- Tensor values in scope ---------------------------------------------------- */
+
+typedef enum ValKind {
+    V_TENSOR,  /* an IR value */
+    V_LITERAL, /* a number not yet given a dtype */
+    V_ERROR,   /* something already reported went wrong */
+} ValKind;
+
+typedef struct Val {
+    ValKind kind;
+    IrRef ref;
+    double num;
+    bool is_float;
+    SrcLoc loc;
+} Val;
+
+typedef struct Binding {
+    const char *name;
+    Val val;
+    SrcLoc loc; /* where it was last assigned */
+} Binding;
+
+typedef struct Scope {
+    const GraphDef *graph;
+    Binding *b;
+    int n, cap;
+    ConstEnv consts;
+} Scope;
+
+typedef struct Lower {
+    Diag *d;
+    const FeOptions *opts;
+    Arena arena;           /* syntax trees and lowering scratch */
+    const GraphDef **graphs; /* every graph of every file */
+    int ngraphs, capgraphs;
+    char **files; /* resolved paths already read */
+    int nfiles, capfiles;
+    ConstEnv globals; /* dim declarations and -D */
+    int main_file;    /* Diag file index of the file being compiled */
+    IrGraph *g;
+    const GraphDef *stack[MAX_INLINE_DEPTH];
+    int depth;
+    bool too_big;
+} Lower;
+
+static const char *const initialisers[] = {"zeros", "ones", "normal", "uniform", "load"};
+
+/* ---- Environments ----------------------------------------------------------------- */
+
+static const CVal *const_lookup(const ConstEnv *env, const char *name) {
+    for (; env; env = env->parent)
+        for (int i = env->n - 1; i >= 0; i--)
+            if (strcmp(env->names[i], name) == 0) return &env->vals[i];
+    return NULL;
+}
+
+static void const_bind(ConstEnv *env, const char *name, CVal v) {
+    for (int i = 0; i < env->n; i++)
+        if (strcmp(env->names[i], name) == 0) {
+            env->vals[i] = v;
+            return;
+        }
+    size_t cap = (size_t)env->cap;
+    XGROW(env->names, cap, (size_t)env->n + 1);
+    cap = (size_t)env->cap;
+    XGROW(env->vals, cap, (size_t)env->n + 1);
+    env->cap = (int)cap;
+    env->names[env->n] = name;
+    env->vals[env->n++] = v;
+}
+
+static void const_free(ConstEnv *env) {
+    free(env->names);
+    free(env->vals);
+    memset(env, 0, sizeof *env);
+}
+
+static Binding *lookup(Scope *s, const char *name) {
+    for (int i = s->n - 1; i >= 0; i--)
+        if (strcmp(s->b[i].name, name) == 0) return &s->b[i];
+    return NULL;
+}
+
+static void bind(Scope *s, const char *name, Val v, SrcLoc loc) {
+    Binding *b = lookup(s, name);
+    if (!b) {
+        size_t cap = (size_t)s->cap;
+        XGROW(s->b, cap, (size_t)s->n + 1);
+        s->cap = (int)cap;
+        b = &s->b[s->n++];
+        b->name = name;
+    }
+    b->val = v;
+    b->loc = loc;
+}
+
+static const GraphDef *find_graph(Lower *L, const char *name) {
+    for (int i = 0; i < L->ngraphs; i++)
+        if (strcmp(L->graphs[i]->name, name) == 0) return L->graphs[i];
+    return NULL;
+}
+
+/* "; did you mean 'x'?" for an unknown name, from tensors and constants in
+ * scope (and, for calls, ops and graphs). */
+static const char *suggest_name(Lower *L, Scope *s, const char *name, bool callable) {
+    size_t n = 0, cap = 0;
+    const char **cands = NULL;
+    if (s) {
+        for (int i = 0; i < s->n; i++) {
+            XGROW(cands, cap, n + 1);
+            cands[n++] = s->b[i].name;
+        }
+        for (const ConstEnv *e = &s->consts; e; e = e->parent)
+            for (int i = 0; i < e->n; i++) {
+                XGROW(cands, cap, n + 1);
+                cands[n++] = e->names[i];
+            }
+    }
+    if (callable) {
+        for (int k = 0; k < IR_OP_COUNT; k++) {
+            XGROW(cands, cap, n + 1);
+            cands[n++] = ir_op_name((IrOpKind)k);
+        }
+        for (int i = 0; i < L->ngraphs; i++) {
+            XGROW(cands, cap, n + 1);
+            cands[n++] = L->graphs[i]->name;
+        }
+    }
+    const char *best = str_suggest(name, cands, n);
+    free(cands);
+    return best;
+}
+
+/* ---- Constant expressions --------------------------------------------------------- */
+
+static const char *ckind_name(const CVal *v) {
+    switch (v->kind) {
+    case C_INT: return "an int";
+    case C_FLOAT: return "a float";
+    case C_BOOL: return "a bool";
+    case C_STR: return "a string";
+    case C_DTYPE: return "a dtype";
+    case C_LIST: return "a list";
+    }
+    return "?";
+}
+
+static bool eval_const(Lower *L, const ConstEnv *env, const Node *n, CVal *out);
+
+static bool mul_overflows(int64_t x, int64_t y) {
+    if (x > 0) return y > 0 ? x > INT64_MAX / y : y < INT64_MIN / x;
+    if (y > 0) return x < INT64_MIN / y;
+    return x != 0 && y < INT64_MAX / x;
+}
+
+static bool const_binary(Lower *L, const Node *n, const CVal *a, const CVal *b, CVal *out) {
+    bool num_a = a->kind == C_INT || a->kind == C_FLOAT, num_b = b->kind == C_INT || b->kind == C_FLOAT;
+    if (!num_a || !num_b) {
+        diag_error(L->d, n->loc, "'%c' needs numbers here, got %s and %s", n->op, ckind_name(a),
+                   ckind_name(b));
+        return false;
+    }
+    if (n->op == '@') {
+        diag_error(L->d, n->loc, "'@' multiplies tensors; this expression is a constant");
+        return false;
+    }
+    memset(out, 0, sizeof *out);
+    out->loc = n->loc;
+    if (a->kind == C_INT && b->kind == C_INT) {
+        int64_t x = a->i, y = b->i, r = 0;
+        bool overflow = false;
+        switch (n->op) {
+        case '+':
+            overflow = (y > 0 && x > INT64_MAX - y) || (y < 0 && x < INT64_MIN - y);
+            if (!overflow) r = x + y;
+            break;
+        case '-':
+            overflow = (y < 0 && x > INT64_MAX + y) || (y > 0 && x < INT64_MIN + y);
+            if (!overflow) r = x - y;
+            break;
+        case '*':
+            overflow = mul_overflows(x, y);
+            if (!overflow) r = x * y;
+            break;
+        case '/':
+            if (y == 0 || (x == INT64_MIN && y == -1) || x % y != 0) {
+                diag_error(L->d, n->loc, "%lld / %lld is not a whole number", (long long)x,
+                           (long long)y);
+                return false;
+            }
+            r = x / y;
+            break;
+        }
+        if (overflow) {
+            diag_error(L->d, n->loc, "integer overflow in a constant expression");
+            return false;
+        }
+        out->kind = C_INT;
+        out->i = r;
+        return true;
+    }
+    double x = a->kind == C_INT ? (double)a->i : a->f, y = b->kind == C_INT ? (double)b->i : b->f;
+    out->kind = C_FLOAT;
+    out->f = n->op == '+' ? x + y : n->op == '-' ? x - y : n->op == '*' ? x * y : x / y;
+    return true;
+}
+
+/* Numbers, bools, strings, dtypes, names of constants, lists, arithmetic. */
+static bool eval_const(Lower *L, const ConstEnv *env, const Node *n, CVal *out) {
+    memset(out, 0, sizeof *out);
+    out->loc = n->loc;
+    switch (n->kind) {
+    case N_INT: out->kind = C_INT, out->i = n->i; return true;
+    case N_FLOAT: out->kind = C_FLOAT, out->f = n->f; return true;
+    case N_BOOL: out->kind = C_BOOL, out->i = n->i; return true;
+    case N_STRING: out->kind = C_STR, out->s = n->str; return true;
+    case N_NAME: {
+        const CVal *v = const_lookup(env, n->str);
+        if (v) {
+            *out = *v;
+            out->loc = n->loc;
+            return true;
+        }
+        int t = dtype_lookup(n->str, strlen(n->str));
+        if (t >= 0 && (dtype_flags((AccDtype)t) & DT_IR)) {
+            out->kind = C_DTYPE;
+            out->t = (AccDtype)t;
+            return true;
+        }
+        if (strcmp(n->str, "inf") == 0 || strcmp(n->str, "nan") == 0) {
+            out->kind = C_FLOAT;
+            out->f = n->str[0] == 'i' ? INFINITY : NAN;
+            return true;
+        }
+        diag_error(L->d, n->loc,
+                   "'%s' is not a constant here: attributes and shapes take numbers, lists, "
+                   "strings, dtypes and dimension names",
+                   n->str);
+        return false;
+    }
+    case N_NEG: {
+        if (!eval_const(L, env, n->lhs, out)) return false;
+        if (out->kind == C_INT && out->i != INT64_MIN) {
+            out->i = -out->i;
+        } else if (out->kind == C_FLOAT) {
+            out->f = -out->f;
+        } else {
+            diag_error(L->d, n->loc, "'-' needs a number here, got %s", ckind_name(out));
+            return false;
+        }
+        out->loc = n->loc;
+        return true;
+    }
+    case N_BINARY: {
+        CVal a, b;
+        return eval_const(L, env, n->lhs, &a) && eval_const(L, env, n->rhs, &b) &&
+               const_binary(L, n, &a, &b, out);
+    }
+    case N_LIST: {
+        out->kind = C_LIST;
+        out->n = n->list.n;
+        out->items = ARENA_ARRAY(&L->arena, CVal, n->list.n ? n->list.n : 1);
+        for (int i = 0; i < n->list.n; i++)
+            if (!eval_const(L, env, n->list.items[i], &out->items[i])) return false;
+        return true;
+    }
+    case N_CALL:
+        diag_error(L->d, n->loc, "'%s(...)' is not a constant; attributes and shapes take numbers, "
+                                 "lists, strings, dtypes and dimension names",
+                   n->str);
+        return false;
+    case N_KWARG: break;
+    }
+    diag_error(L->d, n->loc, "a keyword argument cannot appear here");
+    return false;
+}
+
+/* A constant as an attribute of the schema's kind. */
+static bool to_attr(Lower *L, const CVal *v, const IrAttrSchema *s, const char *op, IrAttr *a) {
+    memset(a, 0, sizeof *a);
+    a->kind = s->kind;
+    const char *want = NULL;
+    switch (s->kind) {
+    case IR_ATTR_INT:
+        if (v->kind == C_INT) return a->u.i = v->i, true;
+        want = "an int";
+        break;
+    case IR_ATTR_FLOAT:
+        if (v->kind == C_FLOAT) return a->u.f = v->f, true;
+        if (v->kind == C_INT) return a->u.f = (double)v->i, true;
+        want = "a number";
+        break;
+    case IR_ATTR_BOOL:
+        if (v->kind == C_BOOL) return a->u.i = v->i, true;
+        want = "true or false";
+        break;
+    case IR_ATTR_STR:
+        if (v->kind == C_STR) return a->u.s = v->s, true;
+        want = "a string such as \"...\"";
+        break;
+    case IR_ATTR_DTYPE:
+        if (v->kind == C_DTYPE) return a->u.t = v->t, true;
+        want = "a dtype such as f16";
+        break;
+    case IR_ATTR_INTS:
+    case IR_ATTR_FLOATS: {
+        bool floats = s->kind == IR_ATTR_FLOATS;
+        want = floats ? "a list of numbers, e.g. [0.5, 1.0]" : "a list of ints, e.g. [1, 1]";
+        if (v->kind != C_LIST) break;
+        a->n = v->n;
+        if (floats)
+            a->u.fs = ARENA_ARRAY(&L->arena, double, v->n ? v->n : 1);
+        else
+            a->u.is = ARENA_ARRAY(&L->arena, int64_t, v->n ? v->n : 1);
+        for (int i = 0; i < v->n; i++) {
+            const CVal *e = &v->items[i];
+            if (e->kind == C_INT && floats) {
+                a->u.fs[i] = (double)e->i;
+            } else if (e->kind == C_INT) {
+                a->u.is[i] = e->i;
+            } else if (e->kind == C_FLOAT && floats) {
+                a->u.fs[i] = e->f;
+            } else {
+                diag_error(L->d, e->loc, "attribute '%s' of '%s' expects %s; this entry is %s",
+                           s->name, op, want, ckind_name(e));
+                return false;
+            }
+        }
+        return true;
+    }
+    default: want = "a value the DSL cannot write"; break;
+    }
+    diag_error(L->d, v->loc, "attribute '%s' of '%s' expects %s, got %s", s->name, op, want,
+               ckind_name(v));
+    return false;
+}
+
+/* ---- Types ---------------------------------------------------------------------------- */
+
+static void node_text(StrBuf *sb, const Node *n) {
+    switch (n->kind) {
+    case N_INT: sb_printf(sb, "%lld", (long long)n->i); break;
+    case N_NAME: sb_puts(sb, n->str); break;
+    case N_NEG:
+        sb_putc(sb, '-');
+        node_text(sb, n->lhs);
+        break;
+    case N_BINARY:
+        node_text(sb, n->lhs);
+        sb_putc(sb, n->op);
+        node_text(sb, n->rhs);
+        break;
+    default: sb_puts(sb, "?"); break;
+    }
+}
+
+/* "f32[K, M]" as written. */
+static const char *type_text(Lower *L, const TypeExpr *t) {
+    StrBuf sb;
+    sb_init(&sb);
+    sb_puts(&sb, t->dtype);
+    if (t->tensor) {
+        sb_putc(&sb, '[');
+        for (int i = 0; i < t->dims.n; i++) {
+            if (i) sb_puts(&sb, ", ");
+            node_text(&sb, t->dims.items[i]);
+        }
+        sb_putc(&sb, ']');
+    }
+    char *s = arena_strdup(&L->arena, sb.data);
+    sb_free(&sb);
+    return s;
+}
+
+static bool eval_dtype(Lower *L, const TypeExpr *t, AccDtype *dt) {
+    int k = dtype_lookup(t->dtype, strlen(t->dtype));
+    if (k < 0 || !(dtype_flags((AccDtype)k) & DT_IR)) {
+        const char *names[ACC_DTYPE_COUNT];
+        for (int i = 0; i < ACC_DTYPE_COUNT; i++)
+            names[i] = (dtype_flags((AccDtype)i) & DT_IR) ? dtype_name((AccDtype)i) : NULL;
+        const char *hint = str_suggest(t->dtype, names, ACC_DTYPE_COUNT);
+        if (hint)
+            diag_error(L->d, t->loc, "unknown dtype '%s'; did you mean '%s'?", t->dtype, hint);
+        else
+            diag_error(L->d, t->loc, "unknown dtype '%s' (f32 f16 bf16 i8 u8 i32 i64 bool)", t->dtype);
+        return false;
+    }
+    *dt = (AccDtype)k;
+    return true;
+}
+
+/* One dimension: a non-negative int. */
+static bool eval_dim(Lower *L, const ConstEnv *env, const Node *n, int64_t *out) {
+    if (n->kind == N_NAME && !const_lookup(env, n->str)) {
+        diag_error(L->d, n->loc,
+                   "dimension '%s' is not bound: declare 'dim %s = ...' or pass -D %s=VALUE", n->str,
+                   n->str, n->str);
+        return false;
+    }
+    CVal v;
+    if (!eval_const(L, env, n, &v)) return false;
+    if (v.kind != C_INT || v.i < 0) {
+        diag_error(L->d, n->loc, "a dimension must be a non-negative int, not %s",
+                   v.kind == C_INT ? "negative" : ckind_name(&v));
+        return false;
+    }
+    *out = v.i;
+    return true;
+}
+
+static bool eval_type(Lower *L, const ConstEnv *env, const TypeExpr *t, IrType *out) {
+    memset(out, 0, sizeof *out);
+    if (!t->tensor) {
+        diag_error(L->d, t->loc, "expected a tensor type such as %s[2, 3]", t->dtype);
+        return false;
+    }
+    if (!eval_dtype(L, t, &out->dtype)) return false;
+    if (t->dims.n > IR_MAX_RANK) {
+        diag_error(L->d, t->loc, "a tensor has at most %d dimensions", IR_MAX_RANK);
+        return false;
+    }
+    out->rank = t->dims.n;
+    for (int i = 0; i < t->dims.n; i++)
+        if (!eval_dim(L, env, t->dims.items[i], &out->dims[i])) return false;
+    if (ir_type_count(out) < 0) {
+        diag_error(L->d, t->loc, "%s has too many elements", type_text(L, t));
+        return false;
+    }
+    return true;
+}
+
+/* ---- Values ------------------------------------------------------------------------------ */
+
+static Val error_val(void) {
+    Val v;
+    memset(&v, 0, sizeof v);
+    v.kind = V_ERROR;
+    return v;
+}
+
+static Val tensor_val(IrRef r, SrcLoc loc) {
+    Val v = error_val();
+    v.kind = r ? V_TENSOR : V_ERROR;
+    v.ref = r;
+    v.loc = loc;
+    return v;
+}
+
+static const IrType *type_of(Lower *L, Val v) {
+    return &L->g->vals[v.ref].type;
+}
+
+/* Give number literals a dtype from the tensors beside them: a float
+ * literal takes the first float tensor's dtype, an integer literal the
+ * first non-bool tensor's; with none, f32 and i64. */
+static bool resolve_literals(Lower *L, Val *vals, int n) {
+    AccDtype first_float = ACC_DTYPE_F32, first_num = ACC_DTYPE_COUNT;
+    bool have_float = false;
+    for (int i = 0; i < n; i++) {
+        if (vals[i].kind == V_ERROR) return false;
+        if (vals[i].kind != V_TENSOR) continue;
+        AccDtype t = type_of(L, vals[i])->dtype;
+        if (!have_float && (dtype_flags(t) & DT_FLOAT)) {
+            first_float = t;
+            have_float = true;
+        }
+        if (first_num == ACC_DTYPE_COUNT && t != ACC_DTYPE_BOOL) first_num = t;
+    }
+    for (int i = 0; i < n; i++) {
+        if (vals[i].kind != V_LITERAL) continue;
+        AccDtype t = vals[i].is_float ? first_float
+                     : first_num != ACC_DTYPE_COUNT ? first_num : ACC_DTYPE_I64;
+        vals[i] = tensor_val(ir_constant_scalar(L->g, t, vals[i].num, vals[i].loc), vals[i].loc);
+    }
+    return true;
+}
+
+static bool budget_ok(Lower *L, SrcLoc loc) {
+    if (L->g->nops <= MAX_OPS) return true;
+    if (!L->too_big)
+        diag_error(L->d, loc, "the model has more than %d ops after inlining graph calls", MAX_OPS);
+    L->too_big = true;
+    return false;
+}
+
+/* ---- Expressions ------------------------------------------------------------------------- */
+
+static Val lower_expr(Lower *L, Scope *s, const Node *n);
+static int lower_call(Lower *L, Scope *s, const Node *call, Val *out, int max);
+
+static Val lower_binary(Lower *L, Scope *s, const Node *n) {
+    Val v[2] = {lower_expr(L, s, n->lhs), lower_expr(L, s, n->rhs)};
+    if (v[0].kind == V_ERROR || v[1].kind == V_ERROR) return error_val();
+    if (v[0].kind == V_LITERAL && v[1].kind == V_LITERAL && n->op != '@') {
+        /* Fold number arithmetic; the result stays a literal. */
+        double a = v[0].num, b = v[1].num;
+        Val r = v[0];
+        r.is_float = v[0].is_float || v[1].is_float || (n->op == '/' && fmod(a, b) != 0);
+        r.num = n->op == '+' ? a + b : n->op == '-' ? a - b : n->op == '*' ? a * b : a / b;
+        r.loc = n->loc;
+        return r;
+    }
+    if (!resolve_literals(L, v, 2) || !budget_ok(L, n->loc)) return error_val();
+    IrOpKind kind = n->op == '+'   ? IR_OP_add
+                    : n->op == '-' ? IR_OP_sub
+                    : n->op == '*' ? IR_OP_mul
+                    : n->op == '/' ? IR_OP_div
+                                   : IR_OP_matmul;
+    IrRef in[2] = {v[0].ref, v[1].ref};
+    return tensor_val(ir_build(L->g, kind, 2, in, L->d, n->loc), n->loc);
+}
+
+static Val lower_expr(Lower *L, Scope *s, const Node *n) {
+    Val v = error_val();
+    v.loc = n->loc;
+    switch (n->kind) {
+    case N_INT:
+    case N_FLOAT:
+        v.kind = V_LITERAL;
+        v.is_float = n->kind == N_FLOAT;
+        v.num = n->kind == N_FLOAT ? n->f : (double)n->i;
+        return v;
+    case N_NAME: {
+        Binding *b = lookup(s, n->str);
+        if (b) {
+            v = b->val;
+            if (v.kind == V_LITERAL) v.loc = n->loc;
+            return v;
+        }
+        if (const_lookup(&s->consts, n->str)) {
+            CVal c;
+            eval_const(L, &s->consts, n, &c);
+            if (c.kind == C_INT || c.kind == C_FLOAT) {
+                v.kind = V_LITERAL;
+                v.is_float = c.kind == C_FLOAT;
+                v.num = c.kind == C_FLOAT ? c.f : (double)c.i;
+                return v;
+            }
+        }
+        const char *hint = suggest_name(L, s, n->str, false);
+        if (hint)
+            diag_error(L->d, n->loc, "unknown name '%s'; did you mean '%s'?", n->str, hint);
+        else
+            diag_error(L->d, n->loc, "unknown name '%s'", n->str);
+        return v;
+    }
+    case N_NEG: {
+        Val x = lower_expr(L, s, n->lhs);
+        if (x.kind == V_LITERAL) {
+            x.num = -x.num;
+            x.loc = n->loc;
+            return x;
+        }
+        if (x.kind == V_ERROR || !budget_ok(L, n->loc)) return error_val();
+        IrRef in = x.ref;
+        return tensor_val(ir_build(L->g, IR_OP_neg, 1, &in, L->d, n->loc), n->loc);
+    }
+    case N_BINARY: return lower_binary(L, s, n);
+    case N_CALL: {
+        Val out[IR_MAX_RESULTS];
+        int k = lower_call(L, s, n, out, IR_MAX_RESULTS);
+        if (k < 0) return error_val();
+        if (k != 1) {
+            diag_error(L->d, n->loc,
+                       "'%s' has %d results here; assign them all, as in a, b = %s(...)", n->str, k,
+                       n->str);
+            return error_val();
+        }
+        return out[0];
+    }
+    case N_BOOL:
+        diag_error(L->d, n->loc, "true and false are attribute values, not tensors");
+        return v;
+    case N_STRING:
+        diag_error(L->d, n->loc, "a string is an attribute value, not a tensor");
+        return v;
+    case N_LIST:
+        diag_error(L->d, n->loc, "a list is not a tensor here; declare it with 'param NAME: TYPE = [...]'");
+        return v;
+    case N_KWARG: break;
+    }
+    diag_error(L->d, n->loc, "a keyword argument cannot appear here");
+    return v;
+}
+
+/* ---- Op calls ----------------------------------------------------------------------------- */
+
+static int lower_op_call(Lower *L, Scope *s, const Node *call, IrOpKind kind, Val *out, int max) {
+    const char *opname = ir_op_name(kind);
+    Val args[IR_MAX_RESULTS];
+    int nargs = 0;
+    bool failed = false;
+    const Node *kwargs[IR_MAX_RESULTS];
+    int nkw = 0;
+    for (int i = 0; i < call->list.n; i++) {
+        const Node *a = call->list.items[i];
+        if (a->kind == N_KWARG) {
+            if (nkw < IR_MAX_RESULTS) kwargs[nkw++] = a;
+            continue;
+        }
+        if (nkw) {
+            diag_error(L->d, a->loc, "a positional operand cannot follow keyword arguments");
+            return -1;
+        }
+        if (nargs == IR_MAX_RESULTS) {
+            diag_error(L->d, a->loc, "too many operands");
+            return -1;
+        }
+        args[nargs] = lower_expr(L, s, a);
+        failed |= args[nargs++].kind == V_ERROR;
+    }
+    /* Attribute values are checked even when an operand failed. */
+    IrAttr attrs[IR_MAX_ATTRS];
+    int slots[IR_MAX_ATTRS], nattrs = 0;
+    for (int i = 0; i < nkw; i++) {
+        const Node *kw = kwargs[i];
+        int slot = ir_attr_slot(kind, kw->str);
+        if (slot < 0) {
+            const IrOpInfo *info = ir_op_info(kind);
+            const char *names[IR_MAX_ATTRS];
+            for (int k = 0; k < info->nattrs; k++) names[k] = info->attrs[k].name;
+            const char *hint = str_suggest(kw->str, names, (size_t)info->nattrs);
+            if (hint)
+                diag_error(L->d, kw->loc, "'%s' has no attribute '%s'; did you mean '%s'?", opname,
+                           kw->str, hint);
+            else if (info->nattrs == 0)
+                diag_error(L->d, kw->loc, "'%s' has no attributes", opname);
+            else
+                diag_error(L->d, kw->loc, "'%s' has no attribute '%s'", opname, kw->str);
+            failed = true;
+            continue;
+        }
+        bool dup = false;
+        for (int k = 0; k < nattrs; k++) dup |= slots[k] == slot;
+        if (dup) {
+            diag_error(L->d, kw->loc, "attribute '%s' is given twice", kw->str);
+            failed = true;
+            continue;
+        }
+        CVal v;
+        if (!eval_const(L, &s->consts, kw->lhs, &v) ||
+            !to_attr(L, &v, &ir_op_info(kind)->attrs[slot], opname, &attrs[nattrs])) {
+            failed = true;
+            continue;
+        }
+        slots[nattrs++] = slot;
+    }
+    if (failed || !resolve_literals(L, args, nargs) || !budget_ok(L, call->loc)) return -1;
+    IrRef in[IR_MAX_RESULTS];
+    for (int i = 0; i < nargs; i++) in[i] = args[i].ref;
+    IrOpId op = ir_op_create(L->g, kind, nargs, in, call->loc);
+    for (int i = 0; i < nattrs; i++)
+        ir_set_attr(L->g, op, ir_op_info(kind)->attrs[slots[i]].name, &attrs[i]);
+    if (!ir_op_finish(L->g, op, L->d)) return -1;
+    int nout = L->g->ops[op].nout;
+    if (nout > max) nout = max;
+    for (int i = 0; i < nout; i++) out[i] = tensor_val(ir_op_result(L->g, op, i), call->loc);
+    return L->g->ops[op].nout;
+}
+
+/* ---- Graph calls (inlining) --------------------------------------------------------------- */
+
+static int lower_body(Lower *L, const GraphDef *gd, Scope *s, Val *out);
+
+/* Bind the callee's signature: constants for int/float parameters, and
+ * dimension names from the argument shapes. */
+static bool bind_signature(Lower *L, const GraphDef *gd, const Node *call, Scope *caller,
+                           const Val *args, Scope *callee) {
+    bool ok = true;
+    /* Plain-name dimensions first, so expressions like 2*N can use them. */
+    for (int i = 0; i < gd->ninputs; i++) {
+        const Decl *p = &gd->inputs[i];
+        if (!p->type.tensor) continue;
+        const IrType *t = type_of(L, args[i]);
+        if (p->type.dims.n != t->rank) continue; /* reported below */
+        for (int k = 0; k < t->rank; k++) {
+            const Node *dim = p->type.dims.items[k];
+            if (dim->kind != N_NAME) continue;
+            bool bound_here = false; /* by an earlier input or an int parameter */
+            for (int j = 0; j < callee->consts.n; j++)
+                bound_here |= strcmp(callee->consts.names[j], dim->str) == 0;
+            if (!bound_here) {
+                CVal v;
+                memset(&v, 0, sizeof v);
+                v.kind = C_INT;
+                v.i = t->dims[k];
+                v.loc = dim->loc;
+                const_bind(&callee->consts, dim->str, v);
+            }
+        }
+    }
+    for (int i = 0; i < gd->ninputs && ok; i++) {
+        const Decl *p = &gd->inputs[i];
+        const Node *arg = call->list.items[i];
+        if (!p->type.tensor) continue;
+        const IrType *t = type_of(L, args[i]);
+        IrType want;
+        if (!eval_type(L, &callee->consts, &p->type, &want)) return false;
+        if (!ir_type_equal(&want, t)) {
+            char got[160];
+            snprintf(got, sizeof got, "%s", ir_type_str(t));
+            diag_error(L->d, arg->loc, "argument '%s' of '%s' is %s, but '%s' declares %s (here %s)",
+                       p->name, gd->name, got, gd->name, type_text(L, &p->type), ir_type_str(&want));
+            ok = false;
+        }
+    }
+    (void)caller;
+    return ok;
+}
+
+static int lower_graph_call(Lower *L, Scope *s, const Node *call, const GraphDef *gd, Val *out,
+                            int max) {
+    for (int i = 0; i < L->depth; i++)
+        if (L->stack[i] == gd) {
+            diag_error(L->d, call->loc, "'%s' calls itself (through %s); graphs are inlined, so "
+                                        "they cannot recurse",
+                       gd->name, L->stack[L->depth - 1]->name);
+            return -1;
+        }
+    if (L->depth == MAX_INLINE_DEPTH) {
+        diag_error(L->d, call->loc, "graph calls nest more than %d deep", MAX_INLINE_DEPTH);
+        return -1;
+    }
+    int npos = 0;
+    for (int i = 0; i < call->list.n; i++) {
+        if (call->list.items[i]->kind == N_KWARG) {
+            diag_error(L->d, call->list.items[i]->loc,
+                       "graph '%s' takes its inputs by position, not by keyword", gd->name);
+            return -1;
+        }
+        npos++;
+    }
+    if (npos != gd->ninputs) {
+        diag_error(L->d, call->loc, "graph '%s' takes %d input%s, got %d", gd->name, gd->ninputs,
+                   gd->ninputs == 1 ? "" : "s", npos);
+        return -1;
+    }
+    Scope callee;
+    memset(&callee, 0, sizeof callee);
+    callee.graph = gd;
+    callee.consts.parent = &L->globals;
+    Val *args = xcalloc((size_t)(npos ? npos : 1), sizeof *args);
+    bool failed = false;
+    for (int i = 0; i < npos; i++) {
+        const Decl *p = &gd->inputs[i];
+        const Node *a = call->list.items[i];
+        if (!p->type.tensor) {
+            /* An int or float parameter takes a constant. */
+            CVal v;
+            if (!eval_const(L, &s->consts, a, &v)) {
+                failed = true;
+                continue;
+            }
+            bool is_int = strcmp(p->type.dtype, "int") == 0;
+            if (is_int ? v.kind != C_INT : v.kind != C_INT && v.kind != C_FLOAT) {
+                diag_error(L->d, a->loc, "argument '%s' of '%s' must be %s, got %s", p->name,
+                           gd->name, is_int ? "an int" : "a number", ckind_name(&v));
+                failed = true;
+                continue;
+            }
+            if (!is_int && v.kind == C_INT) v.kind = C_FLOAT, v.f = (double)v.i;
+            const_bind(&callee.consts, p->name, v);
+            continue;
+        }
+        args[i] = lower_expr(L, s, a);
+        failed |= args[i].kind == V_ERROR;
+    }
+    int n = -1;
+    if (!failed && resolve_literals(L, args, npos)) {
+        for (int i = 0; i < npos && !failed; i++) {
+            const Decl *p = &gd->inputs[i];
+            if (!p->type.tensor) continue;
+            if (p->type.dims.n != type_of(L, args[i])->rank) {
+                diag_error(L->d, call->list.items[i]->loc,
+                           "argument '%s' of '%s' is %s, but '%s' declares %s", p->name, gd->name,
+                           ir_type_str(type_of(L, args[i])), gd->name, type_text(L, &p->type));
+                failed = true;
+            }
+        }
+        if (!failed && bind_signature(L, gd, call, s, args, &callee)) {
+            for (int i = 0; i < npos; i++)
+                if (gd->inputs[i].type.tensor) bind(&callee, gd->inputs[i].name, args[i], gd->inputs[i].loc);
+            L->stack[L->depth++] = gd;
+            Val results[IR_MAX_RESULTS];
+            n = lower_body(L, gd, &callee, results);
+            L->depth--;
+            for (int i = 0; i < n && i < max; i++) out[i] = results[i];
+        }
+    }
+    free(args);
+    free(callee.b);
+    const_free(&callee.consts);
+    return n;
+}
+
+static int lower_call(Lower *L, Scope *s, const Node *call, Val *out, int max) {
+    const GraphDef *gd = find_graph(L, call->str);
+    if (gd) return lower_graph_call(L, s, call, gd, out, max);
+    int kind = ir_op_lookup(call->str, strlen(call->str));
+    if (kind == IR_OP_constant) {
+        diag_error(L->d, call->loc, "constants are made with 'param NAME: TYPE = ...'");
+        return -1;
+    }
+    if (kind >= 0) return lower_op_call(L, s, call, (IrOpKind)kind, out, max);
+    for (size_t i = 0; i < ACC_ARRAY_LEN(initialisers); i++)
+        if (strcmp(call->str, initialisers[i]) == 0) {
+            diag_error(L->d, call->loc,
+                       "'%s' initialises a parameter: write 'param NAME: TYPE = %s(...)'",
+                       call->str, call->str);
+            return -1;
+        }
+    const char *hint = suggest_name(L, NULL, call->str, true);
+    if (hint)
+        diag_error(L->d, call->loc, "unknown op '%s'; did you mean '%s'?", call->str, hint);
+    else
+        diag_error(L->d, call->loc, "unknown op or graph '%s'", call->str);
+    return -1;
+}
+
+/* ---- Parameters --------------------------------------------------------------------------- */
+
+/* The numbers of a literal, nested as the type's shape (or one number,
+ * filling the tensor). */
+static bool fill_literal(Lower *L, const ConstEnv *env, const Node *n, const IrType *t, int d,
+                         void *data, int64_t *i) {
+    if (d == t->rank) {
+        CVal v;
+        if (!eval_const(L, env, n, &v)) return false;
+        if (v.kind == C_INT && t->dtype == ACC_DTYPE_I64) {
+            ((int64_t *)data)[(*i)++] = v.i;
+        } else if (v.kind == C_INT || v.kind == C_FLOAT || v.kind == C_BOOL) {
+            if (v.kind == C_FLOAT && !(dtype_flags(t->dtype) & DT_FLOAT)) {
+                diag_error(L->d, n->loc, "a fractional number cannot be stored in %s",
+                           dtype_name(t->dtype));
+                return false;
+            }
+            double x = v.kind == C_FLOAT ? v.f : (double)v.i;
+            /* Through float, as strtof would: the value is then exactly a float. */
+            if (dtype_flags(t->dtype) & DT_FLOAT) x = (float)x;
+            dtype_set(t->dtype, data, (size_t)(*i)++, x);
+        } else {
+            diag_error(L->d, n->loc, "expected a number, got %s", ckind_name(&v));
+            return false;
+        }
+        return true;
+    }
+    if (n->kind != N_LIST || n->list.n != t->dims[d]) {
+        diag_error(L->d, n->loc, "expected a list of %lld entries (dimension %d of %s)",
+                   (long long)t->dims[d], d, ir_type_str(t));
+        return false;
+    }
+    for (int k = 0; k < n->list.n; k++)
+        if (!fill_literal(L, env, n->list.items[k], t, d + 1, data, i)) return false;
+    return true;
+}
+
+/* Positional or keyword arguments of an initialiser, by name. */
+static bool init_args(Lower *L, const ConstEnv *env, const Node *call, const char *const *names,
+                      int n, CVal *vals) {
+    bool have[4] = {false, false, false, false};
+    for (int i = 0; i < call->list.n; i++) {
+        const Node *a = call->list.items[i];
+        int slot = i;
+        const Node *value = a;
+        if (a->kind == N_KWARG) {
+            slot = -1;
+            for (int k = 0; k < n; k++)
+                if (strcmp(names[k], a->str) == 0) slot = k;
+            value = a->lhs;
+            if (slot < 0) {
+                diag_error(L->d, a->loc, "'%s' has no argument '%s'", call->str, a->str);
+                return false;
+            }
+        }
+        if (slot >= n) {
+            diag_error(L->d, a->loc, "'%s' takes %d arguments", call->str, n);
+            return false;
+        }
+        if (have[slot]) {
+            diag_error(L->d, a->loc, "argument '%s' of '%s' is given twice", names[slot], call->str);
+            return false;
+        }
+        have[slot] = true;
+        if (!eval_const(L, env, value, &vals[slot])) return false;
+        bool is_seed = strcmp(names[slot], "seed") == 0;
+        CVal *v = &vals[slot];
+        if (is_seed ? v->kind != C_INT || v->i < 0 : v->kind != C_INT && v->kind != C_FLOAT) {
+            diag_error(L->d, value->loc, "argument '%s' of '%s' must be %s", names[slot],
+                       call->str, is_seed ? "a non-negative int" : "a number");
+            return false;
+        }
+        if (v->kind == C_INT && !is_seed) v->f = (double)v->i;
+    }
+    for (int k = 0; k < n; k++)
+        if (!have[k]) {
+            diag_error(L->d, call->loc, "'%s' needs argument '%s'", call->str, names[k]);
+            return false;
+        }
+    return true;
+}
+
+/* param NAME: TYPE = zeros | ones | normal(seed, std) | uniform(seed, lo, hi)
+ *                  | load("file.npy") | literal */
+static void lower_param(Lower *L, Scope *s, const Stmt *st) {
+    const char *name = st->targets[0];
+    SrcLoc name_loc = st->target_locs[0];
+    IrType t;
+    if (!eval_type(L, &s->consts, &st->type, &t)) {
+        bind(s, name, error_val(), name_loc);
+        return;
+    }
+    size_t limit = L->opts->max_const_bytes ? L->opts->max_const_bytes : IR_MAX_CONST_BYTES;
+    int64_t count = ir_type_count(&t);
+    if ((uint64_t)count > limit / dtype_size(t.dtype)) {
+        diag_error(L->d, st->type.loc, "param '%s' (%s) is larger than the limit of %zu bytes", name,
+                   ir_type_str(&t), limit);
+        bind(s, name, error_val(), name_loc);
+        return;
+    }
+    const Node *init = st->value;
+    const char *fn = init->kind == N_CALL ? init->str : init->kind == N_NAME ? init->str : NULL;
+    int32_t k = -1;
+    if (fn && (strcmp(fn, "zeros") == 0 || strcmp(fn, "ones") == 0) &&
+        (init->kind == N_NAME || init->list.n == 0)) {
+        k = fn[0] == 'z' ? ir_const_zeros(L->g, &t) : ir_const_ones(L->g, &t);
+    } else if (init->kind == N_CALL && strcmp(fn, "normal") == 0) {
+        static const char *const names[] = {"seed", "std"};
+        CVal v[2];
+        if (!(dtype_flags(t.dtype) & DT_FLOAT))
+            diag_error(L->d, init->loc, "normal() fills float tensors; '%s' is %s", name,
+                       dtype_name(t.dtype));
+        else if (init_args(L, &s->consts, init, names, 2, v))
+            k = ir_const_normal(L->g, &t, (uint64_t)v[0].i, v[1].f);
+    } else if (init->kind == N_CALL && strcmp(fn, "uniform") == 0) {
+        static const char *const names[] = {"seed", "lo", "hi"};
+        CVal v[3];
+        if (init_args(L, &s->consts, init, names, 3, v))
+            k = ir_const_uniform(L->g, &t, (uint64_t)v[0].i, v[1].f, v[2].f);
+    } else if (init->kind == N_CALL && strcmp(fn, "load") == 0) {
+        const Node *path = init->list.n == 1 ? init->list.items[0] : NULL;
+        if (!path || path->kind != N_STRING) {
+            diag_error(L->d, init->loc, "load() takes one file name string: load(\"w.npy\")");
+        } else if (L->opts->no_files) {
+            diag_error(L->d, path->loc, "load() is disabled here");
+        } else {
+            char *full = path_join(s->graph->dir, path->str);
+            char err[600];
+            k = ir_const_load(L->g, &t, full, err, sizeof err);
+            if (k < 0) diag_error(L->d, path->loc, "%s", err);
+            free(full);
+        }
+    } else if (init->kind == N_CALL) {
+        diag_error(L->d, init->loc,
+                   "a param is initialised by zeros, ones, normal(seed, std), uniform(seed, lo, hi), "
+                   "load(\"file.npy\") or a literal, not by '%s(...)'",
+                   init->str);
+    } else {
+        void *data = xcalloc((size_t)(count ? count : 1), dtype_size(t.dtype));
+        int64_t i = 0;
+        bool ok;
+        if (init->kind == N_LIST || t.rank == 0) {
+            ok = fill_literal(L, &s->consts, init, &t, 0, data, &i);
+        } else { /* one number fills the tensor */
+            IrType one = ir_type(t.dtype, 0, NULL);
+            ok = fill_literal(L, &s->consts, init, &one, 0, data, &i);
+            size_t size = dtype_size(t.dtype);
+            for (int64_t j = 1; ok && j < count; j++)
+                memcpy((char *)data + (size_t)j * size, data, size);
+        }
+        if (ok) k = ir_const_add(L->g, &t, data);
+        free(data);
+    }
+    if (k < 0) {
+        bind(s, name, error_val(), name_loc);
+        return;
+    }
+    IrRef v = ir_constant_from(L->g, k, name_loc);
+    ir_value_set_name(L->g, v, name);
+    bind(s, name, tensor_val(v, name_loc), name_loc);
+}
+
+/* ---- Statements and graphs ---------------------------------------------------------------- */
+
+static void lower_assign(Lower *L, Scope *s, const Stmt *st) {
+    Val out[IR_MAX_RESULTS];
+    int n;
+    if (st->ntargets == 1) {
+        out[0] = lower_expr(L, s, st->value);
+        n = out[0].kind == V_ERROR ? -1 : 1;
+    } else if (st->value->kind != N_CALL) {
+        diag_error(L->d, st->target_locs[1], "only a call can give %d results", st->ntargets);
+        n = -1;
+    } else {
+        n = lower_call(L, s, st->value, out, IR_MAX_RESULTS);
+        if (n >= 0 && n != st->ntargets) {
+            diag_error(L->d, st->value->loc, "'%s' gives %d result%s, but %d names are assigned",
+                       st->value->str, n, n == 1 ? "" : "s", st->ntargets);
+            n = -1;
+        }
+    }
+    for (int i = 0; i < st->ntargets; i++) {
+        Val v = n < 0 ? error_val() : out[i];
+        if (v.kind == V_TENSOR && !L->g->vals[v.ref].name)
+            ir_value_set_name(L->g, v.ref, st->targets[i]);
+        bind(s, st->targets[i], v, st->target_locs[i]);
+    }
+}
+
+/* Lower a graph's statements in scope s (inputs bound); fills out with its
+ * outputs. Returns the number of outputs, or -1 after errors. */
+static int lower_body(Lower *L, const GraphDef *gd, Scope *s, Val *out) {
+    int errors = L->d->nerrors;
+    for (int i = 0; i < gd->nstmts && !L->too_big; i++) {
+        const Stmt *st = &gd->stmts[i];
+        if (st->kind == S_PARAM)
+            lower_param(L, s, st);
+        else
+            lower_assign(L, s, st);
+    }
+    bool ok = true;
+    for (int i = 0; i < gd->noutputs && i < IR_MAX_RESULTS; i++) {
+        const Decl *o = &gd->outputs[i];
+        Binding *b = lookup(s, o->name);
+        out[i] = error_val();
+        if (!b) {
+            diag_error(L->d, o->loc, "output '%s' of '%s' is never assigned", o->name, gd->name);
+            ok = false;
+            continue;
+        }
+        Val v = b->val;
+        if (v.kind == V_LITERAL) {
+            AccDtype dt = ACC_DTYPE_F32;
+            if (o->type.tensor) eval_dtype(L, &o->type, &dt);
+            v = tensor_val(ir_constant_scalar(L->g, dt, v.num, v.loc), v.loc);
+        }
+        if (v.kind == V_ERROR) {
+            ok = false;
+            continue;
+        }
+        IrType want;
+        if (!eval_type(L, &s->consts, &o->type, &want)) {
+            ok = false;
+            continue;
+        }
+        if (!ir_type_equal(&want, type_of(L, v))) {
+            char declared[160];
+            snprintf(declared, sizeof declared, "%s", ir_type_str(&want));
+            diag_error(L->d, b->loc, "output '%s' is declared %s, but this value is %s", o->name,
+                       declared, ir_type_str(type_of(L, v)));
+            ok = false;
+            continue;
+        }
+        out[i] = v;
+    }
+    if (gd->noutputs > IR_MAX_RESULTS) {
+        diag_error(L->d, gd->loc, "a graph has at most %d outputs", IR_MAX_RESULTS);
+        ok = false;
+    }
+    return ok && L->d->nerrors == errors ? gd->noutputs : -1;
+}
+
+static IrGraph *lower_entry(Lower *L, const GraphDef *gd) {
+    L->g = ir_graph_new(gd->name);
+    Scope s;
+    memset(&s, 0, sizeof s);
+    s.graph = gd;
+    s.consts.parent = &L->globals;
+    bool ok = true;
+    for (int i = 0; i < gd->ninputs; i++) {
+        const Decl *p = &gd->inputs[i];
+        IrType t;
+        if (!p->type.tensor) {
+            diag_error(L->d, p->type.loc,
+                       "the entry graph '%s' cannot take an %s parameter; give '%s' a tensor type",
+                       gd->name, p->type.dtype, p->name);
+            ok = false;
+            continue;
+        }
+        for (int j = 0; j < i; j++)
+            if (strcmp(gd->inputs[j].name, p->name) == 0) {
+                diag_error(L->d, p->loc, "input '%s' is declared twice", p->name);
+                ok = false;
+            }
+        if (!eval_type(L, &s.consts, &p->type, &t)) {
+            ok = false;
+            continue;
+        }
+        bind(&s, p->name, tensor_val(ir_add_input(L->g, p->name, &t), p->loc), p->loc);
+    }
+    L->stack[L->depth++] = gd;
+    Val out[IR_MAX_RESULTS];
+    int n = ok ? lower_body(L, gd, &s, out) : -1;
+    L->depth--;
+    for (int i = 0; i < n; i++) ir_add_output(L->g, gd->outputs[i].name, out[i].ref);
+    free(s.b);
+    const_free(&s.consts);
+    if (n < 0 || diag_failed(L->d)) {
+        ir_graph_free(L->g);
+        return NULL;
+    }
+    if (!ir_verify(L->g, L->d)) ice("the DSL made a graph the verifier rejects");
+    return L->g;
+}
+
+/* ---- Files and imports ---------------------------------------------------------------------- */
+
+static void add_file_graphs(Lower *L, FileAst *ast, const char *dir, bool main_file) {
+    for (int i = 0; i < ast->ngraphs; i++) {
+        GraphDef *gd = &ast->graphs[i];
+        gd->dir = arena_strdup(&L->arena, dir);
+        gd->main_file = main_file;
+        const GraphDef *prev = find_graph(L, gd->name);
+        if (prev) {
+            diag_error(L->d, gd->loc, "graph '%s' is defined twice", gd->name);
+            diag_note(L->d, prev->loc, "the first definition is here");
+            continue;
+        }
+        if (ir_op_lookup(gd->name, strlen(gd->name)) >= 0) {
+            diag_error(L->d, gd->loc, "graph '%s' has the name of an op", gd->name);
+            continue;
+        }
+        size_t cap = (size_t)L->capgraphs;
+        XGROW(L->graphs, cap, (size_t)L->ngraphs + 1);
+        L->capgraphs = (int)cap;
+        L->graphs[L->ngraphs++] = gd;
+    }
+}
+
+static bool already_read(Lower *L, const char *path) {
+    char *real = realpath(path, NULL);
+    const char *key = real ? real : path;
+    for (int i = 0; i < L->nfiles; i++)
+        if (strcmp(L->files[i], key) == 0) {
+            free(real);
+            return true;
+        }
+    size_t cap = (size_t)L->capfiles;
+    XGROW(L->files, cap, (size_t)L->nfiles + 1);
+    L->capfiles = (int)cap;
+    L->files[L->nfiles++] = real ? real : xstrdup(path);
+    return false;
+}
+
+static void read_file(Lower *L, const char *name, const char *text, size_t len, const char *dir,
+                      bool main_file, int depth);
+
+static void read_imports(Lower *L, FileAst *ast, const char *dir, int depth) {
+    for (int i = 0; i < ast->nimports; i++) {
+        const ImportDef *imp = &ast->imports[i];
+        if (L->opts->no_files) {
+            diag_error(L->d, imp->loc, "import is disabled here");
+            continue;
+        }
+        char *path = path_join(dir, imp->path);
+        if (depth >= 32) {
+            diag_error(L->d, imp->loc, "imports nest more than 32 deep");
+        } else if (!already_read(L, path)) {
+            size_t len;
+            char err[512];
+            char *text = file_read(path, &len, err, sizeof err);
+            if (!text) {
+                diag_error(L->d, imp->loc, "%s", err);
+            } else {
+                char *sub = path_dirname(path);
+                read_file(L, path, text, len, sub, false, depth + 1);
+                free(sub);
+                free(text);
+            }
+        }
+        free(path);
+    }
+}
+
+static void read_file(Lower *L, const char *name, const char *text, size_t len, const char *dir,
+                      bool main_file, int depth) {
+    FileAst *ast = ARENA_NEW(&L->arena, FileAst);
+    ast->arena = &L->arena;
+    dsl_parse_text(ast, name, text, len, L->d);
+    if (main_file) L->main_file = ast->file;
+    read_imports(L, ast, dir, depth);
+    add_file_graphs(L, ast, dir, main_file);
+    for (int i = 0; i < ast->ndims; i++) {
+        const DimDef *dim = &ast->dims[i];
+        bool overridden = false;
+        for (int k = 0; k < L->opts->ndefines; k++)
+            overridden |= strcmp(L->opts->defines[k].name, dim->name) == 0;
+        if (overridden) continue;
+        if (const_lookup(&L->globals, dim->name)) {
+            diag_error(L->d, dim->loc, "dimension '%s' is declared twice", dim->name);
+            continue;
+        }
+        CVal v;
+        if (!eval_const(L, &L->globals, dim->value, &v)) continue;
+        if (v.kind != C_INT || v.i < 0) {
+            diag_error(L->d, dim->value->loc, "dim '%s' needs a non-negative int, got %s",
+                       dim->name, v.kind == C_INT ? "a negative one" : ckind_name(&v));
+            continue;
+        }
+        const_bind(&L->globals, dim->name, v);
+    }
+}
+
+IrGraph *fe_dsl_parse(const char *name, const char *text, size_t len, const char *dir,
+                      const FeOptions *opts, Diag *d) {
+    FeOptions none;
+    memset(&none, 0, sizeof none);
+    Lower L;
+    memset(&L, 0, sizeof L);
+    L.d = d;
+    L.opts = opts ? opts : &none;
+    arena_init(&L.arena);
+    for (int i = 0; i < L.opts->ndefines; i++) {
+        CVal v;
+        memset(&v, 0, sizeof v);
+        v.kind = C_INT;
+        v.i = L.opts->defines[i].value;
+        const_bind(&L.globals, L.opts->defines[i].name, v);
+    }
+    int errors = d->nerrors;
+    if (strcmp(name, "-") != 0 && !L.opts->no_files) already_read(&L, name);
+    read_file(&L, name, text, len, dir ? dir : ".", true, 0);
+
+    IrGraph *g = NULL;
+    const GraphDef *entry = NULL;
+    if (L.opts->entry) {
+        entry = find_graph(&L, L.opts->entry);
+        if (!entry && d->nerrors == errors) {
+            const char *names[64];
+            size_t n = 0;
+            for (int i = 0; i < L.ngraphs && n < 64; i++) names[n++] = L.graphs[i]->name;
+            const char *hint = str_suggest(L.opts->entry, names, n);
+            diag_error(d, diag_loc(0, 0, 0), "no graph named '%s'%s%s%s", L.opts->entry,
+                       hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
+        }
+    } else {
+        for (int i = 0; i < L.ngraphs; i++)
+            if (L.graphs[i]->main_file) entry = L.graphs[i];
+        if (!entry && d->nerrors == errors)
+            diag_error(d, diag_loc(L.main_file, 0, 0), "no graph in this file");
+    }
+    if (entry && d->nerrors == errors) g = lower_entry(&L, entry);
+    for (int i = 0; i < L.nfiles; i++) free(L.files[i]);
+    free(L.files);
+    free(L.graphs);
+    const_free(&L.globals);
+    arena_free(&L.arena);
+    return g;
+}
