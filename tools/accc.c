@@ -1,0 +1,98 @@
+/*
+ * accc: the compiler. Today it reads a model (.g or .ir), checks it and
+ * writes it back as IR text or DSL text; compiling to ACC-1 code joins as
+ * further --emit kinds.
+ *
+ *   accc [--emit=ir|g] [-o OUT] [--entry NAME] [-D NAME=VALUE]... MODEL
+ */
+#include "driver.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: accc [options] MODEL.g|MODEL.ir\n"
+    "\n"
+    "Read a model, check it and write it out.\n"
+    "\n"
+    "  --emit=KIND       what to write: ir (the IR text form) or g (DSL text);\n"
+    "                    asm and bin (ACC-1 code) are not available yet\n"
+    "  -o FILE           where to write it (default: standard output, also '-o -')\n"
+    "  --entry NAME      the graph to compile (default: the last in the file)\n"
+    "  -D NAME=VALUE     bind a named dimension, overriding its 'dim' declaration\n"
+    "  --help            print this help\n"
+    "  --version         print the version\n"
+    "\n"
+    "Exit status: 0 success, 1 error in the model, 2 bad command line.\n";
+
+typedef enum Emit { EMIT_IR, EMIT_G, EMIT_ASM, EMIT_BIN } Emit;
+
+int main(int argc, char **argv) {
+    Driver drv;
+    driver_init(&drv, "accc");
+    Emit emit = EMIT_BIN;
+    const char *out = NULL;
+    int rc = EXIT_OK;
+    for (int i = 1; i < argc && rc == EXIT_OK; i++) {
+        const char *arg = argv[i], *v;
+        bool bad = false;
+        DriverArg r = driver_option(&drv, argc, argv, &i);
+        if (r == DRIVER_BAD) rc = EXIT_USAGE;
+        if (r != DRIVER_NOT_MINE) continue;
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            fputs(usage, stdout);
+            driver_free(&drv);
+            return EXIT_OK;
+        } else if (strcmp(arg, "--version") == 0) {
+            driver_version(&drv);
+            driver_free(&drv);
+            return EXIT_OK;
+        } else if (driver_value(&drv, argc, argv, &i, "--emit", &v, &bad)) {
+            if (bad) rc = EXIT_USAGE;
+            else if (strcmp(v, "ir") == 0) emit = EMIT_IR;
+            else if (strcmp(v, "g") == 0) emit = EMIT_G;
+            else if (strcmp(v, "asm") == 0) emit = EMIT_ASM;
+            else if (strcmp(v, "bin") == 0) emit = EMIT_BIN;
+            else rc = driver_usage(&drv, "--emit needs ir, g, asm or bin, not '%s'", v);
+        } else if (driver_value(&drv, argc, argv, &i, "-o", &v, &bad)) {
+            if (bad) rc = EXIT_USAGE;
+            out = v;
+        } else if (arg[0] == '-' && arg[1] != '\0') {
+            rc = driver_usage(&drv, "unknown option '%s'", arg);
+        } else if (driver_set_model(&drv, arg) == DRIVER_BAD) {
+            rc = EXIT_USAGE;
+        }
+    }
+    if (rc == EXIT_OK && !drv.model) rc = driver_usage(&drv, "no model given");
+    if (rc == EXIT_OK && (emit == EMIT_ASM || emit == EMIT_BIN))
+        rc = driver_usage(&drv, "compiling to ACC-1 code (--emit=%s) is not available yet; use "
+                                "--emit=ir or --emit=g",
+                          emit == EMIT_ASM ? "asm" : "bin");
+    if (rc != EXIT_OK) {
+        driver_free(&drv);
+        return rc;
+    }
+
+    IrGraph *g = driver_load(&drv);
+    if (!g) {
+        driver_free(&drv);
+        return EXIT_USER;
+    }
+    if (!out) out = "-";
+    StrBuf text;
+    sb_init(&text);
+    IrPrintOptions opts;
+    memset(&opts, 0, sizeof opts);
+    char *dir = strcmp(out, "-") == 0 ? xstrdup(".") : path_dirname(out);
+    opts.base_dir = dir;
+    if (emit == EMIT_IR)
+        ir_print(&text, g, &opts);
+    else
+        fe_emit_dsl(&text, g, &opts);
+    rc = driver_write(&drv, out, text.data, text.len);
+    free(dir);
+    sb_free(&text);
+    ir_graph_free(g);
+    driver_free(&drv);
+    return rc;
+}
