@@ -400,9 +400,10 @@ bool ir_infer_conv(IrInfer *c) {
         return false;
     }
     if (w->dims[1] != ch / groups) {
-        ir_infer_error(c, "'%s' weight %s needs %lld input channels (x %s has %lld, groups=%lld)",
-                       NAME(c), ir_type_str(w), (long long)(ch / groups), ir_type_str(x),
-                       (long long)ch, (long long)groups);
+        ir_infer_error(c, "'%s' x %s has %lld channels, but weight %s expects %lld per group "
+                          "(groups=%lld)",
+                       NAME(c), ir_type_str(x), (long long)ch, ir_type_str(w),
+                       (long long)w->dims[1], (long long)groups);
         return false;
     }
     if (c->nin == 3 && c->in[2]->dims[0] != m) {

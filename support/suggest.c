@@ -1,6 +1,6 @@
 /*
- * "Did you mean ...?": the closest spelling among known names, by
- * Levenshtein distance, for messages about unknown ops, names, attributes
+ * "Did you mean ...?": the closest spelling among known names, by edit
+ * distance, for messages about unknown ops, names, attributes
  * and options.
  */
 #include "support.h"
@@ -8,23 +8,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Optimal string alignment distance: Levenshtein plus swaps of two
+ * neighbouring characters ("f23" for "f32" is one edit, not two). */
 size_t str_edit_distance(const char *a, const char *b) {
     size_t na = strlen(a), nb = strlen(b);
-    size_t *row = xmalloc((nb + 1) * sizeof *row);
-    for (size_t j = 0; j <= nb; j++) row[j] = j;
+    size_t *prev2 = xmalloc((nb + 1) * sizeof(size_t)); /* row i - 2 */
+    size_t *prev = xmalloc((nb + 1) * sizeof(size_t));  /* row i - 1 */
+    size_t *row = xmalloc((nb + 1) * sizeof(size_t));
+    for (size_t j = 0; j <= nb; j++) prev[j] = j;
     for (size_t i = 1; i <= na; i++) {
-        size_t diag = row[0];
         row[0] = i;
         for (size_t j = 1; j <= nb; j++) {
-            size_t up = row[j];
-            size_t best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best) best = up + 1;
+            size_t best = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            if (prev[j] + 1 < best) best = prev[j] + 1;
             if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                prev2[j - 2] + 1 < best)
+                best = prev2[j - 2] + 1;
             row[j] = best;
-            diag = up;
         }
+        size_t *t = prev2;
+        prev2 = prev;
+        prev = row;
+        row = t;
     }
-    size_t d = row[nb];
+    size_t d = prev[nb];
+    free(prev2);
+    free(prev);
     free(row);
     return d;
 }

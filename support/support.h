@@ -97,7 +97,8 @@ void sb_put_float(StrBuf *sb, float v);
 
 /* ---- suggest.c: "did you mean" ------------------------------------------- */
 
-/* Levenshtein distance between a and b. */
+/* Edit distance between a and b: insertions, deletions, substitutions and
+ * swaps of neighbouring characters each count 1. */
 size_t str_edit_distance(const char *a, const char *b);
 /* The candidate closest to word if it is close enough to be a typo (at most
  * a third of word's length in edits, 1 to 3), else NULL. NULL entries in

@@ -23,6 +23,8 @@ typedef enum NodeKind {
 
 typedef struct Node Node;
 
+enum { OP_FLOORDIV = 'f' }; /* the one two-character operator */
+
 typedef struct NodeList {
     Node **items;
     int n, cap;
@@ -34,7 +36,7 @@ struct Node {
     const char *str; /* N_NAME, N_STRING, N_CALL (callee), N_KWARG (key) */
     int64_t i;       /* N_INT, N_BOOL */
     double f;        /* N_FLOAT */
-    char op;         /* N_BINARY: + - * / @ */
+    char op;         /* N_BINARY: + - * / @, or OP_FLOORDIV for // */
     Node *lhs, *rhs; /* N_BINARY; N_NEG and N_KWARG use lhs */
     NodeList list;   /* N_LIST items, N_CALL arguments */
 };
@@ -84,6 +86,7 @@ typedef struct GraphDef {
     int nstmts;
     const char *dir; /* the directory of its file: load() paths start there */
     bool main_file;  /* defined in the file being compiled, not an import */
+    bool failed;     /* its body had errors once: later calls stay quiet */
 } GraphDef;
 
 typedef struct DimDef { /* dim N = 8 */

@@ -83,7 +83,7 @@ typedef struct Lower {
     Diag *d;
     const FeOptions *opts;
     Arena arena;           /* syntax trees and lowering scratch */
-    const GraphDef **graphs; /* every graph of every file */
+    GraphDef **graphs; /* every graph of every file */
     int ngraphs, capgraphs;
     char **files; /* resolved paths already read */
     int nfiles, capfiles;
@@ -133,7 +133,31 @@ static Binding *lookup(Scope *s, const char *name) {
     return NULL;
 }
 
+static void const_unbind(ConstEnv *env, const char *name) {
+    for (int i = 0; i < env->n; i++)
+        if (strcmp(env->names[i], name) == 0) {
+            env->names[i] = env->names[env->n - 1];
+            env->vals[i] = env->vals[env->n - 1];
+            env->n--;
+            return;
+        }
+}
+
+/* Bind a name to a value. A number (p = k // 2) is also a constant, usable
+ * in attributes and shapes; anything else hides an outer constant. */
 static void bind(Scope *s, const char *name, Val v, SrcLoc loc) {
+    if (v.kind == V_LITERAL) {
+        CVal c;
+        memset(&c, 0, sizeof c);
+        c.kind = v.is_float ? C_FLOAT : C_INT;
+        c.f = v.num;
+        c.i = (int64_t)v.num;
+        c.loc = loc;
+        if (v.is_float || (v.num >= -9.2e18 && v.num <= 9.2e18 && v.num == (double)c.i))
+            const_bind(&s->consts, name, c);
+    } else {
+        const_unbind(&s->consts, name);
+    }
     Binding *b = lookup(s, name);
     if (!b) {
         size_t cap = (size_t)s->cap;
@@ -146,7 +170,7 @@ static void bind(Scope *s, const char *name, Val v, SrcLoc loc) {
     b->loc = loc;
 }
 
-static const GraphDef *find_graph(Lower *L, const char *name) {
+static GraphDef *find_graph(Lower *L, const char *name) {
     for (int i = 0; i < L->ngraphs; i++)
         if (strcmp(L->graphs[i]->name, name) == 0) return L->graphs[i];
     return NULL;
@@ -199,6 +223,17 @@ static const char *ckind_name(const CVal *v) {
 
 static bool eval_const(Lower *L, const ConstEnv *env, const Node *n, CVal *out);
 
+static const char *op_text(char op) {
+    switch (op) {
+    case '+': return "+";
+    case '-': return "-";
+    case '*': return "*";
+    case '/': return "/";
+    case '@': return "@";
+    default: return "//";
+    }
+}
+
 static bool mul_overflows(int64_t x, int64_t y) {
     if (x > 0) return y > 0 ? x > INT64_MAX / y : y < INT64_MIN / x;
     if (y > 0) return x < INT64_MIN / y;
@@ -208,14 +243,15 @@ static bool mul_overflows(int64_t x, int64_t y) {
 static bool const_binary(Lower *L, const Node *n, const CVal *a, const CVal *b, CVal *out) {
     bool num_a = a->kind == C_INT || a->kind == C_FLOAT, num_b = b->kind == C_INT || b->kind == C_FLOAT;
     if (!num_a || !num_b) {
-        diag_error(L->d, n->loc, "'%c' needs numbers here, got %s and %s", n->op, ckind_name(a),
-                   ckind_name(b));
+        diag_error(L->d, n->loc, "'%s' needs numbers here, got %s and %s", op_text(n->op),
+                   ckind_name(a), ckind_name(b));
         return false;
     }
     if (n->op == '@') {
         diag_error(L->d, n->loc, "'@' multiplies tensors; this expression is a constant");
         return false;
     }
+
     memset(out, 0, sizeof *out);
     out->loc = n->loc;
     if (a->kind == C_INT && b->kind == C_INT) {
@@ -235,25 +271,33 @@ static bool const_binary(Lower *L, const Node *n, const CVal *a, const CVal *b, 
             if (!overflow) r = x * y;
             break;
         case '/':
-            if (y == 0 || (x == INT64_MIN && y == -1) || x % y != 0) {
-                diag_error(L->d, n->loc, "%lld / %lld is not a whole number", (long long)x,
-                           (long long)y);
+        case OP_FLOORDIV:
+            if (y == 0 || (x == INT64_MIN && y == -1)) {
+                diag_error(L->d, n->loc, "division by %lld in a constant expression", (long long)y);
                 return false;
             }
+            if (n->op == '/' && x % y != 0) break; /* not whole: a float, below */
             r = x / y;
+            if (n->op == OP_FLOORDIV && x % y != 0 && (x < 0) != (y < 0)) r--;
             break;
         }
         if (overflow) {
             diag_error(L->d, n->loc, "integer overflow in a constant expression");
             return false;
         }
-        out->kind = C_INT;
-        out->i = r;
-        return true;
+        if (n->op != '/' || x % y == 0) {
+            out->kind = C_INT;
+            out->i = r;
+            return true;
+        }
     }
     double x = a->kind == C_INT ? (double)a->i : a->f, y = b->kind == C_INT ? (double)b->i : b->f;
     out->kind = C_FLOAT;
-    out->f = n->op == '+' ? x + y : n->op == '-' ? x - y : n->op == '*' ? x * y : x / y;
+    out->f = n->op == '+'   ? x + y
+             : n->op == '-' ? x - y
+             : n->op == '*' ? x * y
+             : n->op == '/' ? x / y
+                            : floor(x / y);
     return true;
 }
 
@@ -347,6 +391,21 @@ static bool to_attr(Lower *L, const CVal *v, const IrAttrSchema *s, const char *
         want = "true or false";
         break;
     case IR_ATTR_STR:
+        if (v->kind == C_STR && s->choices) {
+            StrBuf all;
+            sb_init(&all);
+            for (const char *const *c = s->choices; *c; c++) {
+                if (strcmp(*c, v->s) == 0) {
+                    sb_free(&all);
+                    return a->u.s = v->s, true;
+                }
+                sb_printf(&all, "%s\"%s\"", c == s->choices ? "" : ", ", *c);
+            }
+            diag_error(L->d, v->loc, "attribute '%s' of '%s' must be one of %s, not \"%s\"", s->name,
+                       op, all.data, v->s);
+            sb_free(&all);
+            return false;
+        }
         if (v->kind == C_STR) return a->u.s = v->s, true;
         want = "a string such as \"...\"";
         break;
@@ -389,6 +448,21 @@ static bool to_attr(Lower *L, const CVal *v, const IrAttrSchema *s, const char *
 
 /* ---- Types ---------------------------------------------------------------------------- */
 
+static int prec(const Node *n) {
+    if (n->kind != N_BINARY) return 3;
+    return n->op == '+' || n->op == '-' ? 1 : 2;
+}
+
+static void node_text(StrBuf *sb, const Node *n);
+
+/* A child of a binary node, in parentheses when precedence needs them. */
+static void child_text(StrBuf *sb, const Node *parent, const Node *child, bool right) {
+    bool parens = prec(child) < prec(parent) || (right && prec(child) == prec(parent));
+    if (parens) sb_putc(sb, '(');
+    node_text(sb, child);
+    if (parens) sb_putc(sb, ')');
+}
+
 static void node_text(StrBuf *sb, const Node *n) {
     switch (n->kind) {
     case N_INT: sb_printf(sb, "%lld", (long long)n->i); break;
@@ -398,9 +472,9 @@ static void node_text(StrBuf *sb, const Node *n) {
         node_text(sb, n->lhs);
         break;
     case N_BINARY:
-        node_text(sb, n->lhs);
-        sb_putc(sb, n->op);
-        node_text(sb, n->rhs);
+        child_text(sb, n, n->lhs, false);
+        sb_printf(sb, " %s ", op_text(n->op));
+        child_text(sb, n, n->rhs, true);
         break;
     default: sb_puts(sb, "?"); break;
     }
@@ -548,9 +622,19 @@ static Val lower_binary(Lower *L, Scope *s, const Node *n) {
         double a = v[0].num, b = v[1].num;
         Val r = v[0];
         r.is_float = v[0].is_float || v[1].is_float || (n->op == '/' && fmod(a, b) != 0);
-        r.num = n->op == '+' ? a + b : n->op == '-' ? a - b : n->op == '*' ? a * b : a / b;
+        r.num = n->op == '+'   ? a + b
+                : n->op == '-' ? a - b
+                : n->op == '*' ? a * b
+                : n->op == '/' ? a / b
+                               : floor(a / b);
+        if (n->op == OP_FLOORDIV) r.is_float = v[0].is_float || v[1].is_float;
         r.loc = n->loc;
         return r;
+    }
+    if (n->op == OP_FLOORDIV) {
+        diag_error(L->d, n->loc, "'//' divides constants (shapes, attributes); use div() or "
+                                 "floor() on tensors");
+        return error_val();
     }
     if (!resolve_literals(L, v, 2) || !budget_ok(L, n->loc)) return error_val();
     IrOpKind kind = n->op == '+'   ? IR_OP_add
@@ -760,8 +844,9 @@ static bool bind_signature(Lower *L, const GraphDef *gd, const Node *call, Scope
     return ok;
 }
 
-static int lower_graph_call(Lower *L, Scope *s, const Node *call, const GraphDef *gd, Val *out,
+static int lower_graph_call(Lower *L, Scope *s, const Node *call, GraphDef *gd, Val *out,
                             int max) {
+    if (gd->failed) return -1;
     for (int i = 0; i < L->depth; i++)
         if (L->stack[i] == gd) {
             diag_error(L->d, call->loc, "'%s' calls itself (through %s); graphs are inlined, so "
@@ -836,6 +921,7 @@ static int lower_graph_call(Lower *L, Scope *s, const Node *call, const GraphDef
             Val results[IR_MAX_RESULTS];
             n = lower_body(L, gd, &callee, results);
             L->depth--;
+            if (n < 0) gd->failed = true;
             for (int i = 0; i < n && i < max; i++) out[i] = results[i];
         }
     }
@@ -846,7 +932,7 @@ static int lower_graph_call(Lower *L, Scope *s, const Node *call, const GraphDef
 }
 
 static int lower_call(Lower *L, Scope *s, const Node *call, Val *out, int max) {
-    const GraphDef *gd = find_graph(L, call->str);
+    GraphDef *gd = find_graph(L, call->str);
     if (gd) return lower_graph_call(L, s, call, gd, out, max);
     int kind = ir_op_lookup(call->str, strlen(call->str));
     if (kind == IR_OP_constant) {
@@ -1036,6 +1122,10 @@ static void lower_param(Lower *L, Scope *s, const Stmt *st) {
 static void lower_assign(Lower *L, Scope *s, const Stmt *st) {
     Val out[IR_MAX_RESULTS];
     int n;
+    /* Values made by this statement take its names, even when an inlined
+     * graph named them after its own outputs. */
+    int32_t first_new = L->g->nvals;
+    bool graph_call = st->value->kind == N_CALL && find_graph(L, st->value->str);
     if (st->ntargets == 1) {
         out[0] = lower_expr(L, s, st->value);
         n = out[0].kind == V_ERROR ? -1 : 1;
@@ -1052,7 +1142,8 @@ static void lower_assign(Lower *L, Scope *s, const Stmt *st) {
     }
     for (int i = 0; i < st->ntargets; i++) {
         Val v = n < 0 ? error_val() : out[i];
-        if (v.kind == V_TENSOR && !L->g->vals[v.ref].name)
+        if (v.kind == V_TENSOR &&
+            (!L->g->vals[v.ref].name || (graph_call && v.ref >= first_new)))
             ir_value_set_name(L->g, v.ref, st->targets[i]);
         bind(s, st->targets[i], v, st->target_locs[i]);
     }
@@ -1230,7 +1321,6 @@ static void read_file(Lower *L, const char *name, const char *text, size_t len, 
     dsl_parse_text(ast, name, text, len, L->d);
     if (main_file) L->main_file = ast->file;
     read_imports(L, ast, dir, depth);
-    add_file_graphs(L, ast, dir, main_file);
     for (int i = 0; i < ast->ndims; i++) {
         const DimDef *dim = &ast->dims[i];
         bool overridden = false;
@@ -1250,6 +1340,7 @@ static void read_file(Lower *L, const char *name, const char *text, size_t len, 
         }
         const_bind(&L->globals, dim->name, v);
     }
+    add_file_graphs(L, ast, dir, main_file);
 }
 
 IrGraph *fe_dsl_parse(const char *name, const char *text, size_t len, const char *dir,

@@ -107,7 +107,9 @@ static void dsl_error(DSL_LTYPE *l, yyscan_t scanner, DslParse *ps, const char *
 %token KW_IMPORT "'import'"
 %token KW_DIM "'dim'"
 %token ARROW "'->'"
+%token FLOORDIV "'//'"
 %token NEWLINE "end of line"
+%token BAD "a bad character"
 
 %type <node> expr term unary primary arg
 %type <list> args arg_list expr_list dims dim_list
@@ -143,22 +145,28 @@ item
     | error NEWLINE { yyerrok; }
     ;
 
-/* graph := 'graph' IDENT '(' decls ')' '->' '(' decls ')' '{' stmts '}' */
+/* graph := 'graph' IDENT '(' decls ')' '->' '(' decls ')' '{' body '}' */
 graph
-    : KW_GRAPH IDENT '(' decls ')' ARROW '(' decls ')' '{' body '}' {
+    : KW_GRAPH IDENT '(' decls ')' newlines ARROW '(' decls ')' newlines '{' body '}' {
           GraphDef g;
           memset(&g, 0, sizeof g);
           g.name = $2;
           g.loc = loc_of(ps, @2);
           g.inputs = $4.items;
           g.ninputs = $4.n;
-          g.outputs = $8.items;
-          g.noutputs = $8.n;
-          g.stmts = $11.items;
-          g.nstmts = $11.n;
+          g.outputs = $9.items;
+          g.noutputs = $9.n;
+          g.stmts = $13.items;
+          g.nstmts = $13.n;
           PUSH(ps, ps->ast->graphs, ps->ast->ngraphs, ps->ast->capgraphs, g);
       }
     | KW_GRAPH error '}' { yyerrok; }
+    ;
+
+/* A graph's header may break its line before '->' and '{'. */
+newlines
+    : %empty
+    | newlines NEWLINE
     ;
 
 decls
@@ -247,7 +255,7 @@ targets
     | targets ',' IDENT { $$ = $1; add_target(ps, &$$, $3, loc_of(ps, @3)); }
     ;
 
-/* expr := term { ('+' | '-') term };  term := unary { ('*' | '/' | '@') unary } */
+/* expr := term { ('+' | '-') term };  term := unary { ('*' | '/' | '//' | '@') unary } */
 expr
     : term
     | expr '+' term { $$ = binary(ps, '+', @2, $1, $3); }
@@ -258,6 +266,7 @@ term
     : unary
     | term '*' unary { $$ = binary(ps, '*', @2, $1, $3); }
     | term '/' unary { $$ = binary(ps, '/', @2, $1, $3); }
+    | term FLOORDIV unary { $$ = binary(ps, OP_FLOORDIV, @2, $1, $3); }
     | term '@' unary { $$ = binary(ps, '@', @2, $1, $3); }
     ;
 
@@ -309,8 +318,10 @@ arg
 static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, DslParse *ps) {
     (void)scanner;
     enum { MAX_EXPECTED = 4 };
-    yysymbol_kind_t expected[MAX_EXPECTED + 1];
-    int n = yypcontext_expected_tokens(ctx, expected, MAX_EXPECTED + 1);
+    yysymbol_kind_t expected[YYNTOKENS];
+    int n = yypcontext_expected_tokens(ctx, expected, YYNTOKENS);
+    bool expression = false; /* the tokens that start an expression are all expected */
+    for (int i = 0; i < n; i++) expression |= expected[i] == YYSYMBOL_INT;
     yysymbol_kind_t found = yypcontext_token(ctx);
     const DSL_LTYPE *l = yypcontext_location(ctx);
     if (ps->quiet) {
@@ -319,7 +330,9 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, DslP
     }
     StrBuf msg;
     sb_init(&msg);
-    if (n > 0 && n <= MAX_EXPECTED) {
+    if (expression) {
+        sb_puts(&msg, "expected an expression, found ");
+    } else if (n > 0 && n <= MAX_EXPECTED) {
         sb_puts(&msg, "expected ");
         for (int i = 0; i < n; i++)
             sb_printf(&msg, "%s%s", i == 0 ? "" : i == n - 1 ? " or " : ", ", yysymbol_name(expected[i]));
