@@ -378,6 +378,25 @@ static bool parse_kw_number(Parser *ps, const char *name, double *v) {
     return true;
 }
 
+/* 'seed' '=' int, 0 to 2^64 - 1 */
+static bool parse_kw_seed(Parser *ps, uint64_t *seed) {
+    if (!is_word(ps, "seed")) {
+        error_at(ps, ps->tok.loc, "expected 'seed=', found %s", tok_desc(&ps->tok));
+        return false;
+    }
+    next(ps);
+    if (!expect_punct(ps, '=')) return false;
+    errno = 0;
+    char *end = NULL;
+    if (ps->tok.kind == T_INT && ps->tok.text[0] != '-') *seed = strtoull(ps->tok.text, &end, 10);
+    if (ps->tok.kind != T_INT || ps->tok.text[0] == '-' || errno == ERANGE || (end && *end)) {
+        error_at(ps, ps->tok.loc, "the seed must be an integer from 0 to 2^64 - 1");
+        return false;
+    }
+    next(ps);
+    return true;
+}
+
 /* tensor := 'zeros' | 'ones' | 'normal' '(' 'seed' '=' int ',' 'std' '=' num ')'
  *         | 'uniform' '(' 'seed' '=' int ',' 'lo' '=' num ',' 'hi' '=' num ')'
  *         | 'load' '(' string ')' | literal */
@@ -396,9 +415,10 @@ static int32_t parse_tensor(Parser *ps, const IrType *t) {
     }
     if (is_word(ps, "normal") || is_word(ps, "uniform")) {
         bool normal = is_word(ps, "normal");
-        double seed, a, b = 0;
+        double a, b = 0;
+        uint64_t seed;
         next(ps);
-        if (!expect_punct(ps, '(') || !parse_kw_number(ps, "seed", &seed) || !expect_punct(ps, ','))
+        if (!expect_punct(ps, '(') || !parse_kw_seed(ps, &seed) || !expect_punct(ps, ','))
             return -1;
         if (normal ? !parse_kw_number(ps, "std", &a)
                    : !parse_kw_number(ps, "lo", &a) || !expect_punct(ps, ',') ||
@@ -409,12 +429,7 @@ static int32_t parse_tensor(Parser *ps, const IrType *t) {
             error_at(ps, loc, "normal() needs a float type, not %s", dtype_name(t->dtype));
             return -1;
         }
-        if (seed < 0 || seed != (double)(uint64_t)seed) {
-            error_at(ps, loc, "the seed must be a non-negative integer");
-            return -1;
-        }
-        return normal ? ir_const_normal(ps->g, t, (uint64_t)seed, a)
-                      : ir_const_uniform(ps->g, t, (uint64_t)seed, a, b);
+        return normal ? ir_const_normal(ps->g, t, seed, a) : ir_const_uniform(ps->g, t, seed, a, b);
     }
     if (is_word(ps, "load")) {
         next(ps);
@@ -634,7 +649,12 @@ static void parse_op(Parser *ps) {
         SrcLoc loc = ps->tok.loc;
         int slot = ir_attr_slot((IrOpKind)kind, ps->tok.text);
         if (slot < 0) {
-            error_at(ps, loc, "'%s' has no attribute '%s'", ir_op_name((IrOpKind)kind), ps->tok.text);
+            const IrOpInfo *info = ir_op_info((IrOpKind)kind);
+            const char *names[IR_MAX_ATTRS];
+            for (int k = 0; k < info->nattrs; k++) names[k] = info->attrs[k].name;
+            const char *hint = str_suggest(ps->tok.text, names, (size_t)info->nattrs);
+            error_at(ps, loc, "'%s' has no attribute '%s'%s%s%s", info->name, ps->tok.text,
+                     hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
             goto fail;
         }
         const IrAttrSchema *s = &ir_op_info((IrOpKind)kind)->attrs[slot];
