@@ -84,7 +84,9 @@ char *sb_take(StrBuf *sb) {
 }
 
 /* Print v with the fewest significant digits (from min_digits up) for which
- * reads_back accepts the text, then make sure it still looks like a float. */
+ * reads_back accepts the text: in positional notation when the decimal
+ * exponent is in [-4, 16) ("10.0", "0.001"), else in scientific notation
+ * ("1e-05"), as Python's repr does. */
 static void put_shortest(StrBuf *sb, double v, int min_digits, int max_digits,
                          bool (*reads_back)(const char *, double)) {
     if (v != v) {
@@ -96,9 +98,18 @@ static void put_shortest(StrBuf *sb, double v, int min_digits, int max_digits,
         return;
     }
     char buf[64];
-    for (int digits = min_digits; digits <= max_digits; digits++) {
-        snprintf(buf, sizeof buf, "%.*g", digits, v);
+    int digits = min_digits;
+    for (; digits < max_digits; digits++) {
+        snprintf(buf, sizeof buf, "%.*e", digits - 1, v);
         if (reads_back(buf, v)) break;
+    }
+    snprintf(buf, sizeof buf, "%.*e", digits - 1, v);
+    int exp = atoi(strchr(buf, 'e') + 1);
+    if (exp >= -4 && exp < 16) {
+        int decimals = digits - 1 - exp;
+        snprintf(buf, sizeof buf, "%.*f", decimals > 0 ? decimals : 0, v);
+    } else if (digits == 1) {
+        snprintf(buf, sizeof buf, "%.0e", v);
     }
     sb_puts(sb, buf);
     if (!strpbrk(buf, ".e")) sb_puts(sb, ".0");

@@ -79,6 +79,12 @@ static void test_put_double(void **state) {
     assert_string_equal(shortest_double(&sb, 0.1), "0.1");
     assert_string_equal(shortest_double(&sb, 1e-5), "1e-05");
     assert_string_equal(shortest_double(&sb, 3.0), "3.0");
+    assert_string_equal(shortest_double(&sb, 10.0), "10.0");
+    assert_string_equal(shortest_double(&sb, 1234.5), "1234.5");
+    assert_string_equal(shortest_double(&sb, 0.001), "0.001");
+    assert_string_equal(shortest_double(&sb, 1e16), "1e+16");
+    assert_string_equal(shortest_double(&sb, 1.5e300), "1.5e+300");
+    assert_string_equal(shortest_double(&sb, -2.5e-7), "-2.5e-07");
     assert_string_equal(shortest_double(&sb, -0.0), "-0.0");
     assert_string_equal(shortest_double(&sb, 1.0 / 3.0), "0.3333333333333333");
     assert_string_equal(shortest_double(&sb, INFINITY), "inf");
