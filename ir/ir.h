@@ -356,6 +356,13 @@ void ir_slice_axis(int64_t dim, int64_t start, int64_t end, int64_t step, int64_
  * (kinds, choices, ranges) and every result type against shape inference.
  * Reports each problem to d (prefixed "verifier: ") and returns false if any. */
 bool ir_verify(IrGraph *g, Diag *d);
+/* The verifier between passes: in debug builds (ACCC_DEBUG) a failure is an
+ * internal error naming the problem; in release builds it costs nothing. */
+#ifdef ACCC_DEBUG
+#define IR_VERIFY_DEBUG(g) ((void)ir_verify((g), NULL))
+#else
+#define IR_VERIFY_DEBUG(g) ((void)0)
+#endif
 
 /* ---- print.c: the text form (docs/ir.md) ------------------------------------ */
 

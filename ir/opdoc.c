@@ -25,7 +25,10 @@ static void put_attr(StrBuf *sb, const IrAttrSchema *s) {
     if (s->presence == IR_ATTR_DEFAULT) {
         /* The default as written in the table, after the '='. */
         const char *eq = strchr(s->text, '=');
-        sb_printf(sb, " = `%s`", eq + 1);
+        if (s->kind == IR_ATTR_STR)
+            sb_printf(sb, " = `\"%s\"`", eq + 1);
+        else
+            sb_printf(sb, " = `%s`", eq + 1);
     } else if (s->presence == IR_ATTR_INFERRED) {
         sb_puts(sb, " (optional)");
     } else {
