@@ -78,7 +78,13 @@ int32_t ir_const_ones(IrGraph *g, const IrType *type) {
     return add_filled(g, type, IR_CONST_ONES);
 }
 
+/* Seeds stay below 2^63 so that the text forms can write them. */
+static void check_seed(uint64_t seed) {
+    if (seed > INT64_MAX) ice("seed %llu is not below 2^63", (unsigned long long)seed);
+}
+
 int32_t ir_const_normal(IrGraph *g, const IrType *type, uint64_t seed, double std) {
+    check_seed(seed);
     int64_t n = ir_type_count(type);
     void *data = xcalloc((size_t)(n ? n : 1), dtype_size(type->dtype));
     ir_init_normal(type->dtype, data, (size_t)n, seed, std);
@@ -91,6 +97,7 @@ int32_t ir_const_normal(IrGraph *g, const IrType *type, uint64_t seed, double st
 }
 
 int32_t ir_const_uniform(IrGraph *g, const IrType *type, uint64_t seed, double lo, double hi) {
+    check_seed(seed);
     int64_t n = ir_type_count(type);
     void *data = xcalloc((size_t)(n ? n : 1), dtype_size(type->dtype));
     ir_init_uniform(type->dtype, data, (size_t)n, seed, lo, hi);

@@ -413,7 +413,8 @@ void ir_init_uniform(AccDtype t, void *data, size_t count, uint64_t seed, double
 /* Constants made from the recipes the text forms print; each returns the
  * index in g->consts with its origin recorded. ir_const_load returns -1
  * with a message when the file cannot be read or does not hold exactly the
- * declared dtype and shape (f32 data is accepted, rounded, for bf16). */
+ * declared dtype and shape (f32 data is accepted, rounded, for bf16).
+ * Seeds must be below 2^63 (the text forms write them as signed integers). */
 int32_t ir_const_zeros(IrGraph *g, const IrType *type);
 int32_t ir_const_ones(IrGraph *g, const IrType *type);
 int32_t ir_const_normal(IrGraph *g, const IrType *type, uint64_t seed, double std);

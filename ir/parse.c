@@ -378,7 +378,7 @@ static bool parse_kw_number(Parser *ps, const char *name, double *v) {
     return true;
 }
 
-/* 'seed' '=' int, 0 to 2^64 - 1 */
+/* 'seed' '=' int, 0 to 2^63 - 1 (the DSL's integers are signed) */
 static bool parse_kw_seed(Parser *ps, uint64_t *seed) {
     if (!is_word(ps, "seed")) {
         error_at(ps, ps->tok.loc, "expected 'seed=', found %s", tok_desc(&ps->tok));
@@ -389,8 +389,9 @@ static bool parse_kw_seed(Parser *ps, uint64_t *seed) {
     errno = 0;
     char *end = NULL;
     if (ps->tok.kind == T_INT && ps->tok.text[0] != '-') *seed = strtoull(ps->tok.text, &end, 10);
-    if (ps->tok.kind != T_INT || ps->tok.text[0] == '-' || errno == ERANGE || (end && *end)) {
-        error_at(ps, ps->tok.loc, "the seed must be an integer from 0 to 2^64 - 1");
+    if (ps->tok.kind != T_INT || ps->tok.text[0] == '-' || errno == ERANGE || (end && *end) ||
+        *seed > INT64_MAX) {
+        error_at(ps, ps->tok.loc, "the seed must be an integer from 0 to 2^63 - 1");
         return false;
     }
     next(ps);

@@ -306,7 +306,13 @@ static bool eval_const(Lower *L, const ConstEnv *env, const Node *n, CVal *out) 
     memset(out, 0, sizeof *out);
     out->loc = n->loc;
     switch (n->kind) {
-    case N_INT: out->kind = C_INT, out->i = n->i; return true;
+    case N_INT:
+        if (n->i == INT64_MIN) { /* 2^63, valid only negated */
+            diag_error(L->d, n->loc, "integer 9223372036854775808 does not fit in 64 bits");
+            return false;
+        }
+        out->kind = C_INT, out->i = n->i;
+        return true;
     case N_FLOAT: out->kind = C_FLOAT, out->f = n->f; return true;
     case N_BOOL: out->kind = C_BOOL, out->i = n->i; return true;
     case N_STRING: out->kind = C_STR, out->s = n->str; return true;
@@ -335,6 +341,11 @@ static bool eval_const(Lower *L, const ConstEnv *env, const Node *n, CVal *out) 
         return false;
     }
     case N_NEG: {
+        if (n->lhs->kind == N_INT && n->lhs->i == INT64_MIN) { /* -2^63 */
+            out->kind = C_INT;
+            out->i = INT64_MIN;
+            return true;
+        }
         if (!eval_const(L, env, n->lhs, out)) return false;
         if (out->kind == C_INT && out->i != INT64_MIN) {
             out->i = -out->i;
@@ -654,7 +665,7 @@ static Val lower_expr(Lower *L, Scope *s, const Node *n) {
     case N_FLOAT:
         v.kind = V_LITERAL;
         v.is_float = n->kind == N_FLOAT;
-        v.num = n->kind == N_FLOAT ? n->f : (double)n->i;
+        v.num = n->kind == N_FLOAT ? n->f : n->i == INT64_MIN ? 0x1p63 : (double)n->i;
         return v;
     case N_NAME: {
         Binding *b = lookup(s, n->str);
