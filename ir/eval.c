@@ -172,8 +172,8 @@ static const char *npy_type_str(const NpyArray *a) {
 
 /* ---- Running one op ------------------------------------------------------------------ */
 
-static int run_op(const IrGraph *g, IrOpId id, const EvTensor *const *in, EvTensor *out,
-                  char *err, size_t errlen) {
+static int run_op(const IrGraph *g, IrOpId id, const EvTensor *const *in, EvTensor *out, char *err,
+                  size_t errlen) {
     const IrOp *op = &g->ops[id];
     IrEval c;
     memset(&c, 0, sizeof c);
@@ -223,8 +223,7 @@ int ir_eval_op(const IrGraph *g, IrOpId id, const NpyArray *const *in, NpyArray 
 
 /* ---- Running a graph ------------------------------------------------------------------ */
 
-int ir_eval(const IrGraph *g, const NpyArray *inputs, NpyArray *outputs, char *err,
-            size_t errlen) {
+int ir_eval(const IrGraph *g, const NpyArray *inputs, NpyArray *outputs, char *err, size_t errlen) {
     for (int i = 0; i < g->ninputs; i++) {
         const IrValue *v = &g->vals[g->inputs[i]];
         if (!npy_matches(&inputs[i], &v->type)) {

@@ -79,9 +79,9 @@ void ev_unflatten(const IrType *t, int64_t j, int64_t *idx);
 
 int ev_error(IrEval *c, const char *fmt, ...) ACC_PRINTF(2, 3);
 
-#define EV_NAME(c) ir_op_name((c)->kind)
-#define EV_ATTR_INT(c, name) ir_attr_int((c)->g, (c)->op, name)
+#define EV_NAME(c)             ir_op_name((c)->kind)
+#define EV_ATTR_INT(c, name)   ir_attr_int((c)->g, (c)->op, name)
 #define EV_ATTR_FLOAT(c, name) ir_attr_float((c)->g, (c)->op, name)
-#define EV_ATTR_BOOL(c, name) ir_attr_bool((c)->g, (c)->op, name)
+#define EV_ATTR_BOOL(c, name)  ir_attr_bool((c)->g, (c)->op, name)
 
 #endif

@@ -93,11 +93,11 @@ UNARY_FI(relu, x < 0 ? 0.0 : x, x < 0 ? 0 : x)
 UNARY_FI(identity, x, x)
 UNARY_F(leaky_relu, x < 0 ? p->alpha * x : x)
 UNARY_F(elu, x < 0 ? p->alpha * expm1(x) : x)
-UNARY_F(selu, p->gamma * (x <= 0 ? p->alpha * expm1(x) : x))
+UNARY_F(selu, p->gamma *(x <= 0 ? p->alpha * expm1(x) : x))
 UNARY_F(gelu, gelu(x, p))
 UNARY_F(sigmoid, 1.0 / (1.0 + exp(-x)))
-UNARY_F(hard_sigmoid, fmax(0.0, fmin(1.0, p->alpha * x + p->beta)))
-UNARY_F(hard_swish, x * fmax(0.0, fmin(1.0, x / 6.0 + 0.5)))
+UNARY_F(hard_sigmoid, fmax(0.0, fmin(1.0, p->alpha *x + p->beta)))
+UNARY_F(hard_swish, x *fmax(0.0, fmin(1.0, x / 6.0 + 0.5)))
 UNARY_F(softplus, softplus(x))
 UNARY_F(softsign, x / (1.0 + fabs(x)))
 UNARY_F(tanh, tanh(x))
@@ -161,7 +161,8 @@ static int binary(IrEval *c, BinaryF f, BinaryI fi) {
     EvTensor *y = c->out[0];
     EwParams p = params(c);
     for (int64_t j = 0; j < y->count; j++) {
-        int64_t ja = ev_bcast_index(&a->type, &y->type, j), jb = ev_bcast_index(&b->type, &y->type, j);
+        int64_t ja = ev_bcast_index(&a->type, &y->type, j),
+                jb = ev_bcast_index(&b->type, &y->type, j);
         if (a->f) {
             double v = f(a->f[ja], b->f[jb], &p);
             if (y->f)
@@ -229,7 +230,7 @@ static double f_min(double a, double b) {
 
 BINARY_FI(add, a + b, (int64_t)((uint64_t)a + (uint64_t)b))
 BINARY_FI(sub, a - b, (int64_t)((uint64_t)a - (uint64_t)b))
-BINARY_FI(mul, a *b, (int64_t)((uint64_t)a * (uint64_t)b))
+BINARY_FI(mul, a *b, (int64_t)((uint64_t)a *(uint64_t)b))
 BINARY_FI(div, a / b, i_div(a, b))
 BINARY_FI(mod, f_mod(a, b, p->fmod), i_mod(a, b, p->fmod))
 BINARY_FI(pow, pow(a, b), i_pow(a, b))
@@ -241,7 +242,7 @@ BINARY_FI(less, a < b, a < b)
 BINARY_FI(less_equal, a <= b, a <= b)
 BINARY_FI(greater, a > b, a > b)
 BINARY_FI(greater_equal, a >= b, a >= b)
-BINARY_FI(and, a && b, a && b)
+BINARY_FI(and, a &&b, a &&b)
 BINARY_FI(or, a || b, a || b)
 BINARY_FI(xor, (a != 0) != (b != 0), (a != 0) != (b != 0))
 

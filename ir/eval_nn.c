@@ -71,8 +71,8 @@ int ir_eval_matmul_integer(IrEval *c) {
             for (int64_t n = 0; n < s.n; n++) {
                 uint64_t acc = 0;
                 for (int64_t k = 0; k < s.k; k++)
-                    acc += (uint64_t)((a->i[ao + m * s.k + k] - azp) *
-                                      (b->i[bo + k * s.n + n] - bzp));
+                    acc +=
+                        (uint64_t)((a->i[ao + m * s.k + k] - azp) * (b->i[bo + k * s.n + n] - bzp));
                 ev_seti(y, (bi * s.m + m) * s.n + n, (int64_t)acc);
             }
     }

@@ -46,8 +46,10 @@ int ir_eval_reduce(IrEval *c) {
     }
     if (y->f) {
         double *acc = xmalloc(ny * sizeof *acc), *max = xmalloc(ny * sizeof *max);
-        double init = k == IR_OP_reduce_prod ? 1 : k == IR_OP_reduce_max ? -INFINITY
-                    : k == IR_OP_reduce_min ? INFINITY : 0;
+        double init = k == IR_OP_reduce_prod  ? 1
+                      : k == IR_OP_reduce_max ? -INFINITY
+                      : k == IR_OP_reduce_min ? INFINITY
+                                              : 0;
         for (size_t o = 0; o < ny; o++) acc[o] = init, max[o] = -INFINITY;
         if (k == IR_OP_reduce_log_sum_exp) /* subtract the max so exp cannot overflow */
             for (int64_t j = 0; j < x->count; j++) max[map[j]] = fmax(max[map[j]], x->f[j]);

@@ -488,7 +488,8 @@ bool ir_op_finish(IrGraph *g, IrOpId id, Diag *d) {
         ir_op_erase(g, id);
         return false;
     }
-    if (c.nout < 1 || c.nout > IR_MAX_RESULTS) ice("%s inferred %d results", ir_op_name(op->kind), c.nout);
+    if (c.nout < 1 || c.nout > IR_MAX_RESULTS)
+        ice("%s inferred %d results", ir_op_name(op->kind), c.nout);
     IrRef *out = ARENA_ARRAY(&g->arena, IrRef, c.nout);
     for (int i = 0; i < c.nout; i++) out[i] = new_value(g, &c.out[i], NULL, id, i);
     op = &g->ops[id]; /* new_value may have moved nothing here, but be plain */
@@ -670,7 +671,8 @@ IrGraph *ir_graph_clone(const IrGraph *g) {
         c->ops[nid].out = out;
         c->ops[nid].nout = op->nout;
     }
-    for (int i = 0; i < g->noutputs; i++) ir_add_output(c, g->outputs[i].name, map[g->outputs[i].val]);
+    for (int i = 0; i < g->noutputs; i++)
+        ir_add_output(c, g->outputs[i].name, map[g->outputs[i].val]);
     free(map);
     free(const_map);
     return c;

@@ -126,7 +126,8 @@ static bool axes_mask(IrInfer *c, const char *name, const int64_t *axes, int n, 
             return false;
         }
         if (mask[a]) {
-            ir_infer_error(c, "'%s' %s %s names axis %d twice", NAME(c), name, list_str(axes, n), a);
+            ir_infer_error(c, "'%s' %s %s names axis %d twice", NAME(c), name, list_str(axes, n),
+                           a);
             return false;
         }
         mask[a] = true;
@@ -238,7 +239,8 @@ static bool matmul_shape(IrInfer *c, const IrType *a, const IrType *b, IrType *o
                        ir_type_str(a), ir_type_str(b), (long long)k1, (long long)k2);
         return false;
     }
-    IrType ba = ir_type(a->dtype, pa.rank - 2, pa.dims), bb = ir_type(b->dtype, pb.rank - 2, pb.dims);
+    IrType ba = ir_type(a->dtype, pa.rank - 2, pa.dims),
+           bb = ir_type(b->dtype, pb.rank - 2, pb.dims);
     IrType batch;
     int bad;
     if (!ir_broadcast(&ba, &bb, &batch, &bad)) {
@@ -373,8 +375,7 @@ static bool conv_operands(IrInfer *c, int nsp) {
     if (!need_rank(c, 0, nsp + 2, nsp + 2, want)) return false;
     snprintf(want, sizeof want, "a rank-%d weight", nsp + 2);
     if (!need_rank(c, 1, nsp + 2, nsp + 2, want) || !same_dtype(c, 0, 1)) return false;
-    if (c->nin == 3 && (!same_dtype(c, 0, 2) || !need_rank(c, 2, 1, 1, "a 1-D bias")))
-        return false;
+    if (c->nin == 3 && (!same_dtype(c, 0, 2) || !need_rank(c, 2, 1, 1, "a 1-D bias"))) return false;
     int64_t groups = attr_int(c, "groups");
     if (groups < 1) {
         ir_infer_error(c, "'%s' groups=%lld must be positive", NAME(c), (long long)groups);
@@ -394,14 +395,16 @@ bool ir_infer_conv(IrInfer *c) {
     const IrType *x = c->in[0], *w = c->in[1];
     int64_t groups = attr_int(c, "groups"), ch = x->dims[1], m = w->dims[0];
     if (ch % groups || m % groups) {
-        ir_infer_error(c, "'%s' groups=%lld must divide the input channels (%lld) and the output "
-                          "channels (%lld)",
+        ir_infer_error(c,
+                       "'%s' groups=%lld must divide the input channels (%lld) and the output "
+                       "channels (%lld)",
                        NAME(c), (long long)groups, (long long)ch, (long long)m);
         return false;
     }
     if (w->dims[1] != ch / groups) {
-        ir_infer_error(c, "'%s' x %s has %lld channels, but weight %s expects %lld per group "
-                          "(groups=%lld)",
+        ir_infer_error(c,
+                       "'%s' x %s has %lld channels, but weight %s expects %lld per group "
+                       "(groups=%lld)",
                        NAME(c), ir_type_str(x), (long long)ch, ir_type_str(w),
                        (long long)w->dims[1], (long long)groups);
         return false;
@@ -421,8 +424,9 @@ bool ir_infer_conv(IrInfer *c) {
         int64_t span = dil[i] * (w->dims[2 + i] - 1) + 1;
         int64_t padded = x->dims[2 + i] + pad[i] + pad[nsp + i];
         if (padded < span) {
-            ir_infer_error(c, "'%s' kernel (extent %lld with dilation) is larger than the padded "
-                              "input (%lld) in spatial dimension %d",
+            ir_infer_error(c,
+                           "'%s' kernel (extent %lld with dilation) is larger than the padded "
+                           "input (%lld) in spatial dimension %d",
                            NAME(c), (long long)span, (long long)padded, i);
             return false;
         }
@@ -438,8 +442,9 @@ bool ir_infer_conv_transpose(IrInfer *c) {
     const IrType *x = c->in[0], *w = c->in[1];
     int64_t groups = attr_int(c, "groups"), ch = x->dims[1];
     if (w->dims[0] != ch || ch % groups) {
-        ir_infer_error(c, "'%s' weight %s needs %lld (x's channels) as its first dimension, "
-                          "divisible by groups=%lld",
+        ir_infer_error(c,
+                       "'%s' weight %s needs %lld (x's channels) as its first dimension, "
+                       "divisible by groups=%lld",
                        NAME(c), ir_type_str(w), (long long)ch, (long long)groups);
         return false;
     }
@@ -458,13 +463,14 @@ bool ir_infer_conv_transpose(IrInfer *c) {
     y->dims[1] = m;
     for (int i = 0; i < nsp; i++) {
         if (opad[i] < 0 || (opad[i] >= stride[i] && opad[i] >= dil[i])) {
-            ir_infer_error(c, "'%s' output_padding=%s must be at least 0 and less than the stride "
-                              "or the dilation",
+            ir_infer_error(c,
+                           "'%s' output_padding=%s must be at least 0 and less than the stride "
+                           "or the dilation",
                            NAME(c), list_str(opad, nsp));
             return false;
         }
-        int64_t size = stride[i] * (x->dims[2 + i] - 1) + opad[i] +
-                       dil[i] * (w->dims[2 + i] - 1) + 1 - pad[i] - pad[nsp + i];
+        int64_t size = stride[i] * (x->dims[2 + i] - 1) + opad[i] + dil[i] * (w->dims[2 + i] - 1) +
+                       1 - pad[i] - pad[nsp + i];
         if (size < 1) {
             ir_infer_error(c, "'%s' padding %s leaves no output in spatial dimension %d", NAME(c),
                            list_str(pad, 2 * nsp), i);
@@ -497,8 +503,9 @@ bool ir_infer_pool(IrInfer *c) {
         int64_t span = dil[i] * (kernel[i] - 1) + 1;
         int64_t padded = x->dims[2 + i] + pad[i] + pad[nsp + i];
         if (padded < span) {
-            ir_infer_error(c, "'%s' kernel (extent %lld) is larger than the padded input (%lld) in "
-                              "spatial dimension %d",
+            ir_infer_error(c,
+                           "'%s' kernel (extent %lld) is larger than the padded input (%lld) in "
+                           "spatial dimension %d",
                            NAME(c), (long long)span, (long long)padded, i);
             return false;
         }
@@ -559,9 +566,9 @@ bool ir_infer_layer_norm(IrInfer *c) {
         int bad;
         if (!same_dtype(c, 0, i)) return false;
         if (!ir_broadcast(c->in[i], &norm, &r, &bad) || !ir_type_equal(&r, &norm)) {
-            ir_infer_error(c, "'layer_norm' %s %s does not broadcast to the normalised dimensions %s",
-                           ir_op_info(c->kind)->operand_names[i], ir_type_str(c->in[i]),
-                           ir_type_str(&norm));
+            ir_infer_error(
+                c, "'layer_norm' %s %s does not broadcast to the normalised dimensions %s",
+                ir_op_info(c->kind)->operand_names[i], ir_type_str(c->in[i]), ir_type_str(&norm));
             return false;
         }
     }
@@ -658,8 +665,9 @@ bool ir_infer_reshape(IrInfer *c) {
             }
             y->dims[i] = x->dims[i];
         } else if (shape[i] < 0) {
-            ir_infer_error(c, "'reshape' shape=%s: only one -1 is allowed and no other negative "
-                              "size",
+            ir_infer_error(c,
+                           "'reshape' shape=%s: only one -1 is allowed and no other negative "
+                           "size",
                            list_str(shape, n));
             return false;
         }
@@ -676,8 +684,9 @@ bool ir_infer_reshape(IrInfer *c) {
         y->dims[infer_at] = count / known;
     }
     if (ir_type_count(y) != count) {
-        ir_infer_error(c, "'reshape' cannot change the element count: %s has %lld, shape=%s has "
-                          "%lld",
+        ir_infer_error(c,
+                       "'reshape' cannot change the element count: %s has %lld, shape=%s has "
+                       "%lld",
                        ir_type_str(x), (long long)count, list_str(shape, n),
                        (long long)ir_type_count(y));
         return false;
@@ -828,7 +837,8 @@ bool ir_infer_split(IrInfer *c) {
     int n;
     const int64_t *split = attr_ints(c, "split", &n);
     if (n < 1 || n > IR_MAX_RESULTS) {
-        ir_infer_error(c, "'split' split=%s needs 1 to %d sizes", list_str(split, n), IR_MAX_RESULTS);
+        ir_infer_error(c, "'split' split=%s needs 1 to %d sizes", list_str(split, n),
+                       IR_MAX_RESULTS);
         return false;
     }
     int64_t total = 0;
@@ -875,8 +885,9 @@ bool ir_infer_slice(IrInfer *c) {
     int n, m;
     const int64_t *starts = attr_ints(c, "starts", &n), *ends = attr_ints(c, "ends", &m);
     if (n != m || n > x->rank) {
-        ir_infer_error(c, "'slice' starts=%s and ends=%s need the same length, at most the rank "
-                          "of %s",
+        ir_infer_error(c,
+                       "'slice' starts=%s and ends=%s need the same length, at most the rank "
+                       "of %s",
                        list_str(starts, n), list_str(ends, m), ir_type_str(x));
         return false;
     }
@@ -886,7 +897,8 @@ bool ir_infer_slice(IrInfer *c) {
     fill_ints(c, "steps", n, 1);
     int na, ns;
     const int64_t *axes = attr_ints(c, "axes", &na), *steps = attr_ints(c, "steps", &ns);
-    if (!need_len(c, "axes", na, n, "one per start") || !need_len(c, "steps", ns, n, "one per start"))
+    if (!need_len(c, "axes", na, n, "one per start") ||
+        !need_len(c, "steps", ns, n, "one per start"))
         return false;
     bool mask[IR_MAX_RANK];
     if (!axes_mask(c, "axes", axes, n, x->rank, mask)) return false;
@@ -923,8 +935,9 @@ bool ir_infer_pad(IrInfer *c) {
         }
         if (strcmp(mode, "reflect") == 0 && (pb >= x->dims[i] || pe >= x->dims[i]) &&
             (pb > 0 || pe > 0)) {
-            ir_infer_error(c, "'pad' mode \"reflect\" needs pads smaller than the dimension: "
-                              "pads=%s, %s",
+            ir_infer_error(c,
+                           "'pad' mode \"reflect\" needs pads smaller than the dimension: "
+                           "pads=%s, %s",
                            list_str(pads, n), ir_type_str(x));
             return false;
         }
@@ -1002,8 +1015,8 @@ static bool quant_params(IrInfer *c) {
             return false;
         }
     }
-    if (c->nin == 3 && !(c->in[2]->rank == scale->rank &&
-                         ir_type_count(c->in[2]) == ir_type_count(scale))) {
+    if (c->nin == 3 &&
+        !(c->in[2]->rank == scale->rank && ir_type_count(c->in[2]) == ir_type_count(scale))) {
         ir_infer_error(c, "'%s' zero_point %s must have the shape of scale %s", NAME(c),
                        ir_type_str(c->in[2]), ir_type_str(scale));
         return false;

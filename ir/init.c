@@ -116,7 +116,8 @@ int32_t ir_const_load(IrGraph *g, const IrType *type, const char *path, char *er
     bool same_shape = a.ndim == type->rank;
     for (int i = 0; same_shape && i < type->rank; i++) same_shape = a.shape[i] == type->dims[i];
     /* .npy has no bf16, so a bf16 weight comes as f32 and is rounded. */
-    bool dtype_ok = a.dtype == type->dtype || (type->dtype == ACC_DTYPE_BF16 && a.dtype == ACC_DTYPE_F32);
+    bool dtype_ok =
+        a.dtype == type->dtype || (type->dtype == ACC_DTYPE_BF16 && a.dtype == ACC_DTYPE_F32);
     if (!same_shape || !dtype_ok) {
         IrType have;
         memset(&have, 0, sizeof have);
@@ -124,7 +125,8 @@ int32_t ir_const_load(IrGraph *g, const IrType *type, const char *path, char *er
         have.rank = a.ndim < IR_MAX_RANK ? a.ndim : IR_MAX_RANK;
         for (int i = 0; i < have.rank; i++) have.dims[i] = a.shape[i];
         char have_s[160];
-        snprintf(have_s, sizeof have_s, "%s%s", ir_type_str(&have), a.ndim > IR_MAX_RANK ? "..." : "");
+        snprintf(have_s, sizeof have_s, "%s%s", ir_type_str(&have),
+                 a.ndim > IR_MAX_RANK ? "..." : "");
         snprintf(err, errlen, "'%s' holds %s, but %s is declared", path, have_s, ir_type_str(type));
         npy_free(&a);
         return -1;
@@ -134,7 +136,8 @@ int32_t ir_const_load(IrGraph *g, const IrType *type, const char *path, char *er
         k = ir_const_add(g, type, a.data);
     } else {
         void *data = xcalloc(a.count ? a.count : 1, dtype_size(type->dtype));
-        for (size_t i = 0; i < a.count; i++) dtype_set(type->dtype, data, i, dtype_get(a.dtype, a.data, i));
+        for (size_t i = 0; i < a.count; i++)
+            dtype_set(type->dtype, data, i, dtype_get(a.dtype, a.data, i));
         k = ir_const_add(g, type, data);
         free(data);
     }

@@ -95,9 +95,9 @@ typedef struct IrAttrSchema {
     const char *name;
     IrAttrKind kind;
     enum { IR_ATTR_REQUIRED, IR_ATTR_DEFAULT, IR_ATTR_INFERRED } presence;
-    IrAttr def;             /* the default, for IR_ATTR_DEFAULT */
+    IrAttr def;                 /* the default, for IR_ATTR_DEFAULT */
     const char *const *choices; /* NULL-terminated allowed strings, or NULL */
-    const char *text;       /* the schema entry as written in ops.def */
+    const char *text;           /* the schema entry as written in ops.def */
 } IrAttrSchema;
 
 #define IR_MAX_ATTRS 8
@@ -144,27 +144,27 @@ bool ir_broadcast(const IrType *a, const IrType *b, IrType *out, int *bad_dim);
 
 typedef struct IrValue {
     IrType type;
-    const char *name; /* a source name, or NULL */
-    IrOpId def;       /* the defining op; IR_NONE for a graph input */
-    int res;          /* which result of def (input index for an input) */
+    const char *name;         /* a source name, or NULL */
+    IrOpId def;               /* the defining op; IR_NONE for a graph input */
+    int res;                  /* which result of def (input index for an input) */
     int32_t nuses, first_use; /* ir_build_uses: a slice of g->uses */
 } IrValue;
 
 typedef struct IrOp {
     IrOpKind kind;
     int nin, nout;
-    IrRef *in;       /* operands */
-    IrRef *out;      /* results */
-    IrAttr *attrs;   /* one per schema entry, in schema order */
-    SrcLoc loc;      /* where it came from, or file 0 */
+    IrRef *in;         /* operands */
+    IrRef *out;        /* results */
+    IrAttr *attrs;     /* one per schema entry, in schema order */
+    SrcLoc loc;        /* where it came from, or file 0 */
     IrOpId prev, next; /* program order */
-    bool dead;       /* erased */
+    bool dead;         /* erased */
 } IrOp;
 
 /* How a constant's data came about; the printer writes the recipe back. */
 typedef enum IrConstOrigin {
-    IR_CONST_DATA,    /* literal values or computed data: printed inline */
-    IR_CONST_FILE,    /* load("path"): a .npy file */
+    IR_CONST_DATA, /* literal values or computed data: printed inline */
+    IR_CONST_FILE, /* load("path"): a .npy file */
     IR_CONST_ZEROS,
     IR_CONST_ONES,
     IR_CONST_NORMAL,  /* normal(seed, std): see ir_init_normal */
@@ -332,10 +332,10 @@ void ir_infer_error(IrInfer *c, const char *fmt, ...) ACC_PRINTF(2, 3);
 /* Resolved convolution/pooling geometry, defaults applied, for the
  * evaluator and the compiler. Spatial dimensions count from 0. */
 typedef struct IrWindow {
-    int nsp;                  /* spatial rank */
+    int nsp; /* spatial rank */
     int64_t kernel[3], stride[3], dilation[3];
     int64_t pad_begin[3], pad_end[3];
-    int64_t in[3], out[3];    /* spatial sizes */
+    int64_t in[3], out[3]; /* spatial sizes */
     int64_t groups, output_padding[3];
 } IrWindow;
 void ir_window(const IrGraph *g, IrOpId op, IrWindow *w);
@@ -428,12 +428,11 @@ int32_t ir_const_load(IrGraph *g, const IrType *type, const char *path, char *er
  * outputs[0 .. g->noutputs) (free each with npy_free) and returns 0; on a
  * bad input or a data-dependent error (a gather index out of range) returns
  * -1 with a message in err. */
-int ir_eval(const IrGraph *g, const NpyArray *inputs, NpyArray *outputs, char *err,
-            size_t errlen);
+int ir_eval(const IrGraph *g, const NpyArray *inputs, NpyArray *outputs, char *err, size_t errlen);
 /* Evaluate one op on arrays for its operands (NULL entries for absent
  * optional ones); fills out[0 .. nout). For constant folding. */
-int ir_eval_op(const IrGraph *g, IrOpId op, const NpyArray *const *in, NpyArray *out,
-               char *err, size_t errlen);
+int ir_eval_op(const IrGraph *g, IrOpId op, const NpyArray *const *in, NpyArray *out, char *err,
+               size_t errlen);
 
 #define OP(name, operands, results, types, flags, attrs, infer, eval, doc) int eval(IrEval *c);
 #include "ops.def"

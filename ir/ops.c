@@ -30,9 +30,9 @@ static IrOpInfo infos[IR_OP_COUNT];
 static once_flag infos_once = ONCE_FLAG_INIT;
 
 static const char *const kind_names[IR_ATTR_KIND_COUNT] = {
-    [IR_ATTR_NONE] = "none",     [IR_ATTR_INT] = "int",       [IR_ATTR_FLOAT] = "float",
-    [IR_ATTR_BOOL] = "bool",     [IR_ATTR_STR] = "str",       [IR_ATTR_DTYPE] = "dtype",
-    [IR_ATTR_INTS] = "ints",     [IR_ATTR_FLOATS] = "floats", [IR_ATTR_TENSOR] = "tensor",
+    [IR_ATTR_NONE] = "none", [IR_ATTR_INT] = "int",       [IR_ATTR_FLOAT] = "float",
+    [IR_ATTR_BOOL] = "bool", [IR_ATTR_STR] = "str",       [IR_ATTR_DTYPE] = "dtype",
+    [IR_ATTR_INTS] = "ints", [IR_ATTR_FLOATS] = "floats", [IR_ATTR_TENSOR] = "tensor",
 };
 
 const char *ir_attr_kind_name(IrAttrKind kind) {

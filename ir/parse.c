@@ -66,8 +66,8 @@ static size_t hash_key(const char *s) {
 static IrRef *map_slot(ValueMap *m, const char *key, bool insert) {
     if (insert && 2 * (m->n + 1) > m->cap) {
         ValueMap bigger = {xcalloc(m->cap ? m->cap * 2 : 64, sizeof(char *)),
-                           xcalloc(m->cap ? m->cap * 2 : 64, sizeof(IrRef)), m->cap ? m->cap * 2 : 64,
-                           0};
+                           xcalloc(m->cap ? m->cap * 2 : 64, sizeof(IrRef)),
+                           m->cap ? m->cap * 2 : 64, 0};
         for (size_t i = 0; i < m->cap; i++)
             if (m->keys[i]) *map_slot(&bigger, m->keys[i], true) = m->refs[i];
         for (size_t i = 0; i < m->cap; i++) free(m->keys[i]);
@@ -197,9 +197,9 @@ static void next(Parser *ps) {
         t->kind = T_ARROW;
     } else if ((c >= '0' && c <= '9') || c == '-' || c == '+') {
         const char *s = ps->p++;
-        while (ps->p < ps->end && (is_word_char(*ps->p) ||
-                                   ((*ps->p == '-' || *ps->p == '+') &&
-                                    (ps->p[-1] == 'e' || ps->p[-1] == 'E'))))
+        while (ps->p < ps->end &&
+               (is_word_char(*ps->p) ||
+                ((*ps->p == '-' || *ps->p == '+') && (ps->p[-1] == 'e' || ps->p[-1] == 'E'))))
             ps->p++;
         t->text = xstrndup(s, (size_t)(ps->p - s));
         const char *digits = t->text + (t->text[0] == '-' || t->text[0] == '+');
@@ -234,9 +234,13 @@ static const char *tok_desc(const Tok *t) {
     static char buf[80];
     switch (t->kind) {
     case T_EOF: return "end of file";
-    case T_BAD: snprintf(buf, sizeof buf, "'%.*s'", (int)(t->len ? t->len : 1), t->start); return buf;
+    case T_BAD:
+        snprintf(buf, sizeof buf, "'%.*s'", (int)(t->len ? t->len : 1), t->start);
+        return buf;
     case T_STRING: return "a string";
-    default: snprintf(buf, sizeof buf, "'%.*s'", (int)(t->len > 40 ? 40 : t->len), t->start); return buf;
+    default:
+        snprintf(buf, sizeof buf, "'%.*s'", (int)(t->len > 40 ? 40 : t->len), t->start);
+        return buf;
     }
 }
 
@@ -252,9 +256,8 @@ static bool expect_punct(Parser *ps, char c) {
 /* Skip to the next statement: a line starting with a value, 'return' or '}'. */
 static void recover(Parser *ps) {
     while (ps->tok.kind != T_EOF) {
-        if (ps->tok.line_start &&
-            (ps->tok.kind == T_VALUE || is_word(ps, "return") || is_punct(ps, '}') ||
-             is_word(ps, "graph")))
+        if (ps->tok.line_start && (ps->tok.kind == T_VALUE || is_word(ps, "return") ||
+                                   is_punct(ps, '}') || is_word(ps, "graph")))
             break;
         next(ps);
     }
@@ -282,7 +285,8 @@ static bool parse_type(Parser *ps, IrType *t) {
     memset(t, 0, sizeof *t);
     int dt = ps->tok.kind == T_IDENT ? dtype_lookup(ps->tok.text, strlen(ps->tok.text)) : -1;
     if (dt < 0 || !(dtype_flags((AccDtype)dt) & DT_IR)) {
-        error_at(ps, ps->tok.loc, "expected a type such as f32[2, 3], found %s", tok_desc(&ps->tok));
+        error_at(ps, ps->tok.loc, "expected a type such as f32[2, 3], found %s",
+                 tok_desc(&ps->tok));
         return false;
     }
     t->dtype = (AccDtype)dt;
@@ -322,7 +326,8 @@ static bool parse_element(Parser *ps, AccDtype dt, void *data, size_t i) {
             return false;
         }
     } else if (t->kind == T_INT || t->kind == T_FLOAT ||
-               (t->kind == T_IDENT && (strcmp(t->text, "nan") == 0 || strcmp(t->text, "inf") == 0))) {
+               (t->kind == T_IDENT &&
+                (strcmp(t->text, "nan") == 0 || strcmp(t->text, "inf") == 0))) {
         char *end;
         /* strtof, not strtod: a float printed shortest reads back exactly. */
         double v = (dtype_flags(dt) & DT_FLOAT) ? strtof(t->text, &end) : strtod(t->text, &end);
@@ -406,7 +411,8 @@ static int32_t parse_tensor(Parser *ps, const IrType *t) {
     int64_t count = ir_type_count(t);
     size_t limit = ps->opts->max_const_bytes ? ps->opts->max_const_bytes : IR_MAX_CONST_BYTES;
     if (count < 0 || (uint64_t)count > limit / dtype_size(t->dtype)) {
-        error_at(ps, loc, "constant %s is larger than the limit of %zu bytes", ir_type_str(t), limit);
+        error_at(ps, loc, "constant %s is larger than the limit of %zu bytes", ir_type_str(t),
+                 limit);
         return -1;
     }
     if (is_word(ps, "zeros") || is_word(ps, "ones")) {
@@ -564,7 +570,8 @@ static IrRef use_value(Parser *ps) {
     IrRef *r = map_slot(&ps->values, ps->tok.text, false);
     if (!r) {
         const char *n = ps->tok.text;
-        error_at(ps, ps->tok.loc, "value %%%s is not defined before this use", n[0] == '#' ? n + 1 : n);
+        error_at(ps, ps->tok.loc, "value %%%s is not defined before this use",
+                 n[0] == '#' ? n + 1 : n);
         next(ps);
         return IR_NONE;
     }
@@ -703,7 +710,8 @@ fail:
 quiet:
     /* Later uses of these results stay quiet. */
     for (int i = 0; i < nres; i++) {
-        if (!map_slot(&ps->values, res[i].key, false)) *map_slot(&ps->values, res[i].key, true) = -1;
+        if (!map_slot(&ps->values, res[i].key, false))
+            *map_slot(&ps->values, res[i].key, true) = -1;
         free(res[i].key);
     }
 }

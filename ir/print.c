@@ -209,7 +209,8 @@ void ir_print_attr(StrBuf *sb, const IrGraph *g, const IrAttr *a, const IrPrintO
     case IR_ATTR_DTYPE: sb_puts(sb, dtype_name(a->u.t)); break;
     case IR_ATTR_INTS:
         sb_putc(sb, '[');
-        for (int i = 0; i < a->n; i++) sb_printf(sb, "%s%lld", i ? ", " : "", (long long)a->u.is[i]);
+        for (int i = 0; i < a->n; i++)
+            sb_printf(sb, "%s%lld", i ? ", " : "", (long long)a->u.is[i]);
         sb_putc(sb, ']');
         break;
     case IR_ATTR_FLOATS:

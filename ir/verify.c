@@ -105,8 +105,8 @@ static void check_op(Verifier *v, IrOpId id, bool *defined) {
                 if (!ir_type_equal(have, &c.out[i])) {
                     char want[160];
                     snprintf(want, sizeof want, "%s", ir_type_str(&c.out[i]));
-                    report(v, id, "result %d is %s, shape inference gives %s", i,
-                           ir_type_str(have), want);
+                    report(v, id, "result %d is %s, shape inference gives %s", i, ir_type_str(have),
+                           want);
                 }
             }
         }

@@ -42,7 +42,8 @@ static void insert(StrSet *s, char *owned) {
 bool strset_add(StrSet *s, const char *key) {
     if (strset_has(s, key)) return false;
     if (2 * (s->n + 1) > s->cap) {
-        StrSet bigger = {xcalloc(s->cap ? s->cap * 2 : 16, sizeof(char *)), s->cap ? s->cap * 2 : 16, 0};
+        StrSet bigger = {xcalloc(s->cap ? s->cap * 2 : 16, sizeof(char *)),
+                         s->cap ? s->cap * 2 : 16, 0};
         for (size_t i = 0; i < s->cap; i++)
             if (s->slots[i]) insert(&bigger, s->slots[i]);
         free(s->slots);

@@ -26,6 +26,16 @@ static const char usage[] =
     "Exit status: 0 success, 1 error in the model, 2 bad command line.\n";
 
 typedef enum Emit { EMIT_IR, EMIT_G, EMIT_ASM, EMIT_BIN } Emit;
+static const char *const emit_names[] = {"ir", "g", "asm", "bin"};
+
+static int parse_emit(Driver *drv, const char *v, Emit *emit) {
+    for (int k = 0; k < (int)ACC_ARRAY_LEN(emit_names); k++)
+        if (strcmp(v, emit_names[k]) == 0) {
+            *emit = (Emit)k;
+            return EXIT_OK;
+        }
+    return driver_usage(drv, "--emit needs ir, g, asm or bin, not '%s'", v);
+}
 
 int main(int argc, char **argv) {
     Driver drv;
@@ -48,12 +58,7 @@ int main(int argc, char **argv) {
             driver_free(&drv);
             return EXIT_OK;
         } else if (driver_value(&drv, argc, argv, &i, "--emit", &v, &bad)) {
-            if (bad) rc = EXIT_USAGE;
-            else if (strcmp(v, "ir") == 0) emit = EMIT_IR;
-            else if (strcmp(v, "g") == 0) emit = EMIT_G;
-            else if (strcmp(v, "asm") == 0) emit = EMIT_ASM;
-            else if (strcmp(v, "bin") == 0) emit = EMIT_BIN;
-            else rc = driver_usage(&drv, "--emit needs ir, g, asm or bin, not '%s'", v);
+            rc = bad ? EXIT_USAGE : parse_emit(&drv, v, &emit);
         } else if (driver_value(&drv, argc, argv, &i, "-o", &v, &bad)) {
             if (bad) rc = EXIT_USAGE;
             out = v;
@@ -65,9 +70,10 @@ int main(int argc, char **argv) {
     }
     if (rc == EXIT_OK && !drv.model) rc = driver_usage(&drv, "no model given");
     if (rc == EXIT_OK && (emit == EMIT_ASM || emit == EMIT_BIN))
-        rc = driver_usage(&drv, "compiling to ACC-1 code (--emit=%s) is not available yet; use "
-                                "--emit=ir or --emit=g",
-                          emit == EMIT_ASM ? "asm" : "bin");
+        rc = driver_usage(&drv,
+                          "compiling to ACC-1 code (--emit=%s) is not available yet; use "
+                          "--emit=ir or --emit=g",
+                          emit_names[emit]);
     if (rc != EXIT_OK) {
         driver_free(&drv);
         return rc;

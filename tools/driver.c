@@ -172,7 +172,8 @@ DriverArg driver_io_option(Driver *drv, DriverIO *io, int argc, char **argv, int
         errno = 0;
         unsigned long long seed = strtoull(arg + 16, &end, 10);
         if (end == arg + 16 || *end || errno == ERANGE || arg[16] == '-') {
-            driver_usage(drv, "--random-inputs=SEED needs a non-negative integer, not '%s'", arg + 16);
+            driver_usage(drv, "--random-inputs=SEED needs a non-negative integer, not '%s'",
+                         arg + 16);
             return DRIVER_BAD;
         }
         io->random = true;
@@ -180,7 +181,8 @@ DriverArg driver_io_option(Driver *drv, DriverIO *io, int argc, char **argv, int
         return DRIVER_TAKEN;
     }
     if (driver_value(drv, argc, argv, i, "-i", &v, &bad))
-        return bad ? DRIVER_BAD : add_binding(drv, &io->inputs, &io->ninputs, &io->capinputs, "-i", v);
+        return bad ? DRIVER_BAD
+                   : add_binding(drv, &io->inputs, &io->ninputs, &io->capinputs, "-i", v);
     if (driver_value(drv, argc, argv, i, "-o", &v, &bad))
         return bad ? DRIVER_BAD
                    : add_binding(drv, &io->outputs, &io->noutputs, &io->capoutputs, "-o", v);
@@ -207,8 +209,8 @@ static void unknown_name(Driver *drv, const char *what, const char *name, int n,
     sb_init(&all);
     for (int k = 0; k < n; k++) sb_printf(&all, "%s'%s'", k ? ", " : "", names[k]);
     if (hint)
-        fprintf(stderr, "%s: error: the model has no %s '%s'; did you mean '%s'?\n", drv->tool, what,
-                name, hint);
+        fprintf(stderr, "%s: error: the model has no %s '%s'; did you mean '%s'?\n", drv->tool,
+                what, name, hint);
     else
         fprintf(stderr, "%s: error: the model has no %s '%s' (it has %s)\n", drv->tool, what, name,
                 n ? all.data : "none");
@@ -287,7 +289,8 @@ int driver_read_inputs(Driver *drv, const DriverIO *io, int n, const char *const
         if (io->inputs[b].name) continue;
         while (next < n && given[next]) next++;
         if (next == n) {
-            fprintf(stderr, "%s: error: '%s' is one input file too many (the model has %d input%s)\n",
+            fprintf(stderr,
+                    "%s: error: '%s' is one input file too many (the model has %d input%s)\n",
                     drv->tool, io->inputs[b].path, n, n == 1 ? "" : "s");
             rc = EXIT_USER;
             break;
@@ -302,8 +305,9 @@ int driver_read_inputs(Driver *drv, const DriverIO *io, int n, const char *const
             given[k] = true;
             continue;
         }
-        fprintf(stderr, "%s: error: input '%s' (%s) is not given; pass -i %s=FILE.npy or "
-                        "--random-inputs\n",
+        fprintf(stderr,
+                "%s: error: input '%s' (%s) is not given; pass -i %s=FILE.npy or "
+                "--random-inputs\n",
                 drv->tool, names[k], ir_type_str(&types[k]), names[k]);
         rc = EXIT_USER;
     }

@@ -67,7 +67,7 @@ typedef struct DriverIO {
     DriverBinding *inputs, *outputs;
     int ninputs, noutputs;
     size_t capinputs, capoutputs;
-    bool random;  /* --random-inputs: fill inputs not given */
+    bool random; /* --random-inputs: fill inputs not given */
     uint64_t seed;
 } DriverIO;
 

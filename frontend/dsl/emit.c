@@ -35,7 +35,8 @@ static char *make_ident(const char *raw, bool numbered) {
     if (numbered || (*raw >= '0' && *raw <= '9')) sb_putc(&sb, 't');
     for (const char *p = raw; *p; p++) {
         char c = *p;
-        bool ok = c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        bool ok =
+            c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
         sb_putc(&sb, ok ? c : '_');
     }
     if (!sb.len) sb_putc(&sb, 't');

@@ -82,7 +82,7 @@ typedef struct Scope {
 typedef struct Lower {
     Diag *d;
     const FeOptions *opts;
-    Arena arena;           /* syntax trees and lowering scratch */
+    Arena arena;       /* syntax trees and lowering scratch */
     GraphDef **graphs; /* every graph of every file */
     int ngraphs, capgraphs;
     char **files; /* resolved paths already read */
@@ -241,7 +241,8 @@ static bool mul_overflows(int64_t x, int64_t y) {
 }
 
 static bool const_binary(Lower *L, const Node *n, const CVal *a, const CVal *b, CVal *out) {
-    bool num_a = a->kind == C_INT || a->kind == C_FLOAT, num_b = b->kind == C_INT || b->kind == C_FLOAT;
+    bool num_a = a->kind == C_INT || a->kind == C_FLOAT,
+         num_b = b->kind == C_INT || b->kind == C_FLOAT;
     if (!num_a || !num_b) {
         diag_error(L->d, n->loc, "'%s' needs numbers here, got %s and %s", op_text(n->op),
                    ckind_name(a), ckind_name(b));
@@ -372,8 +373,9 @@ static bool eval_const(Lower *L, const ConstEnv *env, const Node *n, CVal *out) 
         return true;
     }
     case N_CALL:
-        diag_error(L->d, n->loc, "'%s(...)' is not a constant; attributes and shapes take numbers, "
-                                 "lists, strings, dtypes and dimension names",
+        diag_error(L->d, n->loc,
+                   "'%s(...)' is not a constant; attributes and shapes take numbers, "
+                   "lists, strings, dtypes and dimension names",
                    n->str);
         return false;
     case N_KWARG: break;
@@ -412,8 +414,8 @@ static bool to_attr(Lower *L, const CVal *v, const IrAttrSchema *s, const char *
                 }
                 sb_printf(&all, "%s\"%s\"", c == s->choices ? "" : ", ", *c);
             }
-            diag_error(L->d, v->loc, "attribute '%s' of '%s' must be one of %s, not \"%s\"", s->name,
-                       op, all.data, v->s);
+            diag_error(L->d, v->loc, "attribute '%s' of '%s' must be one of %s, not \"%s\"",
+                       s->name, op, all.data, v->s);
             sb_free(&all);
             return false;
         }
@@ -519,7 +521,8 @@ static bool eval_dtype(Lower *L, const TypeExpr *t, AccDtype *dt) {
         if (hint)
             diag_error(L->d, t->loc, "unknown dtype '%s'; did you mean '%s'?", t->dtype, hint);
         else
-            diag_error(L->d, t->loc, "unknown dtype '%s' (f32 f16 bf16 i8 u8 i32 i64 bool)", t->dtype);
+            diag_error(L->d, t->loc, "unknown dtype '%s' (f32 f16 bf16 i8 u8 i32 i64 bool)",
+                       t->dtype);
         return false;
     }
     *dt = (AccDtype)k;
@@ -530,8 +533,8 @@ static bool eval_dtype(Lower *L, const TypeExpr *t, AccDtype *dt) {
 static bool eval_dim(Lower *L, const ConstEnv *env, const Node *n, int64_t *out) {
     if (n->kind == N_NAME && !const_lookup(env, n->str)) {
         diag_error(L->d, n->loc,
-                   "dimension '%s' is not bound: declare 'dim %s = ...' or pass -D %s=VALUE", n->str,
-                   n->str, n->str);
+                   "dimension '%s' is not bound: declare 'dim %s = ...' or pass -D %s=VALUE",
+                   n->str, n->str, n->str);
         return false;
     }
     CVal v;
@@ -605,8 +608,9 @@ static bool resolve_literals(Lower *L, Val *vals, int n) {
     }
     for (int i = 0; i < n; i++) {
         if (vals[i].kind != V_LITERAL) continue;
-        AccDtype t = vals[i].is_float ? first_float
-                     : first_num != ACC_DTYPE_COUNT ? first_num : ACC_DTYPE_I64;
+        AccDtype t = vals[i].is_float               ? first_float
+                     : first_num != ACC_DTYPE_COUNT ? first_num
+                                                    : ACC_DTYPE_I64;
         vals[i] = tensor_val(ir_constant_scalar(L->g, t, vals[i].num, vals[i].loc), vals[i].loc);
     }
     return true;
@@ -643,8 +647,9 @@ static Val lower_binary(Lower *L, Scope *s, const Node *n) {
         return r;
     }
     if (n->op == OP_FLOORDIV) {
-        diag_error(L->d, n->loc, "'//' divides constants (shapes, attributes); use div() or "
-                                 "floor() on tensors");
+        diag_error(L->d, n->loc,
+                   "'//' divides constants (shapes, attributes); use div() or "
+                   "floor() on tensors");
         return error_val();
     }
     if (!resolve_literals(L, v, 2) || !budget_ok(L, n->loc)) return error_val();
@@ -722,7 +727,8 @@ static Val lower_expr(Lower *L, Scope *s, const Node *n) {
         diag_error(L->d, n->loc, "a string is an attribute value, not a tensor");
         return v;
     case N_LIST:
-        diag_error(L->d, n->loc, "a list is not a tensor here; declare it with 'param NAME: TYPE = [...]'");
+        diag_error(L->d, n->loc,
+                   "a list is not a tensor here; declare it with 'param NAME: TYPE = [...]'");
         return v;
     case N_KWARG: break;
     }
@@ -846,8 +852,9 @@ static bool bind_signature(Lower *L, const GraphDef *gd, const Node *call, Scope
         if (!ir_type_equal(&want, t)) {
             char got[160];
             snprintf(got, sizeof got, "%s", ir_type_str(t));
-            diag_error(L->d, arg->loc, "argument '%s' of '%s' is %s, but '%s' declares %s (here %s)",
-                       p->name, gd->name, got, gd->name, type_text(L, &p->type), ir_type_str(&want));
+            diag_error(L->d, arg->loc,
+                       "argument '%s' of '%s' is %s, but '%s' declares %s (here %s)", p->name,
+                       gd->name, got, gd->name, type_text(L, &p->type), ir_type_str(&want));
             ok = false;
         }
     }
@@ -855,13 +862,13 @@ static bool bind_signature(Lower *L, const GraphDef *gd, const Node *call, Scope
     return ok;
 }
 
-static int lower_graph_call(Lower *L, Scope *s, const Node *call, GraphDef *gd, Val *out,
-                            int max) {
+static int lower_graph_call(Lower *L, Scope *s, const Node *call, GraphDef *gd, Val *out, int max) {
     if (gd->failed) return -1;
     for (int i = 0; i < L->depth; i++)
         if (L->stack[i] == gd) {
-            diag_error(L->d, call->loc, "'%s' calls itself (through %s); graphs are inlined, so "
-                                        "they cannot recurse",
+            diag_error(L->d, call->loc,
+                       "'%s' calls itself (through %s); graphs are inlined, so "
+                       "they cannot recurse",
                        gd->name, L->stack[L->depth - 1]->name);
             return -1;
         }
@@ -927,7 +934,8 @@ static int lower_graph_call(Lower *L, Scope *s, const Node *call, GraphDef *gd, 
         }
         if (!failed && bind_signature(L, gd, call, s, args, &callee)) {
             for (int i = 0; i < npos; i++)
-                if (gd->inputs[i].type.tensor) bind(&callee, gd->inputs[i].name, args[i], gd->inputs[i].loc);
+                if (gd->inputs[i].type.tensor)
+                    bind(&callee, gd->inputs[i].name, args[i], gd->inputs[i].loc);
             L->stack[L->depth++] = gd;
             Val results[IR_MAX_RESULTS];
             n = lower_body(L, gd, &callee, results);
@@ -1026,7 +1034,8 @@ static bool init_args(Lower *L, const ConstEnv *env, const Node *call, const cha
             return false;
         }
         if (have[slot]) {
-            diag_error(L->d, a->loc, "argument '%s' of '%s' is given twice", names[slot], call->str);
+            diag_error(L->d, a->loc, "argument '%s' of '%s' is given twice", names[slot],
+                       call->str);
             return false;
         }
         have[slot] = true;
@@ -1034,8 +1043,8 @@ static bool init_args(Lower *L, const ConstEnv *env, const Node *call, const cha
         bool is_seed = strcmp(names[slot], "seed") == 0;
         CVal *v = &vals[slot];
         if (is_seed ? v->kind != C_INT || v->i < 0 : v->kind != C_INT && v->kind != C_FLOAT) {
-            diag_error(L->d, value->loc, "argument '%s' of '%s' must be %s", names[slot],
-                       call->str, is_seed ? "a non-negative int" : "a number");
+            diag_error(L->d, value->loc, "argument '%s' of '%s' must be %s", names[slot], call->str,
+                       is_seed ? "a non-negative int" : "a number");
             return false;
         }
         if (v->kind == C_INT && !is_seed) v->f = (double)v->i;
@@ -1061,8 +1070,8 @@ static void lower_param(Lower *L, Scope *s, const Stmt *st) {
     size_t limit = L->opts->max_const_bytes ? L->opts->max_const_bytes : IR_MAX_CONST_BYTES;
     int64_t count = ir_type_count(&t);
     if ((uint64_t)count > limit / dtype_size(t.dtype)) {
-        diag_error(L->d, st->type.loc, "param '%s' (%s) is larger than the limit of %zu bytes", name,
-                   ir_type_str(&t), limit);
+        diag_error(L->d, st->type.loc, "param '%s' (%s) is larger than the limit of %zu bytes",
+                   name, ir_type_str(&t), limit);
         bind(s, name, error_val(), name_loc);
         return;
     }
@@ -1099,10 +1108,11 @@ static void lower_param(Lower *L, Scope *s, const Stmt *st) {
             free(full);
         }
     } else if (init->kind == N_CALL) {
-        diag_error(L->d, init->loc,
-                   "a param is initialised by zeros, ones, normal(seed, std), uniform(seed, lo, hi), "
-                   "load(\"file.npy\") or a literal, not by '%s(...)'",
-                   init->str);
+        diag_error(
+            L->d, init->loc,
+            "a param is initialised by zeros, ones, normal(seed, std), uniform(seed, lo, hi), "
+            "load(\"file.npy\") or a literal, not by '%s(...)'",
+            init->str);
     } else {
         void *data = xcalloc((size_t)(count ? count : 1), dtype_size(t.dtype));
         int64_t i = 0;
@@ -1153,8 +1163,7 @@ static void lower_assign(Lower *L, Scope *s, const Stmt *st) {
     }
     for (int i = 0; i < st->ntargets; i++) {
         Val v = n < 0 ? error_val() : out[i];
-        if (v.kind == V_TENSOR &&
-            (!L->g->vals[v.ref].name || (graph_call && v.ref >= first_new)))
+        if (v.kind == V_TENSOR && (!L->g->vals[v.ref].name || (graph_call && v.ref >= first_new)))
             ir_value_set_name(L->g, v.ref, st->targets[i]);
         bind(s, st->targets[i], v, st->target_locs[i]);
     }

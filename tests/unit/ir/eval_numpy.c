@@ -40,7 +40,8 @@ static bool load_input(const char *path, const IrType *t, NpyArray *a, char *err
     if (t->dtype == ACC_DTYPE_BF16 && a->dtype == ACC_DTYPE_F32) {
         NpyArray b;
         npy_alloc(&b, ACC_DTYPE_BF16, a->ndim, a->shape);
-        for (size_t i = 0; i < a->count; i++) dtype_set(b.dtype, b.data, i, dtype_get(a->dtype, a->data, i));
+        for (size_t i = 0; i < a->count; i++)
+            dtype_set(b.dtype, b.data, i, dtype_get(a->dtype, a->data, i));
         npy_free(a);
         *a = b;
     }
@@ -51,13 +52,13 @@ static bool load_input(const char *path, const IrType *t, NpyArray *a, char *err
  * each element within atol + rtol * |want|, NaN with NaN, inf with inf. */
 static bool compare(const char *what, const NpyArray *got, const NpyArray *want, double rtol,
                     double atol) {
-    bool dtype_ok = got->dtype == want->dtype ||
-                    (got->dtype == ACC_DTYPE_BF16 && want->dtype == ACC_DTYPE_F32);
+    bool dtype_ok =
+        got->dtype == want->dtype || (got->dtype == ACC_DTYPE_BF16 && want->dtype == ACC_DTYPE_F32);
     bool shape_ok = got->ndim == want->ndim;
     for (int i = 0; shape_ok && i < got->ndim; i++) shape_ok = got->shape[i] == want->shape[i];
     if (!dtype_ok || !shape_ok) {
-        printf("FAIL %s: got %s with %d dimensions, want %s with %d\n", what, dtype_name(got->dtype),
-               got->ndim, dtype_name(want->dtype), want->ndim);
+        printf("FAIL %s: got %s with %d dimensions, want %s with %d\n", what,
+               dtype_name(got->dtype), got->ndim, dtype_name(want->dtype), want->ndim);
         return false;
     }
     for (size_t i = 0; i < got->count; i++) {
@@ -65,7 +66,8 @@ static bool compare(const char *what, const NpyArray *got, const NpyArray *want,
         if (got->dtype == ACC_DTYPE_I64) {
             int64_t gi = ((const int64_t *)got->data)[i], wi = ((const int64_t *)want->data)[i];
             if (gi == wi) continue;
-            printf("FAIL %s: element %zu is %lld, want %lld\n", what, i, (long long)gi, (long long)wi);
+            printf("FAIL %s: element %zu is %lld, want %lld\n", what, i, (long long)gi,
+                   (long long)wi);
             return false;
         }
         g = dtype_get(got->dtype, got->data, i);
@@ -117,8 +119,9 @@ static bool run_case(const char *dir, const Case *c, bool *seen) {
         int rc = ir_eval(g, in, out, err, sizeof err);
         if (c->error[0]) {
             ok = rc != 0 && strcmp(err, c->error) == 0;
-            if (!ok) printf("FAIL %s: want the error \"%s\", got %s\"%s\"\n", c->name, c->error,
-                            rc ? "" : "success ", rc ? err : "");
+            if (!ok)
+                printf("FAIL %s: want the error \"%s\", got %s\"%s\"\n", c->name, c->error,
+                       rc ? "" : "success ", rc ? err : "");
             if (rc == 0)
                 for (int i = 0; i < c->nout; i++) npy_free(&out[i]);
         } else if (rc != 0) {

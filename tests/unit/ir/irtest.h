@@ -37,7 +37,7 @@ static inline NpyArray make_array(AccDtype t, int rank, const int64_t *dims, con
 #define ARR(t, dims, ...)                                                                          \
     make_array(t, (int)(sizeof(dims) / sizeof((dims)[0])), dims, (const double[]){__VA_ARGS__})
 #define SCALAR(t, v) make_array(t, 0, NULL, (const double[]){v})
-#define DIMS(...) ((const int64_t[]){__VA_ARGS__})
+#define DIMS(...)    ((const int64_t[]){__VA_ARGS__})
 
 /* Evaluate; fails the test on an error. outputs get g->noutputs arrays. */
 static inline void eval_ok(const IrGraph *g, NpyArray *inputs, NpyArray *outputs) {
@@ -84,7 +84,7 @@ static inline void expect_close(NpyArray *a, size_t n, const double *want, doubl
     npy_free(a);
 }
 #define EXPECT_CLOSE(a, tol, ...)                                                                  \
-    expect_close(&(a), sizeof((const double[]){__VA_ARGS__}) / sizeof(double),                    \
+    expect_close(&(a), sizeof((const double[]){__VA_ARGS__}) / sizeof(double),                     \
                  (const double[]){__VA_ARGS__}, tol)
 
 /* The IR text of g. Caller frees. */

@@ -42,8 +42,9 @@ int main(int argc, char **argv) {
     bool same = (size_t)(end - begin) == want.len && memcmp(begin, want.data, want.len) == 0;
     if (strcmp(argv[1], "--check") == 0) {
         if (!same) {
-            fprintf(stderr, "ir-opdoc: error: the op reference in %s does not match ir/ops.def; "
-                            "run ir-opdoc --update %s\n",
+            fprintf(stderr,
+                    "ir-opdoc: error: the op reference in %s does not match ir/ops.def; "
+                    "run ir-opdoc --update %s\n",
                     path, path);
             rc = 1;
         }

@@ -33,12 +33,13 @@ static void test_f16_rounds_per_op(void **state) {
  * 1 - 3*2^-10 rounds down to 1 - 2^-8. A sum is exact before its rounding. */
 static void test_bf16(void **state) {
     NpyArray in[1] = {ARR(ACC_DTYPE_BF16, DIMS(4), 1, 1, 1, 256)};
-    NpyArray out = run1("graph g(%x: bf16[4]) -> (y: bf16[4]) {\n"
-                        "  %d: bf16[4] = constant(value=[0.00390625, 0.01171875, -0.0029296875, 1.0])\n"
-                        "  %y: bf16[4] = add(%x, %d)\n"
-                        "  return %y\n"
-                        "}\n",
-                        1, in);
+    NpyArray out =
+        run1("graph g(%x: bf16[4]) -> (y: bf16[4]) {\n"
+             "  %d: bf16[4] = constant(value=[0.00390625, 0.01171875, -0.0029296875, 1.0])\n"
+             "  %y: bf16[4] = add(%x, %d)\n"
+             "  return %y\n"
+             "}\n",
+             1, in);
     EXPECT(out, ACC_DTYPE_BF16, 1.0, 1.015625, 0.99609375, 256);
     NpyArray in2[1] = {ARR(ACC_DTYPE_BF16, DIMS(3), 256, 1, 1)};
     out = run1("graph g(%x: bf16[3]) -> (y: bf16[]) {\n"
@@ -170,14 +171,10 @@ static void test_initialisers(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_f16_rounds_per_op),
-        cmocka_unit_test(test_bf16),
-        cmocka_unit_test(test_integer_wraparound),
-        cmocka_unit_test(test_nan),
-        cmocka_unit_test(test_outputs_and_lifetimes),
-        cmocka_unit_test(test_bad_inputs),
-        cmocka_unit_test(test_empty_tensors),
-        cmocka_unit_test(test_initialisers),
+        cmocka_unit_test(test_f16_rounds_per_op),     cmocka_unit_test(test_bf16),
+        cmocka_unit_test(test_integer_wraparound),    cmocka_unit_test(test_nan),
+        cmocka_unit_test(test_outputs_and_lifetimes), cmocka_unit_test(test_bad_inputs),
+        cmocka_unit_test(test_empty_tensors),         cmocka_unit_test(test_initialisers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

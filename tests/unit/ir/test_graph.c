@@ -132,10 +132,11 @@ static void test_clone_compacts(void **state) {
 }
 
 static void test_defaults_filled(void **state) {
-    IrGraph *g = parse_ok("graph g(%x: f32[1, 2, 5, 5], %w: f32[4, 2, 3, 3]) -> (y: f32[1, 4, 3, 3]) {\n"
-                          "  %y: f32[1, 4, 3, 3] = conv2d(%x, %w)\n"
-                          "  return %y\n"
-                          "}\n");
+    IrGraph *g =
+        parse_ok("graph g(%x: f32[1, 2, 5, 5], %w: f32[4, 2, 3, 3]) -> (y: f32[1, 4, 3, 3]) {\n"
+                 "  %y: f32[1, 4, 3, 3] = conv2d(%x, %w)\n"
+                 "  return %y\n"
+                 "}\n");
     IrOpId op = g->first;
     int n;
     const int64_t *stride = ir_attr_ints(g, op, "stride", &n);

@@ -105,10 +105,8 @@ static void test_put_double(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_append_printf),
-        cmocka_unit_test(test_json_string),
-        cmocka_unit_test(test_take),
-        cmocka_unit_test(test_xgrow),
+        cmocka_unit_test(test_append_printf), cmocka_unit_test(test_json_string),
+        cmocka_unit_test(test_take),          cmocka_unit_test(test_xgrow),
         cmocka_unit_test(test_put_double),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

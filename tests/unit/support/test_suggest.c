@@ -12,12 +12,12 @@
 static void test_edit_distance(void **state) {
     assert_int_equal(str_edit_distance("", ""), 0);
     assert_int_equal(str_edit_distance("relu", "relu"), 0);
-    assert_int_equal(str_edit_distance("relu2", "relu"), 1);    /* deletion */
-    assert_int_equal(str_edit_distance("rlu", "relu"), 1);      /* insertion */
-    assert_int_equal(str_edit_distance("relx", "relu"), 1);     /* substitution */
+    assert_int_equal(str_edit_distance("relu2", "relu"), 1); /* deletion */
+    assert_int_equal(str_edit_distance("rlu", "relu"), 1);   /* insertion */
+    assert_int_equal(str_edit_distance("relx", "relu"), 1);  /* substitution */
     assert_int_equal(str_edit_distance("kitten", "sitting"), 3);
     assert_int_equal(str_edit_distance("", "abc"), 3);
-    assert_int_equal(str_edit_distance("f23", "f32"), 1);       /* swap */
+    assert_int_equal(str_edit_distance("f23", "f32"), 1); /* swap */
     assert_int_equal(str_edit_distance("sfotmax", "softmax"), 1);
     assert_int_equal(str_edit_distance("ab", "ba"), 1);
 }
