@@ -25,8 +25,11 @@ typedef struct FeOptions {
     const FeDefine *defines; /* named dimensions (override 'dim' declarations) */
     int ndefines;
     size_t max_const_bytes; /* largest constant a model may make; 0: IR_MAX_CONST_BYTES */
+    int32_t max_ops;        /* most ops after inlining; 0: FE_MAX_OPS */
     bool no_files;          /* refuse import and load() (fuzzing) */
 } FeOptions;
+
+#define FE_MAX_OPS 1000000 /* a model larger than this is surely a mistake */
 
 /* ---- load.c: any model, by its extension ------------------------------------ */
 

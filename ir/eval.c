@@ -198,8 +198,8 @@ static int run_op(const IrGraph *g, IrOpId id, const EvTensor *const *in, EvTens
 int ir_eval_op(const IrGraph *g, IrOpId id, const NpyArray *const *in, NpyArray *out, char *err,
                size_t errlen) {
     const IrOp *op = &g->ops[id];
-    EvTensor ins[IR_MAX_RESULTS], outs[IR_MAX_RESULTS];
-    const EvTensor *inp[IR_MAX_RESULTS];
+    EvTensor ins[IR_MAX_OPERANDS], outs[IR_MAX_RESULTS];
+    const EvTensor *inp[IR_MAX_OPERANDS];
     for (int i = 0; i < op->nin; i++) {
         const IrType *t = &g->vals[op->in[i]].type;
         if (!npy_matches(in[i], t)) {
@@ -249,7 +249,7 @@ int ir_eval(const IrGraph *g, const NpyArray *inputs, NpyArray *outputs, char *e
     pos = 0;
     ir_for_each_op(g, id) {
         const IrOp *op = &g->ops[id];
-        const EvTensor *in[IR_MAX_RESULTS];
+        const EvTensor *in[IR_MAX_OPERANDS];
         EvTensor out[IR_MAX_RESULTS];
         for (int i = 0; i < op->nin; i++) in[i] = &vals[op->in[i]];
         rc = run_op(g, id, in, out, err, errlen);

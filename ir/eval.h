@@ -26,8 +26,8 @@ struct IrEval {
     IrOpId op;
     IrOpKind kind;
     int nin, nout;
-    const EvTensor *in[IR_MAX_RESULTS]; /* NULL: an absent optional operand */
-    EvTensor *out[IR_MAX_RESULTS];      /* allocated with the result types */
+    const EvTensor *in[IR_MAX_OPERANDS];
+    EvTensor *out[IR_MAX_RESULTS]; /* allocated with the result types */
     char *err;
     size_t errlen;
 };

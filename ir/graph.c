@@ -177,7 +177,7 @@ static void unlink_op(IrGraph *g, IrOpId id) {
 
 IrOpId ir_op_create(IrGraph *g, IrOpKind kind, int nin, const IrRef *in, SrcLoc loc) {
     if ((unsigned)kind >= IR_OP_COUNT) ice("ir_op_create: bad kind %d", (int)kind);
-    if (nin < 0 || nin > IR_MAX_RESULTS) ice("ir_op_create: %d operands", nin);
+    if (nin < 0 || nin > IR_MAX_OPERANDS) ice("ir_op_create: %d operands", nin);
     for (int i = 0; i < nin; i++)
         if (in[i] <= 0 || in[i] >= g->nvals) ice("ir_op_create: bad operand %d", in[i]);
     if (g->nops == INT32_MAX) ice("too many ops");
@@ -639,7 +639,7 @@ IrGraph *ir_graph_clone(const IrGraph *g) {
         const IrValue *v = &g->vals[g->inputs[i]];
         map[g->inputs[i]] = ir_add_input(c, v->name, &v->type);
     }
-    IrRef in[IR_MAX_RESULTS];
+    IrRef in[IR_MAX_OPERANDS];
     ir_for_each_op(g, id) {
         const IrOp *op = &g->ops[id];
         for (int i = 0; i < op->nin; i++) in[i] = map[op->in[i]];

@@ -36,9 +36,10 @@
 
 #include "support.h"
 
-#define IR_MAX_RANK    8  /* = NPY_MAX_DIMS */
-#define IR_MAX_RESULTS 64 /* results of one op (split) */
-#define IR_NONE        0
+#define IR_MAX_RANK     8   /* = NPY_MAX_DIMS */
+#define IR_MAX_RESULTS  64  /* results of one op (split) */
+#define IR_MAX_OPERANDS 256 /* operands of one op (concat) */
+#define IR_NONE         0
 
 typedef int32_t IrRef;  /* a value: index into g->vals */
 typedef int32_t IrOpId; /* an op: index into g->ops */
@@ -321,7 +322,7 @@ struct IrInfer {
     Diag *diag;
     SrcLoc loc;
     int nin;
-    const IrType *in[IR_MAX_RESULTS]; /* NULL for an absent operand */
+    const IrType *in[IR_MAX_OPERANDS];
     IrType out[IR_MAX_RESULTS];
     int nout;
     bool failed;

@@ -600,7 +600,7 @@ typedef struct Result {
 static void parse_op(Parser *ps) {
     Result res[IR_MAX_RESULTS];
     int nres = 0;
-    IrRef in[IR_MAX_RESULTS];
+    IrRef in[IR_MAX_OPERANDS];
     int nin = 0;
     IrOpId op = IR_NONE;
     bool broken = false;
@@ -636,7 +636,7 @@ static void parse_op(Parser *ps) {
     if (!expect_punct(ps, '(')) goto fail;
     /* Operands first, then attributes: the op must exist to hold attributes. */
     while (ps->tok.kind == T_VALUE) {
-        if (nin == IR_MAX_RESULTS) {
+        if (nin == IR_MAX_OPERANDS) {
             error_at(ps, ps->tok.loc, "too many operands");
             goto fail;
         }
@@ -716,6 +716,12 @@ quiet:
     }
 }
 
+typedef struct OutDecl { /* name: type, in a graph's outputs */
+    char *name;
+    IrType type;
+    SrcLoc loc;
+} OutDecl;
+
 /* A graph or output name: an identifier or a string. */
 static char *parse_name(Parser *ps, const char *what) {
     if (ps->tok.kind != T_IDENT && ps->tok.kind != T_STRING) {
@@ -737,9 +743,8 @@ static IrGraph *parse_graph(Parser *ps) {
     free(name);
     map_free(&ps->values);
     int nout = 0;
-    char *out_names[IR_MAX_RESULTS];
-    IrType out_types[IR_MAX_RESULTS];
-    SrcLoc out_locs[IR_MAX_RESULTS];
+    size_t capout = 0;
+    OutDecl *outs = NULL;
     if (!expect_punct(ps, '(')) goto fail;
     while (ps->tok.kind == T_VALUE) {
         char *key = xstrdup(ps->tok.text);
@@ -764,15 +769,12 @@ static IrGraph *parse_graph(Parser *ps) {
     next(ps);
     if (!expect_punct(ps, '(')) goto fail;
     while (!is_punct(ps, ')')) {
-        if (nout == IR_MAX_RESULTS) {
-            error_at(ps, ps->tok.loc, "too many outputs");
-            goto fail;
-        }
-        out_locs[nout] = ps->tok.loc;
-        char *n = parse_name(ps, "an output name");
-        if (!n) goto fail;
-        out_names[nout++] = n;
-        if (!expect_punct(ps, ':') || !parse_type(ps, &out_types[nout - 1])) goto fail;
+        XGROW(outs, capout, (size_t)nout + 1);
+        outs[nout].loc = ps->tok.loc;
+        outs[nout].name = parse_name(ps, "an output name");
+        if (!outs[nout].name) goto fail;
+        nout++;
+        if (!expect_punct(ps, ':') || !parse_type(ps, &outs[nout - 1].type)) goto fail;
         if (!is_punct(ps, ')') && !expect_punct(ps, ',')) goto fail;
     }
     next(ps);
@@ -793,10 +795,10 @@ static IrGraph *parse_graph(Parser *ps) {
         IrRef v = use_value(ps);
         if (v == IR_NONE) goto fail;
         if (v < 0) continue;
-        if (!ir_type_equal(&g->vals[v].type, &out_types[i]))
-            error_at(ps, out_locs[i], "output '%s' is declared %s, but the value returned is %s",
-                     out_names[i], ir_type_str(&out_types[i]), ir_type_str(&g->vals[v].type));
-        ir_add_output(g, out_names[i], v);
+        if (!ir_type_equal(&g->vals[v].type, &outs[i].type))
+            error_at(ps, outs[i].loc, "output '%s' is declared %s, but the value returned is %s",
+                     outs[i].name, ir_type_str(&outs[i].type), ir_type_str(&g->vals[v].type));
+        ir_add_output(g, outs[i].name, v);
     }
     if (ps->tok.kind == T_VALUE || is_punct(ps, ',')) {
         error_at(ps, ret_loc, "'return' has more values than the %d output%s declared", nout,
@@ -804,10 +806,12 @@ static IrGraph *parse_graph(Parser *ps) {
         goto fail;
     }
     if (!expect_punct(ps, '}')) goto fail;
-    for (int i = 0; i < nout; i++) free(out_names[i]);
+    for (int i = 0; i < nout; i++) free(outs[i].name);
+    free(outs);
     return g;
 fail:
-    for (int i = 0; i < nout; i++) free(out_names[i]);
+    for (int i = 0; i < nout; i++) free(outs[i].name);
+    free(outs);
     ps->errors_here = 1; /* the graph is lost; skip to the next one */
     while (ps->tok.kind != T_EOF && !(ps->tok.line_start && is_word(ps, "graph"))) next(ps);
     ps->errors_here = 0;

@@ -24,7 +24,9 @@
 
 enum {
     MAX_INLINE_DEPTH = 64,
-    MAX_OPS = 1000000, /* after inlining: a model larger than this is surely a mistake */
+    /* Expressions nest at most this deep (calls in calls, operands in
+     * operators), counted through inlined graphs: the lowering recurses. */
+    MAX_EXPR_DEPTH = 256,
 };
 
 /* ---- Compile-time constants: attributes, dimensions, initialiser arguments ---- */
@@ -93,6 +95,8 @@ typedef struct Lower {
     const GraphDef *stack[MAX_INLINE_DEPTH];
     int depth;
     bool too_big;
+    int expr_depth; /* lower_expr and eval_const recursion */
+    bool too_deep;
 } Lower;
 
 static const char *const initialisers[] = {"zeros", "ones", "normal", "uniform", "load"};
@@ -302,8 +306,24 @@ static bool const_binary(Lower *L, const Node *n, const CVal *a, const CVal *b, 
     return true;
 }
 
-/* Numbers, bools, strings, dtypes, names of constants, lists, arithmetic. */
+static bool eval_const_node(Lower *L, const ConstEnv *env, const Node *n, CVal *out);
+
 static bool eval_const(Lower *L, const ConstEnv *env, const Node *n, CVal *out) {
+    if (L->expr_depth >= MAX_EXPR_DEPTH) {
+        memset(out, 0, sizeof *out);
+        if (!L->too_deep)
+            diag_error(L->d, n->loc, "expressions nest more than %d deep here", MAX_EXPR_DEPTH);
+        L->too_deep = true;
+        return false;
+    }
+    L->expr_depth++;
+    bool ok = eval_const_node(L, env, n, out);
+    L->expr_depth--;
+    return ok;
+}
+
+/* Numbers, bools, strings, dtypes, names of constants, lists, arithmetic. */
+static bool eval_const_node(Lower *L, const ConstEnv *env, const Node *n, CVal *out) {
     memset(out, 0, sizeof *out);
     out->loc = n->loc;
     switch (n->kind) {
@@ -617,9 +637,10 @@ static bool resolve_literals(Lower *L, Val *vals, int n) {
 }
 
 static bool budget_ok(Lower *L, SrcLoc loc) {
-    if (L->g->nops <= MAX_OPS) return true;
+    int32_t max = L->opts->max_ops ? L->opts->max_ops : FE_MAX_OPS;
+    if (L->g->nops <= max) return true;
     if (!L->too_big)
-        diag_error(L->d, loc, "the model has more than %d ops after inlining graph calls", MAX_OPS);
+        diag_error(L->d, loc, "the model has more than %d ops after inlining graph calls", max);
     L->too_big = true;
     return false;
 }
@@ -628,6 +649,9 @@ static bool budget_ok(Lower *L, SrcLoc loc) {
 
 static Val lower_expr(Lower *L, Scope *s, const Node *n);
 static int lower_call(Lower *L, Scope *s, const Node *call, Val *out, int max);
+typedef struct CallArgs CallArgs;
+static int lower_op_call_args(Lower *L, Scope *s, const Node *call, IrOpKind kind,
+                              const char *opname, CallArgs *ca, Val *out, int max);
 
 static Val lower_binary(Lower *L, Scope *s, const Node *n) {
     Val v[2] = {lower_expr(L, s, n->lhs), lower_expr(L, s, n->rhs)};
@@ -662,7 +686,22 @@ static Val lower_binary(Lower *L, Scope *s, const Node *n) {
     return tensor_val(ir_build(L->g, kind, 2, in, L->d, n->loc), n->loc);
 }
 
+static Val lower_expr_node(Lower *L, Scope *s, const Node *n);
+
 static Val lower_expr(Lower *L, Scope *s, const Node *n) {
+    if (L->expr_depth >= MAX_EXPR_DEPTH) {
+        if (!L->too_deep)
+            diag_error(L->d, n->loc, "expressions nest more than %d deep here", MAX_EXPR_DEPTH);
+        L->too_deep = true;
+        return error_val();
+    }
+    L->expr_depth++;
+    Val v = lower_expr_node(L, s, n);
+    L->expr_depth--;
+    return v;
+}
+
+static Val lower_expr_node(Lower *L, Scope *s, const Node *n) {
     Val v = error_val();
     v.loc = n->loc;
     switch (n->kind) {
@@ -738,25 +777,46 @@ static Val lower_expr(Lower *L, Scope *s, const Node *n) {
 
 /* ---- Op calls ----------------------------------------------------------------------------- */
 
+/* The arguments of a call, split into operands and keyword arguments. The
+ * arrays are on the heap: calls nest as deep as expressions do. */
+struct CallArgs {
+    Val *args;
+    const Node **kwargs;
+    int nargs, nkw;
+};
+
+static void free_call_args(CallArgs *a) {
+    free(a->args);
+    free(a->kwargs);
+}
+
 static int lower_op_call(Lower *L, Scope *s, const Node *call, IrOpKind kind, Val *out, int max) {
     const char *opname = ir_op_name(kind);
-    Val args[IR_MAX_RESULTS];
-    int nargs = 0;
+    if (call->list.n > IR_MAX_OPERANDS) {
+        diag_error(L->d, call->loc, "'%s' has more than %d arguments", opname, IR_MAX_OPERANDS);
+        return -1;
+    }
+    CallArgs ca = {xcalloc((size_t)call->list.n + 1, sizeof(Val)),
+                   xcalloc((size_t)call->list.n + 1, sizeof(const Node *)), 0, 0};
+    int rc = lower_op_call_args(L, s, call, kind, opname, &ca, out, max);
+    free_call_args(&ca);
+    return rc;
+}
+
+static int lower_op_call_args(Lower *L, Scope *s, const Node *call, IrOpKind kind,
+                              const char *opname, CallArgs *ca, Val *out, int max) {
+    Val *args = ca->args;
+    const Node **kwargs = ca->kwargs;
+    int nargs = 0, nkw = 0;
     bool failed = false;
-    const Node *kwargs[IR_MAX_RESULTS];
-    int nkw = 0;
     for (int i = 0; i < call->list.n; i++) {
         const Node *a = call->list.items[i];
         if (a->kind == N_KWARG) {
-            if (nkw < IR_MAX_RESULTS) kwargs[nkw++] = a;
+            kwargs[nkw++] = a;
             continue;
         }
         if (nkw) {
             diag_error(L->d, a->loc, "a positional operand cannot follow keyword arguments");
-            return -1;
-        }
-        if (nargs == IR_MAX_RESULTS) {
-            diag_error(L->d, a->loc, "too many operands");
             return -1;
         }
         args[nargs] = lower_expr(L, s, a);
@@ -799,9 +859,10 @@ static int lower_op_call(Lower *L, Scope *s, const Node *call, IrOpKind kind, Va
         slots[nattrs++] = slot;
     }
     if (failed || !resolve_literals(L, args, nargs) || !budget_ok(L, call->loc)) return -1;
-    IrRef in[IR_MAX_RESULTS];
+    IrRef *in = xcalloc((size_t)nargs + 1, sizeof *in);
     for (int i = 0; i < nargs; i++) in[i] = args[i].ref;
     IrOpId op = ir_op_create(L->g, kind, nargs, in, call->loc);
+    free(in);
     for (int i = 0; i < nattrs; i++)
         ir_set_attr(L->g, op, ir_op_info(kind)->attrs[slots[i]].name, &attrs[i]);
     if (!ir_op_finish(L->g, op, L->d)) return -1;

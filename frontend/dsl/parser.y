@@ -356,7 +356,12 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, DslP
     return 0;
 }
 
+/* Bison's own messages: only "memory exhausted", when nesting is too deep
+ * for its stack (syntax errors go through yyreport_syntax_error). */
 static void dsl_error(DSL_LTYPE *l, yyscan_t scanner, DslParse *ps, const char *msg) {
     (void)scanner;
-    diag_error(ps->diag, loc_of(ps, *l), "%s", msg);
+    if (strcmp(msg, "memory exhausted") == 0)
+        diag_error(ps->diag, loc_of(ps, *l), "brackets nest too deeply for the parser");
+    else
+        diag_error(ps->diag, loc_of(ps, *l), "%s", msg);
 }

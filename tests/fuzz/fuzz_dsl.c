@@ -12,6 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     memset(&fo, 0, sizeof fo);
     fo.no_files = true;
     fo.max_const_bytes = FUZZ_MAX_CONST;
+    fo.max_ops = FUZZ_MAX_OPS;
     IrGraph *g = fe_dsl_parse("fuzz.g", (const char *)data, size, ".", &fo, &d);
     diag_free(&d);
     if (g) {

@@ -12,7 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { FUZZ_MAX_CONST = 1 << 20, FUZZ_MAX_EVAL_ELEMENTS = 1 << 14, FUZZ_MAX_EVAL_OPS = 256 };
+enum {
+    FUZZ_MAX_CONST = 1 << 20,
+    FUZZ_MAX_OPS = 20000, /* inlining can multiply a small input into many ops */
+    FUZZ_MAX_EVAL_ELEMENTS = 1 << 14,
+    FUZZ_MAX_EVAL_OPS = 256,
+};
 
 static FILE *fuzz_sink(void) {
     static FILE *sink;
@@ -70,6 +75,7 @@ static void fuzz_check_graph(IrGraph *g) {
     memset(&fo, 0, sizeof fo);
     fo.no_files = true;
     fo.max_const_bytes = FUZZ_MAX_CONST;
+    fo.max_ops = FUZZ_MAX_OPS;
     IrGraph *from_dsl = fe_dsl_parse("emitted.g", dsl.data, dsl.len, ".", &fo, &d);
     if (!from_dsl) abort(); /* emitted DSL must lower */
     diag_free(&d);
