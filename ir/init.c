@@ -146,3 +146,65 @@ int32_t ir_const_load(IrGraph *g, const IrType *type, const char *path, char *er
     g->consts[k].path = arena_strdup(&g->arena, path);
     return k;
 }
+
+/* ---- Constants out to files ------------------------------------------------------ */
+
+/* A file-name-safe rendering of a constant's value name. */
+static void safe_name(StrBuf *sb, const char *name) {
+    for (const char *p = name; *p; p++) {
+        char c = *p;
+        bool ok = c == '_' || c == '-' || c == '.' || (c >= '0' && c <= '9') ||
+                  (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        sb_putc(sb, ok ? c : '_');
+    }
+}
+
+int ir_const_externalize(IrGraph *g, const char *dir, const char *stem, int64_t min_elements,
+                         char *err, size_t errlen) {
+    StrSet used;
+    strset_init(&used);
+    int rc = 0, counter = 0;
+    ir_for_each_op(g, id) {
+        if (g->ops[id].kind != IR_OP_constant) continue;
+        IrConst *c = &g->consts[g->ops[id].attrs[0].u.tensor];
+        if (c->origin != IR_CONST_DATA || ir_type_count(&c->type) < min_elements) continue;
+        const char *vname = g->vals[g->ops[id].out[0]].name;
+        StrBuf file;
+        sb_init(&file);
+        for (int k = 0;; k++) {
+            sb_clear(&file);
+            sb_printf(&file, "%s.", stem);
+            if (vname)
+                safe_name(&file, vname);
+            else
+                sb_printf(&file, "const%d", counter);
+            if (k) sb_printf(&file, "_%d", k);
+            sb_puts(&file, ".npy");
+            if (strset_add(&used, file.data)) break;
+        }
+        counter++;
+        /* .npy has no bf16: such data is written as f32, which load() takes. */
+        NpyArray a;
+        AccDtype t = c->type.dtype == ACC_DTYPE_BF16 ? ACC_DTYPE_F32 : c->type.dtype;
+        npy_alloc(&a, t, c->type.rank, c->type.dims);
+        for (size_t i = 0; i < a.count; i++) {
+            if (t == c->type.dtype)
+                memcpy((char *)a.data + i * dtype_size(t), (char *)c->data + i * dtype_size(t),
+                       dtype_size(t));
+            else
+                dtype_set(t, a.data, i, dtype_get(c->type.dtype, c->data, i));
+        }
+        char *path = path_join(dir, file.data);
+        rc = npy_save(path, &a, err, errlen);
+        npy_free(&a);
+        if (rc == 0) {
+            c->origin = IR_CONST_FILE;
+            c->path = arena_strdup(&g->arena, path);
+        }
+        free(path);
+        sb_free(&file);
+        if (rc != 0) break;
+    }
+    strset_free(&used);
+    return rc;
+}

@@ -421,6 +421,11 @@ int32_t ir_const_ones(IrGraph *g, const IrType *type);
 int32_t ir_const_normal(IrGraph *g, const IrType *type, uint64_t seed, double std);
 int32_t ir_const_uniform(IrGraph *g, const IrType *type, uint64_t seed, double lo, double hi);
 int32_t ir_const_load(IrGraph *g, const IrType *type, const char *path, char *err, size_t errlen);
+/* Write every constant holding plain data (no recipe) of at least
+ * min_elements elements to dir/STEM.NAME.npy (bf16 as f32) and make it a
+ * load() of that file, so printed text stays small. 0, or -1 with err. */
+int ir_const_externalize(IrGraph *g, const char *dir, const char *stem, int64_t min_elements,
+                         char *err, size_t errlen);
 
 /* ---- eval.c: the reference evaluator ---------------------------------------- */
 

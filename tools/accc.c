@@ -1,6 +1,7 @@
 /*
  * accc: the compiler. Today it reads a model (.g or .ir), checks it and
- * writes it back as IR text or DSL text; compiling to ACC-1 code joins as
+ * writes it back as IR text or DSL text (large constants without a recipe
+ * go to .npy files beside a DSL output); compiling to ACC-1 code joins as
  * further --emit kinds.
  *
  *   accc [--emit=ir|g] [-o OUT] [--entry NAME] [-D NAME=VALUE]... MODEL
@@ -15,8 +16,10 @@ static const char usage[] =
     "\n"
     "Read a model, check it and write it out.\n"
     "\n"
-    "  --emit=KIND       what to write: ir (the IR text form) or g (DSL text);\n"
-    "                    asm and bin (ACC-1 code) are not available yet\n"
+    "  --emit=KIND       what to write: ir (the IR text form) or g (DSL text; constants\n"
+    "                    of 64 or more elements without a recipe are written to\n"
+    "                    OUT.NAME.npy files beside OUT); asm and bin (ACC-1 code)\n"
+    "                    are not available yet\n"
     "  -o FILE           where to write it (default: standard output, also '-o -')\n"
     "  --entry NAME      the graph to compile (default: the last in the file)\n"
     "  -D NAME=VALUE     bind a named dimension, overriding its 'dim' declaration\n"
@@ -87,16 +90,9 @@ int main(int argc, char **argv) {
     if (!out) out = "-";
     StrBuf text;
     sb_init(&text);
-    IrPrintOptions opts;
-    memset(&opts, 0, sizeof opts);
-    char *dir = strcmp(out, "-") == 0 ? xstrdup(".") : path_dirname(out);
-    opts.base_dir = dir;
-    if (emit == EMIT_IR)
-        ir_print(&text, g, &opts);
-    else
-        fe_emit_dsl(&text, g, &opts);
-    rc = driver_write(&drv, out, text.data, text.len);
-    free(dir);
+    rc = emit == EMIT_IR ? driver_emit_ir(&drv, g, out, &text)
+                         : driver_emit_dsl(&drv, g, out, &text);
+    if (rc == EXIT_OK) rc = driver_write(&drv, out, text.data, text.len);
     sb_free(&text);
     ir_graph_free(g);
     driver_free(&drv);

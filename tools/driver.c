@@ -118,6 +118,45 @@ IrGraph *driver_load(Driver *drv) {
     return g;
 }
 
+int driver_emit_ir(Driver *drv, const IrGraph *g, const char *out, StrBuf *text) {
+    (void)drv;
+    IrPrintOptions opts;
+    memset(&opts, 0, sizeof opts);
+    char *dir = strcmp(out, "-") == 0 ? xstrdup(".") : path_dirname(out);
+    opts.base_dir = dir;
+    ir_print(text, g, &opts);
+    free(dir);
+    return EXIT_OK;
+}
+
+/* Constants this large leave DSL text for .npy files. */
+enum { DSL_INLINE_LIMIT = 64 };
+
+int driver_emit_dsl(Driver *drv, IrGraph *g, const char *out, StrBuf *text) {
+    IrPrintOptions opts;
+    memset(&opts, 0, sizeof opts);
+    bool to_file = strcmp(out, "-") != 0;
+    char *dir = to_file ? path_dirname(out) : xstrdup(".");
+    opts.base_dir = dir;
+    int rc = EXIT_OK;
+    if (to_file) {
+        /* OUT.g -> OUT.NAME.npy */
+        const char *base = strrchr(out, '/') ? strrchr(out, '/') + 1 : out;
+        size_t stem_len = strlen(base);
+        if (stem_len > 2 && strcmp(base + stem_len - 2, ".g") == 0) stem_len -= 2;
+        char *stem = xstrndup(base, stem_len);
+        char err[600];
+        if (ir_const_externalize(g, dir, stem, DSL_INLINE_LIMIT, err, sizeof err) < 0) {
+            fprintf(stderr, "%s: error: %s\n", drv->tool, err);
+            rc = EXIT_USER;
+        }
+        free(stem);
+    }
+    if (rc == EXIT_OK) fe_emit_dsl(text, g, &opts);
+    free(dir);
+    return rc;
+}
+
 int driver_write(Driver *drv, const char *path, const void *data, size_t len) {
     char err[600];
     if (file_write_atomic(path, data, len, err, sizeof err) < 0) {

@@ -52,6 +52,13 @@ DriverArg driver_option(Driver *drv, int argc, char **argv, int *i);
 DriverArg driver_set_model(Driver *drv, const char *path);
 /* Load drv->model (reporting every error). NULL on failure. */
 IrGraph *driver_load(Driver *drv);
+/* g as IR text into text, for writing to out (load() paths relative to
+ * out's directory). EXIT_OK. */
+int driver_emit_ir(Driver *drv, const IrGraph *g, const char *out, StrBuf *text);
+/* g as DSL text into text, for writing to out: large constants without a
+ * recipe (imported or folded weights) go to .npy files beside out (kept
+ * inline when out is standard output). EXIT_OK or EXIT_USER (reported). */
+int driver_emit_dsl(Driver *drv, IrGraph *g, const char *out, StrBuf *text);
 /* Write data to path ("-" is standard output) completely or not at all;
  * EXIT_OK or EXIT_USER (reported). */
 int driver_write(Driver *drv, const char *path, const void *data, size_t len);
