@@ -773,6 +773,9 @@ static IrGraph *parse_graph(Parser *ps) {
         outs[nout].loc = ps->tok.loc;
         outs[nout].name = parse_name(ps, "an output name");
         if (!outs[nout].name) goto fail;
+        for (int i = 0; i < nout; i++)
+            if (strcmp(outs[i].name, outs[nout].name) == 0)
+                error_at(ps, outs[nout].loc, "output '%s' is declared twice", outs[nout].name);
         nout++;
         if (!expect_punct(ps, ':') || !parse_type(ps, &outs[nout - 1].type)) goto fail;
         if (!is_punct(ps, ')') && !expect_punct(ps, ',')) goto fail;

@@ -162,6 +162,12 @@ void fe_emit_dsl(StrBuf *sb, const IrGraph *g, const IrPrintOptions *opts) {
     Idents ids;
     idents_init(&ids, g);
     char *gname = make_ident(g->name, false);
+    if (ir_op_lookup(gname, strlen(gname)) >= 0) { /* a graph may not be named like an op */
+        char *renamed = xmalloc(strlen(gname) + 2);
+        sprintf(renamed, "%s_", gname);
+        free(gname);
+        gname = renamed;
+    }
     sb_printf(sb, "graph %s(", gname);
     free(gname);
     for (int i = 0; i < g->ninputs; i++) {
@@ -171,8 +177,17 @@ void fe_emit_dsl(StrBuf *sb, const IrGraph *g, const IrPrintOptions *opts) {
     sb_puts(sb, ") -> (");
     /* Output names become variables too; keep them clear of value names. */
     char **outs = xcalloc((size_t)(g->noutputs ? g->noutputs : 1), sizeof *outs);
+    StrSet out_taken;
+    strset_init(&out_taken);
     for (int i = 0; i < g->noutputs; i++) {
-        outs[i] = make_ident(g->outputs[i].name, false);
+        char *base = make_ident(g->outputs[i].name, false);
+        outs[i] = xstrdup(base);
+        for (int k = 1; !strset_add(&out_taken, outs[i]); k++) { /* "a:0" and "a_0" */
+            free(outs[i]);
+            outs[i] = xmalloc(strlen(base) + 16);
+            sprintf(outs[i], "%s_%d", base, k);
+        }
+        free(base);
         sb_printf(sb, "%s%s: ", i ? ", " : "", outs[i]);
         ir_type_print(sb, &g->vals[g->outputs[i].val].type);
     }
@@ -189,5 +204,6 @@ void fe_emit_dsl(StrBuf *sb, const IrGraph *g, const IrPrintOptions *opts) {
     sb_puts(sb, "}\n");
     for (int i = 0; i < g->noutputs; i++) free(outs[i]);
     free(outs);
+    strset_free(&out_taken);
     idents_free(&ids);
 }

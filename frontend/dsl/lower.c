@@ -1311,6 +1311,17 @@ static IrGraph *lower_entry(Lower *L, const GraphDef *gd) {
         }
         bind(&s, p->name, tensor_val(ir_add_input(L->g, p->name, &t), p->loc), p->loc);
     }
+    for (int i = 0; i < gd->noutputs; i++)
+        for (int j = 0; j < i; j++)
+            if (strcmp(gd->outputs[j].name, gd->outputs[i].name) == 0) {
+                diag_error(L->d, gd->outputs[i].loc, "output '%s' is declared twice",
+                           gd->outputs[i].name);
+                ok = false;
+            }
+    if (gd->noutputs == 0) {
+        diag_error(L->d, gd->loc, "graph '%s' has no outputs; the entry graph needs one", gd->name);
+        ok = false;
+    }
     L->stack[L->depth++] = gd;
     Val out[IR_MAX_RESULTS];
     int n = ok ? lower_body(L, gd, &s, out) : -1;
