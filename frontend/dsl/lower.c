@@ -31,7 +31,15 @@ enum {
 
 /* ---- Compile-time constants: attributes, dimensions, initialiser arguments ---- */
 
-typedef enum CKind { C_INT, C_FLOAT, C_BOOL, C_STR, C_DTYPE, C_LIST } CKind;
+typedef enum CKind {
+    C_INT,
+    C_FLOAT,
+    C_BOOL,
+    C_STR,
+    C_DTYPE,
+    C_LIST,
+    C_POISON, /* a name whose statement failed: uses fail quietly */
+} CKind;
 
 typedef struct CVal {
     CKind kind;
@@ -155,10 +163,16 @@ static void bind(Scope *s, const char *name, Val v, SrcLoc loc) {
         memset(&c, 0, sizeof c);
         c.kind = v.is_float ? C_FLOAT : C_INT;
         c.f = v.num;
-        c.i = (int64_t)v.num;
         c.loc = loc;
-        if (v.is_float || (v.num >= -9.2e18 && v.num <= 9.2e18 && v.num == (double)c.i))
-            const_bind(&s->consts, name, c);
+        /* An integer literal is exact below 2^63 in magnitude. */
+        bool fits = v.num > -0x1p63 && v.num < 0x1p63;
+        if (!v.is_float && fits) c.i = (int64_t)v.num;
+        if (v.is_float || fits) const_bind(&s->consts, name, c);
+    } else if (v.kind == V_ERROR) {
+        CVal c;
+        memset(&c, 0, sizeof c);
+        c.kind = C_POISON;
+        const_bind(&s->consts, name, c);
     } else {
         const_unbind(&s->consts, name);
     }
@@ -221,6 +235,7 @@ static const char *ckind_name(const CVal *v) {
     case C_STR: return "a string";
     case C_DTYPE: return "a dtype";
     case C_LIST: return "a list";
+    case C_POISON: break;
     }
     return "?";
 }
@@ -339,6 +354,7 @@ static bool eval_const_node(Lower *L, const ConstEnv *env, const Node *n, CVal *
     case N_STRING: out->kind = C_STR, out->s = n->str; return true;
     case N_NAME: {
         const CVal *v = const_lookup(env, n->str);
+        if (v && v->kind == C_POISON) return false; /* already reported */
         if (v) {
             *out = *v;
             out->loc = n->loc;
@@ -657,18 +673,24 @@ static Val lower_binary(Lower *L, Scope *s, const Node *n) {
     Val v[2] = {lower_expr(L, s, n->lhs), lower_expr(L, s, n->rhs)};
     if (v[0].kind == V_ERROR || v[1].kind == V_ERROR) return error_val();
     if (v[0].kind == V_LITERAL && v[1].kind == V_LITERAL && n->op != '@') {
-        /* Fold number arithmetic; the result stays a literal. */
-        double a = v[0].num, b = v[1].num;
-        Val r = v[0];
-        r.is_float = v[0].is_float || v[1].is_float || (n->op == '/' && fmod(a, b) != 0);
-        r.num = n->op == '+'   ? a + b
-                : n->op == '-' ? a - b
-                : n->op == '*' ? a * b
-                : n->op == '/' ? a / b
-                               : floor(a / b);
-        if (n->op == OP_FLOORDIV) r.is_float = v[0].is_float || v[1].is_float;
-        r.loc = n->loc;
-        return r;
+        /* Number arithmetic is done now, by the constant evaluator's rules
+         * (integer overflow and division by zero are errors); the result
+         * stays a literal. */
+        CVal c[2], r;
+        for (int i = 0; i < 2; i++) {
+            memset(&c[i], 0, sizeof c[i]);
+            bool exact_int = !v[i].is_float && v[i].num > -0x1p63 && v[i].num < 0x1p63;
+            c[i].kind = exact_int ? C_INT : C_FLOAT;
+            c[i].i = exact_int ? (int64_t)v[i].num : 0;
+            c[i].f = v[i].num;
+            c[i].loc = v[i].loc;
+        }
+        if (!const_binary(L, n, &c[0], &c[1], &r)) return error_val();
+        Val lit = v[0];
+        lit.is_float = r.kind == C_FLOAT;
+        lit.num = r.kind == C_FLOAT ? r.f : (double)r.i;
+        lit.loc = n->loc;
+        return lit;
     }
     if (n->op == OP_FLOORDIV) {
         diag_error(L->d, n->loc,
@@ -719,8 +741,9 @@ static Val lower_expr_node(Lower *L, Scope *s, const Node *n) {
             return v;
         }
         if (const_lookup(&s->consts, n->str)) {
+            /* A dimension or an int/float parameter: a number. */
             CVal c;
-            eval_const(L, &s->consts, n, &c);
+            if (!eval_const(L, &s->consts, n, &c)) return v; /* a poisoned name */
             if (c.kind == C_INT || c.kind == C_FLOAT) {
                 v.kind = V_LITERAL;
                 v.is_float = c.kind == C_FLOAT;
