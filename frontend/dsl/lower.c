@@ -14,130 +14,16 @@
  * mistake is reported once and the rest of the program is still checked.
  */
 #define _XOPEN_SOURCE 700 /* realpath(), to import each file once */
-#include "frontend.h"
-
-#include "ast.h"
+#include "lower.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum {
-    MAX_INLINE_DEPTH = 64,
-    /* Expressions nest at most this deep (calls in calls, operands in
-     * operators), counted through inlined graphs: the lowering recurses. */
-    MAX_EXPR_DEPTH = 256,
-};
-
-/* ---- Compile-time constants: attributes, dimensions, initialiser arguments ---- */
-
-typedef enum CKind {
-    C_INT,
-    C_FLOAT,
-    C_BOOL,
-    C_STR,
-    C_DTYPE,
-    C_LIST,
-    C_POISON, /* a name whose statement failed: uses fail quietly */
-} CKind;
-
-typedef struct CVal {
-    CKind kind;
-    SrcLoc loc;
-    int64_t i;
-    double f;
-    const char *s;
-    AccDtype t;
-    struct CVal *items;
-    int n;
-} CVal;
-
-/* Named constants in scope: dims, int/float graph parameters. */
-typedef struct ConstEnv {
-    const char **names;
-    CVal *vals;
-    int n, cap;
-    const struct ConstEnv *parent;
-} ConstEnv;
-
-/* ---- Tensor values in scope ---------------------------------------------------- */
-
-typedef enum ValKind {
-    V_TENSOR,  /* an IR value */
-    V_LITERAL, /* a number not yet given a dtype */
-    V_ERROR,   /* something already reported went wrong */
-} ValKind;
-
-typedef struct Val {
-    ValKind kind;
-    IrRef ref;
-    double num;
-    bool is_float;
-    SrcLoc loc;
-} Val;
-
-typedef struct Binding {
-    const char *name;
-    Val val;
-    SrcLoc loc; /* where it was last assigned */
-} Binding;
-
-typedef struct Scope {
-    const GraphDef *graph;
-    Binding *b;
-    int n, cap;
-    ConstEnv consts;
-} Scope;
-
-typedef struct Lower {
-    Diag *d;
-    const FeOptions *opts;
-    Arena arena;       /* syntax trees and lowering scratch */
-    GraphDef **graphs; /* every graph of every file */
-    int ngraphs, capgraphs;
-    char **files; /* resolved paths already read */
-    int nfiles, capfiles;
-    ConstEnv globals; /* dim declarations and -D */
-    int main_file;    /* Diag file index of the file being compiled */
-    IrGraph *g;
-    const GraphDef *stack[MAX_INLINE_DEPTH];
-    int depth;
-    bool too_big;
-    int expr_depth; /* lower_expr and eval_const recursion */
-    bool too_deep;
-} Lower;
-
+/* The names that make parameters: not ops, not callable in expressions. */
 static const char *const initialisers[] = {"zeros", "ones", "normal", "uniform", "load"};
 
-/* ---- Environments ----------------------------------------------------------------- */
-
-static const CVal *const_lookup(const ConstEnv *env, const char *name) {
-    for (; env; env = env->parent)
-        for (int i = env->n - 1; i >= 0; i--)
-            if (strcmp(env->names[i], name) == 0) return &env->vals[i];
-    return NULL;
-}
-
-static void const_bind(ConstEnv *env, const char *name, CVal v) {
-    for (int i = 0; i < env->n; i++)
-        if (strcmp(env->names[i], name) == 0) {
-            env->vals[i] = v;
-            return;
-        }
-    size_t cap = (size_t)env->cap;
-    XGROW(env->names, cap, (size_t)env->n + 1);
-    cap = (size_t)env->cap;
-    XGROW(env->vals, cap, (size_t)env->n + 1);
-    env->cap = (int)cap;
-    env->names[env->n] = name;
-    env->vals[env->n++] = v;
-}
-
-static void const_free(ConstEnv *env) {
-    free(env->names);
-    free(env->vals);
-    memset(env, 0, sizeof *env);
-}
+/* ---- Scopes ---------------------------------------------------------------------- */
 
 static Binding *lookup(Scope *s, const char *name) {
     for (int i = s->n - 1; i >= 0; i--)
@@ -145,19 +31,9 @@ static Binding *lookup(Scope *s, const char *name) {
     return NULL;
 }
 
-static void const_unbind(ConstEnv *env, const char *name) {
-    for (int i = 0; i < env->n; i++)
-        if (strcmp(env->names[i], name) == 0) {
-            env->names[i] = env->names[env->n - 1];
-            env->vals[i] = env->vals[env->n - 1];
-            env->n--;
-            return;
-        }
-}
-
 /* Bind a name to a value. A number (p = k // 2) is also a constant, usable
  * in attributes and shapes; anything else hides an outer constant. */
-static void bind(Scope *s, const char *name, Val v, SrcLoc loc) {
+void dsl_bind(Scope *s, const char *name, Val v, SrcLoc loc) {
     if (v.kind == V_LITERAL) {
         CVal c;
         memset(&c, 0, sizeof c);
@@ -167,14 +43,14 @@ static void bind(Scope *s, const char *name, Val v, SrcLoc loc) {
         /* An integer literal is exact below 2^63 in magnitude. */
         bool fits = v.num > -0x1p63 && v.num < 0x1p63;
         if (!v.is_float && fits) c.i = (int64_t)v.num;
-        if (v.is_float || fits) const_bind(&s->consts, name, c);
+        if (v.is_float || fits) dsl_const_bind(&s->consts, name, c);
     } else if (v.kind == V_ERROR) {
         CVal c;
         memset(&c, 0, sizeof c);
         c.kind = C_POISON;
-        const_bind(&s->consts, name, c);
+        dsl_const_bind(&s->consts, name, c);
     } else {
-        const_unbind(&s->consts, name);
+        dsl_const_unbind(&s->consts, name);
     }
     Binding *b = lookup(s, name);
     if (!b) {
@@ -225,397 +101,17 @@ static const char *suggest_name(Lower *L, Scope *s, const char *name, bool calla
     return best;
 }
 
-/* ---- Constant expressions --------------------------------------------------------- */
-
-static const char *ckind_name(const CVal *v) {
-    switch (v->kind) {
-    case C_INT: return "an int";
-    case C_FLOAT: return "a float";
-    case C_BOOL: return "a bool";
-    case C_STR: return "a string";
-    case C_DTYPE: return "a dtype";
-    case C_LIST: return "a list";
-    case C_POISON: break;
-    }
-    return "?";
-}
-
-static bool eval_const(Lower *L, const ConstEnv *env, const Node *n, CVal *out);
-
-static const char *op_text(char op) {
-    switch (op) {
-    case '+': return "+";
-    case '-': return "-";
-    case '*': return "*";
-    case '/': return "/";
-    case '@': return "@";
-    default: return "//";
-    }
-}
-
-static bool mul_overflows(int64_t x, int64_t y) {
-    if (x > 0) return y > 0 ? x > INT64_MAX / y : y < INT64_MIN / x;
-    if (y > 0) return x < INT64_MIN / y;
-    return x != 0 && y < INT64_MAX / x;
-}
-
-static bool const_binary(Lower *L, const Node *n, const CVal *a, const CVal *b, CVal *out) {
-    bool num_a = a->kind == C_INT || a->kind == C_FLOAT,
-         num_b = b->kind == C_INT || b->kind == C_FLOAT;
-    if (!num_a || !num_b) {
-        diag_error(L->d, n->loc, "'%s' needs numbers here, got %s and %s", op_text(n->op),
-                   ckind_name(a), ckind_name(b));
-        return false;
-    }
-    if (n->op == '@') {
-        diag_error(L->d, n->loc, "'@' multiplies tensors; this expression is a constant");
-        return false;
-    }
-
-    memset(out, 0, sizeof *out);
-    out->loc = n->loc;
-    if (a->kind == C_INT && b->kind == C_INT) {
-        int64_t x = a->i, y = b->i, r = 0;
-        bool overflow = false;
-        switch (n->op) {
-        case '+':
-            overflow = (y > 0 && x > INT64_MAX - y) || (y < 0 && x < INT64_MIN - y);
-            if (!overflow) r = x + y;
-            break;
-        case '-':
-            overflow = (y < 0 && x > INT64_MAX + y) || (y > 0 && x < INT64_MIN + y);
-            if (!overflow) r = x - y;
-            break;
-        case '*':
-            overflow = mul_overflows(x, y);
-            if (!overflow) r = x * y;
-            break;
-        case '/':
-        case OP_FLOORDIV:
-            if (y == 0 || (x == INT64_MIN && y == -1)) {
-                diag_error(L->d, n->loc, "division by %lld in a constant expression", (long long)y);
-                return false;
-            }
-            if (n->op == '/' && x % y != 0) break; /* not whole: a float, below */
-            r = x / y;
-            if (n->op == OP_FLOORDIV && x % y != 0 && (x < 0) != (y < 0)) r--;
-            break;
-        }
-        if (overflow) {
-            diag_error(L->d, n->loc, "integer overflow in a constant expression");
-            return false;
-        }
-        if (n->op != '/' || x % y == 0) {
-            out->kind = C_INT;
-            out->i = r;
-            return true;
-        }
-    }
-    double x = a->kind == C_INT ? (double)a->i : a->f, y = b->kind == C_INT ? (double)b->i : b->f;
-    out->kind = C_FLOAT;
-    out->f = n->op == '+'   ? x + y
-             : n->op == '-' ? x - y
-             : n->op == '*' ? x * y
-             : n->op == '/' ? x / y
-                            : floor(x / y);
-    return true;
-}
-
-static bool eval_const_node(Lower *L, const ConstEnv *env, const Node *n, CVal *out);
-
-static bool eval_const(Lower *L, const ConstEnv *env, const Node *n, CVal *out) {
-    if (L->expr_depth >= MAX_EXPR_DEPTH) {
-        memset(out, 0, sizeof *out);
-        if (!L->too_deep)
-            diag_error(L->d, n->loc, "expressions nest more than %d deep here", MAX_EXPR_DEPTH);
-        L->too_deep = true;
-        return false;
-    }
-    L->expr_depth++;
-    bool ok = eval_const_node(L, env, n, out);
-    L->expr_depth--;
-    return ok;
-}
-
-/* Numbers, bools, strings, dtypes, names of constants, lists, arithmetic. */
-static bool eval_const_node(Lower *L, const ConstEnv *env, const Node *n, CVal *out) {
-    memset(out, 0, sizeof *out);
-    out->loc = n->loc;
-    switch (n->kind) {
-    case N_INT:
-        if (n->i == INT64_MIN) { /* 2^63, valid only negated */
-            diag_error(L->d, n->loc, "integer 9223372036854775808 does not fit in 64 bits");
-            return false;
-        }
-        out->kind = C_INT, out->i = n->i;
-        return true;
-    case N_FLOAT: out->kind = C_FLOAT, out->f = n->f; return true;
-    case N_BOOL: out->kind = C_BOOL, out->i = n->i; return true;
-    case N_STRING: out->kind = C_STR, out->s = n->str; return true;
-    case N_NAME: {
-        const CVal *v = const_lookup(env, n->str);
-        if (v && v->kind == C_POISON) return false; /* already reported */
-        if (v) {
-            *out = *v;
-            out->loc = n->loc;
-            return true;
-        }
-        int t = dtype_lookup(n->str, strlen(n->str));
-        if (t >= 0 && (dtype_flags((AccDtype)t) & DT_IR)) {
-            out->kind = C_DTYPE;
-            out->t = (AccDtype)t;
-            return true;
-        }
-        if (strcmp(n->str, "inf") == 0 || strcmp(n->str, "nan") == 0) {
-            out->kind = C_FLOAT;
-            out->f = n->str[0] == 'i' ? INFINITY : NAN;
-            return true;
-        }
-        diag_error(L->d, n->loc,
-                   "'%s' is not a constant here: attributes and shapes take numbers, lists, "
-                   "strings, dtypes and dimension names",
-                   n->str);
-        return false;
-    }
-    case N_NEG: {
-        if (n->lhs->kind == N_INT && n->lhs->i == INT64_MIN) { /* -2^63 */
-            out->kind = C_INT;
-            out->i = INT64_MIN;
-            return true;
-        }
-        if (!eval_const(L, env, n->lhs, out)) return false;
-        if (out->kind == C_INT && out->i != INT64_MIN) {
-            out->i = -out->i;
-        } else if (out->kind == C_FLOAT) {
-            out->f = -out->f;
-        } else {
-            diag_error(L->d, n->loc, "'-' needs a number here, got %s", ckind_name(out));
-            return false;
-        }
-        out->loc = n->loc;
-        return true;
-    }
-    case N_BINARY: {
-        CVal a, b;
-        return eval_const(L, env, n->lhs, &a) && eval_const(L, env, n->rhs, &b) &&
-               const_binary(L, n, &a, &b, out);
-    }
-    case N_LIST: {
-        out->kind = C_LIST;
-        out->n = n->list.n;
-        out->items = ARENA_ARRAY(&L->arena, CVal, n->list.n ? n->list.n : 1);
-        for (int i = 0; i < n->list.n; i++)
-            if (!eval_const(L, env, n->list.items[i], &out->items[i])) return false;
-        return true;
-    }
-    case N_CALL:
-        diag_error(L->d, n->loc,
-                   "'%s(...)' is not a constant; attributes and shapes take numbers, "
-                   "lists, strings, dtypes and dimension names",
-                   n->str);
-        return false;
-    case N_KWARG: break;
-    }
-    diag_error(L->d, n->loc, "a keyword argument cannot appear here");
-    return false;
-}
-
-/* A constant as an attribute of the schema's kind. */
-static bool to_attr(Lower *L, const CVal *v, const IrAttrSchema *s, const char *op, IrAttr *a) {
-    memset(a, 0, sizeof *a);
-    a->kind = s->kind;
-    const char *want = NULL;
-    switch (s->kind) {
-    case IR_ATTR_INT:
-        if (v->kind == C_INT) return a->u.i = v->i, true;
-        want = "an int";
-        break;
-    case IR_ATTR_FLOAT:
-        if (v->kind == C_FLOAT) return a->u.f = v->f, true;
-        if (v->kind == C_INT) return a->u.f = (double)v->i, true;
-        want = "a number";
-        break;
-    case IR_ATTR_BOOL:
-        if (v->kind == C_BOOL) return a->u.i = v->i, true;
-        want = "true or false";
-        break;
-    case IR_ATTR_STR:
-        if (v->kind == C_STR && s->choices) {
-            StrBuf all;
-            sb_init(&all);
-            for (const char *const *c = s->choices; *c; c++) {
-                if (strcmp(*c, v->s) == 0) {
-                    sb_free(&all);
-                    return a->u.s = v->s, true;
-                }
-                sb_printf(&all, "%s\"%s\"", c == s->choices ? "" : ", ", *c);
-            }
-            diag_error(L->d, v->loc, "attribute '%s' of '%s' must be one of %s, not \"%s\"",
-                       s->name, op, all.data, v->s);
-            sb_free(&all);
-            return false;
-        }
-        if (v->kind == C_STR) return a->u.s = v->s, true;
-        want = "a string such as \"...\"";
-        break;
-    case IR_ATTR_DTYPE:
-        if (v->kind == C_DTYPE) return a->u.t = v->t, true;
-        want = "a dtype such as f16";
-        break;
-    case IR_ATTR_INTS:
-    case IR_ATTR_FLOATS: {
-        bool floats = s->kind == IR_ATTR_FLOATS;
-        want = floats ? "a list of numbers, e.g. [0.5, 1.0]" : "a list of ints, e.g. [1, 1]";
-        if (v->kind != C_LIST) break;
-        a->n = v->n;
-        if (floats)
-            a->u.fs = ARENA_ARRAY(&L->arena, double, v->n ? v->n : 1);
-        else
-            a->u.is = ARENA_ARRAY(&L->arena, int64_t, v->n ? v->n : 1);
-        for (int i = 0; i < v->n; i++) {
-            const CVal *e = &v->items[i];
-            if (e->kind == C_INT && floats) {
-                a->u.fs[i] = (double)e->i;
-            } else if (e->kind == C_INT) {
-                a->u.is[i] = e->i;
-            } else if (e->kind == C_FLOAT && floats) {
-                a->u.fs[i] = e->f;
-            } else {
-                diag_error(L->d, e->loc, "attribute '%s' of '%s' expects %s; this entry is %s",
-                           s->name, op, want, ckind_name(e));
-                return false;
-            }
-        }
-        return true;
-    }
-    default: want = "a value the DSL cannot write"; break;
-    }
-    diag_error(L->d, v->loc, "attribute '%s' of '%s' expects %s, got %s", s->name, op, want,
-               ckind_name(v));
-    return false;
-}
-
-/* ---- Types ---------------------------------------------------------------------------- */
-
-static int prec(const Node *n) {
-    if (n->kind != N_BINARY) return 3;
-    return n->op == '+' || n->op == '-' ? 1 : 2;
-}
-
-static void node_text(StrBuf *sb, const Node *n);
-
-/* A child of a binary node, in parentheses when precedence needs them. */
-static void child_text(StrBuf *sb, const Node *parent, const Node *child, bool right) {
-    bool parens = prec(child) < prec(parent) || (right && prec(child) == prec(parent));
-    if (parens) sb_putc(sb, '(');
-    node_text(sb, child);
-    if (parens) sb_putc(sb, ')');
-}
-
-static void node_text(StrBuf *sb, const Node *n) {
-    switch (n->kind) {
-    case N_INT: sb_printf(sb, "%lld", (long long)n->i); break;
-    case N_NAME: sb_puts(sb, n->str); break;
-    case N_NEG:
-        sb_putc(sb, '-');
-        node_text(sb, n->lhs);
-        break;
-    case N_BINARY:
-        child_text(sb, n, n->lhs, false);
-        sb_printf(sb, " %s ", op_text(n->op));
-        child_text(sb, n, n->rhs, true);
-        break;
-    default: sb_puts(sb, "?"); break;
-    }
-}
-
-/* "f32[K, M]" as written. */
-static const char *type_text(Lower *L, const TypeExpr *t) {
-    StrBuf sb;
-    sb_init(&sb);
-    sb_puts(&sb, t->dtype);
-    if (t->tensor) {
-        sb_putc(&sb, '[');
-        for (int i = 0; i < t->dims.n; i++) {
-            if (i) sb_puts(&sb, ", ");
-            node_text(&sb, t->dims.items[i]);
-        }
-        sb_putc(&sb, ']');
-    }
-    char *s = arena_strdup(&L->arena, sb.data);
-    sb_free(&sb);
-    return s;
-}
-
-static bool eval_dtype(Lower *L, const TypeExpr *t, AccDtype *dt) {
-    int k = dtype_lookup(t->dtype, strlen(t->dtype));
-    if (k < 0 || !(dtype_flags((AccDtype)k) & DT_IR)) {
-        const char *names[ACC_DTYPE_COUNT];
-        for (int i = 0; i < ACC_DTYPE_COUNT; i++)
-            names[i] = (dtype_flags((AccDtype)i) & DT_IR) ? dtype_name((AccDtype)i) : NULL;
-        const char *hint = str_suggest(t->dtype, names, ACC_DTYPE_COUNT);
-        if (hint)
-            diag_error(L->d, t->loc, "unknown dtype '%s'; did you mean '%s'?", t->dtype, hint);
-        else
-            diag_error(L->d, t->loc, "unknown dtype '%s' (f32 f16 bf16 i8 u8 i32 i64 bool)",
-                       t->dtype);
-        return false;
-    }
-    *dt = (AccDtype)k;
-    return true;
-}
-
-/* One dimension: a non-negative int. */
-static bool eval_dim(Lower *L, const ConstEnv *env, const Node *n, int64_t *out) {
-    if (n->kind == N_NAME && !const_lookup(env, n->str)) {
-        diag_error(L->d, n->loc,
-                   "dimension '%s' is not bound: declare 'dim %s = ...' or pass -D %s=VALUE",
-                   n->str, n->str, n->str);
-        return false;
-    }
-    CVal v;
-    if (!eval_const(L, env, n, &v)) return false;
-    if (v.kind != C_INT || v.i < 0) {
-        diag_error(L->d, n->loc, "a dimension must be a non-negative int, not %s",
-                   v.kind == C_INT ? "negative" : ckind_name(&v));
-        return false;
-    }
-    *out = v.i;
-    return true;
-}
-
-static bool eval_type(Lower *L, const ConstEnv *env, const TypeExpr *t, IrType *out) {
-    memset(out, 0, sizeof *out);
-    if (!t->tensor) {
-        diag_error(L->d, t->loc, "expected a tensor type such as %s[2, 3]", t->dtype);
-        return false;
-    }
-    if (!eval_dtype(L, t, &out->dtype)) return false;
-    if (t->dims.n > IR_MAX_RANK) {
-        diag_error(L->d, t->loc, "a tensor has at most %d dimensions", IR_MAX_RANK);
-        return false;
-    }
-    out->rank = t->dims.n;
-    for (int i = 0; i < t->dims.n; i++)
-        if (!eval_dim(L, env, t->dims.items[i], &out->dims[i])) return false;
-    if (ir_type_count(out) < 0) {
-        diag_error(L->d, t->loc, "%s has too many elements", type_text(L, t));
-        return false;
-    }
-    return true;
-}
-
 /* ---- Values ------------------------------------------------------------------------------ */
 
-static Val error_val(void) {
+Val dsl_error_val(void) {
     Val v;
     memset(&v, 0, sizeof v);
     v.kind = V_ERROR;
     return v;
 }
 
-static Val tensor_val(IrRef r, SrcLoc loc) {
-    Val v = error_val();
+Val dsl_tensor_val(IrRef r, SrcLoc loc) {
+    Val v = dsl_error_val();
     v.kind = r ? V_TENSOR : V_ERROR;
     v.ref = r;
     v.loc = loc;
@@ -647,7 +143,8 @@ static bool resolve_literals(Lower *L, Val *vals, int n) {
         AccDtype t = vals[i].is_float               ? first_float
                      : first_num != ACC_DTYPE_COUNT ? first_num
                                                     : ACC_DTYPE_I64;
-        vals[i] = tensor_val(ir_constant_scalar(L->g, t, vals[i].num, vals[i].loc), vals[i].loc);
+        vals[i] =
+            dsl_tensor_val(ir_constant_scalar(L->g, t, vals[i].num, vals[i].loc), vals[i].loc);
     }
     return true;
 }
@@ -671,7 +168,7 @@ static int lower_op_call_args(Lower *L, Scope *s, const Node *call, IrOpKind kin
 
 static Val lower_binary(Lower *L, Scope *s, const Node *n) {
     Val v[2] = {lower_expr(L, s, n->lhs), lower_expr(L, s, n->rhs)};
-    if (v[0].kind == V_ERROR || v[1].kind == V_ERROR) return error_val();
+    if (v[0].kind == V_ERROR || v[1].kind == V_ERROR) return dsl_error_val();
     if (v[0].kind == V_LITERAL && v[1].kind == V_LITERAL && n->op != '@') {
         /* Number arithmetic is done now, by the constant evaluator's rules
          * (integer overflow and division by zero are errors); the result
@@ -685,7 +182,7 @@ static Val lower_binary(Lower *L, Scope *s, const Node *n) {
             c[i].f = v[i].num;
             c[i].loc = v[i].loc;
         }
-        if (!const_binary(L, n, &c[0], &c[1], &r)) return error_val();
+        if (!dsl_const_binary(L, n, &c[0], &c[1], &r)) return dsl_error_val();
         Val lit = v[0];
         lit.is_float = r.kind == C_FLOAT;
         lit.num = r.kind == C_FLOAT ? r.f : (double)r.i;
@@ -696,16 +193,16 @@ static Val lower_binary(Lower *L, Scope *s, const Node *n) {
         diag_error(L->d, n->loc,
                    "'//' divides constants (shapes, attributes); use div() or "
                    "floor() on tensors");
-        return error_val();
+        return dsl_error_val();
     }
-    if (!resolve_literals(L, v, 2) || !budget_ok(L, n->loc)) return error_val();
+    if (!resolve_literals(L, v, 2) || !budget_ok(L, n->loc)) return dsl_error_val();
     IrOpKind kind = n->op == '+'   ? IR_OP_add
                     : n->op == '-' ? IR_OP_sub
                     : n->op == '*' ? IR_OP_mul
                     : n->op == '/' ? IR_OP_div
                                    : IR_OP_matmul;
     IrRef in[2] = {v[0].ref, v[1].ref};
-    return tensor_val(ir_build(L->g, kind, 2, in, L->d, n->loc), n->loc);
+    return dsl_tensor_val(ir_build(L->g, kind, 2, in, L->d, n->loc), n->loc);
 }
 
 static Val lower_expr_node(Lower *L, Scope *s, const Node *n);
@@ -715,7 +212,7 @@ static Val lower_expr(Lower *L, Scope *s, const Node *n) {
         if (!L->too_deep)
             diag_error(L->d, n->loc, "expressions nest more than %d deep here", MAX_EXPR_DEPTH);
         L->too_deep = true;
-        return error_val();
+        return dsl_error_val();
     }
     L->expr_depth++;
     Val v = lower_expr_node(L, s, n);
@@ -724,7 +221,7 @@ static Val lower_expr(Lower *L, Scope *s, const Node *n) {
 }
 
 static Val lower_expr_node(Lower *L, Scope *s, const Node *n) {
-    Val v = error_val();
+    Val v = dsl_error_val();
     v.loc = n->loc;
     switch (n->kind) {
     case N_INT:
@@ -740,10 +237,10 @@ static Val lower_expr_node(Lower *L, Scope *s, const Node *n) {
             if (v.kind == V_LITERAL) v.loc = n->loc;
             return v;
         }
-        if (const_lookup(&s->consts, n->str)) {
+        if (dsl_const_lookup(&s->consts, n->str)) {
             /* A dimension or an int/float parameter: a number. */
             CVal c;
-            if (!eval_const(L, &s->consts, n, &c)) return v; /* a poisoned name */
+            if (!dsl_eval_const(L, &s->consts, n, &c)) return v; /* a poisoned name */
             if (c.kind == C_INT || c.kind == C_FLOAT) {
                 v.kind = V_LITERAL;
                 v.is_float = c.kind == C_FLOAT;
@@ -765,20 +262,20 @@ static Val lower_expr_node(Lower *L, Scope *s, const Node *n) {
             x.loc = n->loc;
             return x;
         }
-        if (x.kind == V_ERROR || !budget_ok(L, n->loc)) return error_val();
+        if (x.kind == V_ERROR || !budget_ok(L, n->loc)) return dsl_error_val();
         IrRef in = x.ref;
-        return tensor_val(ir_build(L->g, IR_OP_neg, 1, &in, L->d, n->loc), n->loc);
+        return dsl_tensor_val(ir_build(L->g, IR_OP_neg, 1, &in, L->d, n->loc), n->loc);
     }
     case N_BINARY: return lower_binary(L, s, n);
     case N_CALL: {
         Val out[IR_MAX_RESULTS];
         int k = lower_call(L, s, n, out, IR_MAX_RESULTS);
-        if (k < 0) return error_val();
+        if (k < 0) return dsl_error_val();
         if (k != 1) {
             diag_error(L->d, n->loc,
                        "'%s' has %d results here; assign them all, as in a, b = %s(...)", n->str, k,
                        n->str);
-            return error_val();
+            return dsl_error_val();
         }
         return out[0];
     }
@@ -874,8 +371,8 @@ static int lower_op_call_args(Lower *L, Scope *s, const Node *call, IrOpKind kin
             continue;
         }
         CVal v;
-        if (!eval_const(L, &s->consts, kw->lhs, &v) ||
-            !to_attr(L, &v, &ir_op_info(kind)->attrs[slot], opname, &attrs[nattrs])) {
+        if (!dsl_eval_const(L, &s->consts, kw->lhs, &v) ||
+            !dsl_to_attr(L, &v, &ir_op_info(kind)->attrs[slot], opname, &attrs[nattrs])) {
             failed = true;
             continue;
         }
@@ -891,7 +388,7 @@ static int lower_op_call_args(Lower *L, Scope *s, const Node *call, IrOpKind kin
     if (!ir_op_finish(L->g, op, L->d)) return -1;
     int nout = L->g->ops[op].nout;
     if (nout > max) nout = max;
-    for (int i = 0; i < nout; i++) out[i] = tensor_val(ir_op_result(L->g, op, i), call->loc);
+    for (int i = 0; i < nout; i++) out[i] = dsl_tensor_val(ir_op_result(L->g, op, i), call->loc);
     return L->g->ops[op].nout;
 }
 
@@ -922,7 +419,7 @@ static bool bind_signature(Lower *L, const GraphDef *gd, const Node *call, Scope
                 v.kind = C_INT;
                 v.i = t->dims[k];
                 v.loc = dim->loc;
-                const_bind(&callee->consts, dim->str, v);
+                dsl_const_bind(&callee->consts, dim->str, v);
             }
         }
     }
@@ -932,13 +429,13 @@ static bool bind_signature(Lower *L, const GraphDef *gd, const Node *call, Scope
         if (!p->type.tensor) continue;
         const IrType *t = type_of(L, args[i]);
         IrType want;
-        if (!eval_type(L, &callee->consts, &p->type, &want)) return false;
+        if (!dsl_eval_type(L, &callee->consts, &p->type, &want)) return false;
         if (!ir_type_equal(&want, t)) {
             char got[160];
             snprintf(got, sizeof got, "%s", ir_type_str(t));
             diag_error(L->d, arg->loc,
                        "argument '%s' of '%s' is %s, but '%s' declares %s (here %s)", p->name,
-                       gd->name, got, gd->name, type_text(L, &p->type), ir_type_str(&want));
+                       gd->name, got, gd->name, dsl_type_text(L, &p->type), ir_type_str(&want));
             ok = false;
         }
     }
@@ -986,19 +483,19 @@ static int lower_graph_call(Lower *L, Scope *s, const Node *call, GraphDef *gd, 
         if (!p->type.tensor) {
             /* An int or float parameter takes a constant. */
             CVal v;
-            if (!eval_const(L, &s->consts, a, &v)) {
+            if (!dsl_eval_const(L, &s->consts, a, &v)) {
                 failed = true;
                 continue;
             }
             bool is_int = strcmp(p->type.dtype, "int") == 0;
             if (is_int ? v.kind != C_INT : v.kind != C_INT && v.kind != C_FLOAT) {
                 diag_error(L->d, a->loc, "argument '%s' of '%s' must be %s, got %s", p->name,
-                           gd->name, is_int ? "an int" : "a number", ckind_name(&v));
+                           gd->name, is_int ? "an int" : "a number", dsl_ckind_name(&v));
                 failed = true;
                 continue;
             }
             if (!is_int && v.kind == C_INT) v.kind = C_FLOAT, v.f = (double)v.i;
-            const_bind(&callee.consts, p->name, v);
+            dsl_const_bind(&callee.consts, p->name, v);
             continue;
         }
         args[i] = lower_expr(L, s, a);
@@ -1012,14 +509,14 @@ static int lower_graph_call(Lower *L, Scope *s, const Node *call, GraphDef *gd, 
             if (p->type.dims.n != type_of(L, args[i])->rank) {
                 diag_error(L->d, call->list.items[i]->loc,
                            "argument '%s' of '%s' is %s, but '%s' declares %s", p->name, gd->name,
-                           ir_type_str(type_of(L, args[i])), gd->name, type_text(L, &p->type));
+                           ir_type_str(type_of(L, args[i])), gd->name, dsl_type_text(L, &p->type));
                 failed = true;
             }
         }
         if (!failed && bind_signature(L, gd, call, s, args, &callee)) {
             for (int i = 0; i < npos; i++)
                 if (gd->inputs[i].type.tensor)
-                    bind(&callee, gd->inputs[i].name, args[i], gd->inputs[i].loc);
+                    dsl_bind(&callee, gd->inputs[i].name, args[i], gd->inputs[i].loc);
             L->stack[L->depth++] = gd;
             Val results[IR_MAX_RESULTS];
             n = lower_body(L, gd, &callee, results);
@@ -1030,7 +527,7 @@ static int lower_graph_call(Lower *L, Scope *s, const Node *call, GraphDef *gd, 
     }
     free(args);
     free(callee.b);
-    const_free(&callee.consts);
+    dsl_const_free(&callee.consts);
     return n;
 }
 
@@ -1058,170 +555,6 @@ static int lower_call(Lower *L, Scope *s, const Node *call, Val *out, int max) {
     return -1;
 }
 
-/* ---- Parameters --------------------------------------------------------------------------- */
-
-/* The numbers of a literal, nested as the type's shape (or one number,
- * filling the tensor). */
-static bool fill_literal(Lower *L, const ConstEnv *env, const Node *n, const IrType *t, int d,
-                         void *data, int64_t *i) {
-    if (d == t->rank) {
-        CVal v;
-        if (!eval_const(L, env, n, &v)) return false;
-        if (v.kind == C_INT && t->dtype == ACC_DTYPE_I64) {
-            ((int64_t *)data)[(*i)++] = v.i;
-        } else if (v.kind == C_INT || v.kind == C_FLOAT || v.kind == C_BOOL) {
-            if (v.kind == C_FLOAT && !(dtype_flags(t->dtype) & DT_FLOAT)) {
-                diag_error(L->d, n->loc, "a fractional number cannot be stored in %s",
-                           dtype_name(t->dtype));
-                return false;
-            }
-            double x = v.kind == C_FLOAT ? v.f : (double)v.i;
-            /* Through float, as strtof would: the value is then exactly a float. */
-            if (dtype_flags(t->dtype) & DT_FLOAT) x = (float)x;
-            dtype_set(t->dtype, data, (size_t)(*i)++, x);
-        } else {
-            diag_error(L->d, n->loc, "expected a number, got %s", ckind_name(&v));
-            return false;
-        }
-        return true;
-    }
-    if (n->kind != N_LIST || n->list.n != t->dims[d]) {
-        diag_error(L->d, n->loc, "expected a list of %lld entries (dimension %d of %s)",
-                   (long long)t->dims[d], d, ir_type_str(t));
-        return false;
-    }
-    for (int k = 0; k < n->list.n; k++)
-        if (!fill_literal(L, env, n->list.items[k], t, d + 1, data, i)) return false;
-    return true;
-}
-
-/* Positional or keyword arguments of an initialiser, by name. */
-static bool init_args(Lower *L, const ConstEnv *env, const Node *call, const char *const *names,
-                      int n, CVal *vals) {
-    bool have[4] = {false, false, false, false};
-    for (int i = 0; i < call->list.n; i++) {
-        const Node *a = call->list.items[i];
-        int slot = i;
-        const Node *value = a;
-        if (a->kind == N_KWARG) {
-            slot = -1;
-            for (int k = 0; k < n; k++)
-                if (strcmp(names[k], a->str) == 0) slot = k;
-            value = a->lhs;
-            if (slot < 0) {
-                diag_error(L->d, a->loc, "'%s' has no argument '%s'", call->str, a->str);
-                return false;
-            }
-        }
-        if (slot >= n) {
-            diag_error(L->d, a->loc, "'%s' takes %d arguments", call->str, n);
-            return false;
-        }
-        if (have[slot]) {
-            diag_error(L->d, a->loc, "argument '%s' of '%s' is given twice", names[slot],
-                       call->str);
-            return false;
-        }
-        have[slot] = true;
-        if (!eval_const(L, env, value, &vals[slot])) return false;
-        bool is_seed = strcmp(names[slot], "seed") == 0;
-        CVal *v = &vals[slot];
-        if (is_seed ? v->kind != C_INT || v->i < 0 : v->kind != C_INT && v->kind != C_FLOAT) {
-            diag_error(L->d, value->loc, "argument '%s' of '%s' must be %s", names[slot], call->str,
-                       is_seed ? "a non-negative int" : "a number");
-            return false;
-        }
-        if (v->kind == C_INT && !is_seed) v->f = (double)v->i;
-    }
-    for (int k = 0; k < n; k++)
-        if (!have[k]) {
-            diag_error(L->d, call->loc, "'%s' needs argument '%s'", call->str, names[k]);
-            return false;
-        }
-    return true;
-}
-
-/* param NAME: TYPE = zeros | ones | normal(seed, std) | uniform(seed, lo, hi)
- *                  | load("file.npy") | literal */
-static void lower_param(Lower *L, Scope *s, const Stmt *st) {
-    const char *name = st->targets[0];
-    SrcLoc name_loc = st->target_locs[0];
-    IrType t;
-    if (!eval_type(L, &s->consts, &st->type, &t)) {
-        bind(s, name, error_val(), name_loc);
-        return;
-    }
-    size_t limit = L->opts->max_const_bytes ? L->opts->max_const_bytes : IR_MAX_CONST_BYTES;
-    int64_t count = ir_type_count(&t);
-    if ((uint64_t)count > limit / dtype_size(t.dtype)) {
-        diag_error(L->d, st->type.loc, "param '%s' (%s) is larger than the limit of %zu bytes",
-                   name, ir_type_str(&t), limit);
-        bind(s, name, error_val(), name_loc);
-        return;
-    }
-    const Node *init = st->value;
-    const char *fn = init->kind == N_CALL ? init->str : init->kind == N_NAME ? init->str : NULL;
-    int32_t k = -1;
-    if (fn && (strcmp(fn, "zeros") == 0 || strcmp(fn, "ones") == 0) &&
-        (init->kind == N_NAME || init->list.n == 0)) {
-        k = fn[0] == 'z' ? ir_const_zeros(L->g, &t) : ir_const_ones(L->g, &t);
-    } else if (init->kind == N_CALL && strcmp(fn, "normal") == 0) {
-        static const char *const names[] = {"seed", "std"};
-        CVal v[2];
-        if (!(dtype_flags(t.dtype) & DT_FLOAT))
-            diag_error(L->d, init->loc, "normal() fills float tensors; '%s' is %s", name,
-                       dtype_name(t.dtype));
-        else if (init_args(L, &s->consts, init, names, 2, v))
-            k = ir_const_normal(L->g, &t, (uint64_t)v[0].i, v[1].f);
-    } else if (init->kind == N_CALL && strcmp(fn, "uniform") == 0) {
-        static const char *const names[] = {"seed", "lo", "hi"};
-        CVal v[3];
-        if (init_args(L, &s->consts, init, names, 3, v))
-            k = ir_const_uniform(L->g, &t, (uint64_t)v[0].i, v[1].f, v[2].f);
-    } else if (init->kind == N_CALL && strcmp(fn, "load") == 0) {
-        const Node *path = init->list.n == 1 ? init->list.items[0] : NULL;
-        if (!path || path->kind != N_STRING) {
-            diag_error(L->d, init->loc, "load() takes one file name string: load(\"w.npy\")");
-        } else if (L->opts->no_files) {
-            diag_error(L->d, path->loc, "load() is disabled here");
-        } else {
-            char *full = path_join(s->graph->dir, path->str);
-            char err[600];
-            k = ir_const_load(L->g, &t, full, err, sizeof err);
-            if (k < 0) diag_error(L->d, path->loc, "%s", err);
-            free(full);
-        }
-    } else if (init->kind == N_CALL) {
-        diag_error(
-            L->d, init->loc,
-            "a param is initialised by zeros, ones, normal(seed, std), uniform(seed, lo, hi), "
-            "load(\"file.npy\") or a literal, not by '%s(...)'",
-            init->str);
-    } else {
-        void *data = xcalloc((size_t)(count ? count : 1), dtype_size(t.dtype));
-        int64_t i = 0;
-        bool ok;
-        if (init->kind == N_LIST || t.rank == 0) {
-            ok = fill_literal(L, &s->consts, init, &t, 0, data, &i);
-        } else { /* one number fills the tensor */
-            IrType one = ir_type(t.dtype, 0, NULL);
-            ok = fill_literal(L, &s->consts, init, &one, 0, data, &i);
-            size_t size = dtype_size(t.dtype);
-            for (int64_t j = 1; ok && j < count; j++)
-                memcpy((char *)data + (size_t)j * size, data, size);
-        }
-        if (ok) k = ir_const_add(L->g, &t, data);
-        free(data);
-    }
-    if (k < 0) {
-        bind(s, name, error_val(), name_loc);
-        return;
-    }
-    IrRef v = ir_constant_from(L->g, k, name_loc);
-    ir_value_set_name(L->g, v, name);
-    bind(s, name, tensor_val(v, name_loc), name_loc);
-}
-
 /* ---- Statements and graphs ---------------------------------------------------------------- */
 
 static void lower_assign(Lower *L, Scope *s, const Stmt *st) {
@@ -1246,10 +579,10 @@ static void lower_assign(Lower *L, Scope *s, const Stmt *st) {
         }
     }
     for (int i = 0; i < st->ntargets; i++) {
-        Val v = n < 0 ? error_val() : out[i];
+        Val v = n < 0 ? dsl_error_val() : out[i];
         if (v.kind == V_TENSOR && (!L->g->vals[v.ref].name || (graph_call && v.ref >= first_new)))
             ir_value_set_name(L->g, v.ref, st->targets[i]);
-        bind(s, st->targets[i], v, st->target_locs[i]);
+        dsl_bind(s, st->targets[i], v, st->target_locs[i]);
     }
 }
 
@@ -1260,7 +593,7 @@ static int lower_body(Lower *L, const GraphDef *gd, Scope *s, Val *out) {
     for (int i = 0; i < gd->nstmts && !L->too_big; i++) {
         const Stmt *st = &gd->stmts[i];
         if (st->kind == S_PARAM)
-            lower_param(L, s, st);
+            dsl_lower_param(L, s, st);
         else
             lower_assign(L, s, st);
     }
@@ -1268,7 +601,7 @@ static int lower_body(Lower *L, const GraphDef *gd, Scope *s, Val *out) {
     for (int i = 0; i < gd->noutputs && i < IR_MAX_RESULTS; i++) {
         const Decl *o = &gd->outputs[i];
         Binding *b = lookup(s, o->name);
-        out[i] = error_val();
+        out[i] = dsl_error_val();
         if (!b) {
             diag_error(L->d, o->loc, "output '%s' of '%s' is never assigned", o->name, gd->name);
             ok = false;
@@ -1277,15 +610,15 @@ static int lower_body(Lower *L, const GraphDef *gd, Scope *s, Val *out) {
         Val v = b->val;
         if (v.kind == V_LITERAL) {
             AccDtype dt = ACC_DTYPE_F32;
-            if (o->type.tensor) eval_dtype(L, &o->type, &dt);
-            v = tensor_val(ir_constant_scalar(L->g, dt, v.num, v.loc), v.loc);
+            if (o->type.tensor) dsl_eval_dtype(L, &o->type, &dt);
+            v = dsl_tensor_val(ir_constant_scalar(L->g, dt, v.num, v.loc), v.loc);
         }
         if (v.kind == V_ERROR) {
             ok = false;
             continue;
         }
         IrType want;
-        if (!eval_type(L, &s->consts, &o->type, &want)) {
+        if (!dsl_eval_type(L, &s->consts, &o->type, &want)) {
             ok = false;
             continue;
         }
@@ -1328,11 +661,11 @@ static IrGraph *lower_entry(Lower *L, const GraphDef *gd) {
                 diag_error(L->d, p->loc, "input '%s' is declared twice", p->name);
                 ok = false;
             }
-        if (!eval_type(L, &s.consts, &p->type, &t)) {
+        if (!dsl_eval_type(L, &s.consts, &p->type, &t)) {
             ok = false;
             continue;
         }
-        bind(&s, p->name, tensor_val(ir_add_input(L->g, p->name, &t), p->loc), p->loc);
+        dsl_bind(&s, p->name, dsl_tensor_val(ir_add_input(L->g, p->name, &t), p->loc), p->loc);
     }
     for (int i = 0; i < gd->noutputs; i++)
         for (int j = 0; j < i; j++)
@@ -1351,7 +684,7 @@ static IrGraph *lower_entry(Lower *L, const GraphDef *gd) {
     L->depth--;
     for (int i = 0; i < n; i++) ir_add_output(L->g, gd->outputs[i].name, out[i].ref);
     free(s.b);
-    const_free(&s.consts);
+    dsl_const_free(&s.consts);
     if (n < 0 || diag_failed(L->d)) {
         ir_graph_free(L->g);
         return NULL;
@@ -1442,18 +775,18 @@ static void read_file(Lower *L, const char *name, const char *text, size_t len, 
         for (int k = 0; k < L->opts->ndefines; k++)
             overridden |= strcmp(L->opts->defines[k].name, dim->name) == 0;
         if (overridden) continue;
-        if (const_lookup(&L->globals, dim->name)) {
+        if (dsl_const_lookup(&L->globals, dim->name)) {
             diag_error(L->d, dim->loc, "dimension '%s' is declared twice", dim->name);
             continue;
         }
         CVal v;
-        if (!eval_const(L, &L->globals, dim->value, &v)) continue;
+        if (!dsl_eval_const(L, &L->globals, dim->value, &v)) continue;
         if (v.kind != C_INT || v.i < 0) {
             diag_error(L->d, dim->value->loc, "dim '%s' needs a non-negative int, got %s",
-                       dim->name, v.kind == C_INT ? "a negative one" : ckind_name(&v));
+                       dim->name, v.kind == C_INT ? "a negative one" : dsl_ckind_name(&v));
             continue;
         }
-        const_bind(&L->globals, dim->name, v);
+        dsl_const_bind(&L->globals, dim->name, v);
     }
     add_file_graphs(L, ast, dir, main_file);
 }
@@ -1472,7 +805,7 @@ IrGraph *fe_dsl_parse(const char *name, const char *text, size_t len, const char
         memset(&v, 0, sizeof v);
         v.kind = C_INT;
         v.i = L.opts->defines[i].value;
-        const_bind(&L.globals, L.opts->defines[i].name, v);
+        dsl_const_bind(&L.globals, L.opts->defines[i].name, v);
     }
     int errors = d->nerrors;
     if (strcmp(name, "-") != 0 && !L.opts->no_files) already_read(&L, name);
@@ -1500,7 +833,7 @@ IrGraph *fe_dsl_parse(const char *name, const char *text, size_t len, const char
     for (int i = 0; i < L.nfiles; i++) free(L.files[i]);
     free(L.files);
     free(L.graphs);
-    const_free(&L.globals);
+    dsl_const_free(&L.globals);
     arena_free(&L.arena);
     return g;
 }
