@@ -64,7 +64,6 @@ const char *dsl_ckind_name(const CVal *v) {
     return "?";
 }
 
-
 const char *dsl_op_text(char op) {
     switch (op) {
     case '+': return "+";
