@@ -40,8 +40,12 @@ static int run_reference(Driver *drv, const DriverIO *io) {
     const char **in_names = xcalloc((size_t)g->ninputs + 1, sizeof *in_names);
     IrType *in_types = xcalloc((size_t)g->ninputs + 1, sizeof *in_types);
     const char **out_names = xcalloc((size_t)g->noutputs + 1, sizeof *out_names);
+    /* Inputs by the names the IR text prints (an unnamed input %3 is "3"). */
+    IrNames names;
+    ir_names_init(&names, g);
     for (int k = 0; k < g->ninputs; k++) {
-        in_names[k] = g->vals[g->inputs[k]].name ? g->vals[g->inputs[k]].name : "?";
+        const char *n = names.name[g->inputs[k]];
+        in_names[k] = n[0] == '#' ? n + 1 : n;
         in_types[k] = g->vals[g->inputs[k]].type;
     }
     for (int k = 0; k < g->noutputs; k++) out_names[k] = g->outputs[k].name;
@@ -63,6 +67,7 @@ static int run_reference(Driver *drv, const DriverIO *io) {
     free(outputs);
     free(in_names);
     free(in_types);
+    ir_names_free(&names);
     free(out_names);
     ir_graph_free(g);
     return rc;
