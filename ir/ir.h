@@ -12,7 +12,8 @@
  *     prev/next); a graph is one basic block, ops appear after the ops that
  *     define their operands (the verifier checks it).
  *   - Use lists are not maintained by hand: ir_build_uses() rebuilds them
- *     and any mutation marks them stale (ir_uses() then aborts).
+ *     and any mutation marks them stale (ir_uses() on stale lists is an
+ *     internal error).
  *   - Every attribute in an op's schema is present once the op is finished
  *     (ir_op_finish fills in defaults), so passes never handle defaults.
  *
