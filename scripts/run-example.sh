@@ -1,19 +1,31 @@
 #!/bin/sh
 # make run: the end-to-end path a newcomer runs first.
 # usage: scripts/run-example.sh BUILD_DIR
+#
+# Until the compiler produces ACC-1 binaries, the example models run on the
+# reference evaluator (acc-run --reference), which computes the IR directly.
 set -eu
 build=${1:-build}
 bin=$build/bin
+here=$(dirname "$0")/..
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-echo "== accc: round-tripping a tensor through the .npy tools"
-/usr/bin/python3 -c "import numpy as np; np.save('$tmp/x.npy', np.linspace(-1, 1, 8, dtype=np.float32))"
-"$bin/acc-npy" convert "$tmp/x.npy" "$tmp/x16.npy" --to f16
-"$bin/acc-npy" show "$tmp/x16.npy"
-"$bin/acc-npy" convert "$tmp/x16.npy" "$tmp/back.npy" --to f32
-"$bin/acc-npy" cmp "$tmp/x.npy" "$tmp/back.npy" --rtol 1e-3
-
+echo "== accc: the MLP example as IR (first lines of: accc --emit=ir examples/mlp.g)"
+"$bin/accc" --emit=ir "$here/examples/mlp.g" | head -n 8
+echo "   ..."
+echo
+echo "== acc-run --reference: the example models on the reference evaluator"
+echo "   (the compiler does not produce ACC-1 binaries yet, so nothing runs on the simulated machine)"
+for model in mlp lenet resnet_block mobilenet_block transformer; do
+    echo "-- examples/$model.g"
+    "$bin/acc-run" --reference "$here/examples/$model.g" --random-inputs=1
+done
+echo
+echo "== with a tensor from a file: 32 images through the MLP, probabilities to probs.npy"
+/usr/bin/python3 -c "import numpy as np; np.save('$tmp/x.npy', np.random.default_rng(0).standard_normal((32, 784)).astype(np.float32))"
+"$bin/acc-run" --reference "$here/examples/mlp.g" -D N=32 -i x="$tmp/x.npy" -o probs="$tmp/probs.npy"
+"$bin/acc-npy" show "$tmp/probs.npy"
 echo
 echo "== accc: assembling examples/asm/matmul.s (C = A x B on the matrix unit, six workers)"
 "$bin/acc-as" examples/asm/matmul.s -o "$tmp/matmul.bin"

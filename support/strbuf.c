@@ -1,6 +1,7 @@
 /* StrBuf: a growable, always NUL-terminated byte string. */
 #include "support.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,4 +81,52 @@ char *sb_take(StrBuf *sb) {
     char *p = sb->data ? sb->data : xstrdup("");
     sb_init(sb);
     return p;
+}
+
+/* Print v with the fewest significant digits (from min_digits up) for which
+ * reads_back accepts the text: in positional notation when the decimal
+ * exponent is in [-4, 16) ("10.0", "0.001"), else in scientific notation
+ * ("1e-05"), as Python's repr does. */
+static void put_shortest(StrBuf *sb, double v, int min_digits, int max_digits,
+                         bool (*reads_back)(const char *, double)) {
+    if (v != v) {
+        sb_puts(sb, "nan");
+        return;
+    }
+    if (v == HUGE_VAL || v == -HUGE_VAL) {
+        sb_puts(sb, v < 0 ? "-inf" : "inf");
+        return;
+    }
+    char buf[64];
+    int digits = min_digits;
+    for (; digits < max_digits; digits++) {
+        snprintf(buf, sizeof buf, "%.*e", digits - 1, v);
+        if (reads_back(buf, v)) break;
+    }
+    snprintf(buf, sizeof buf, "%.*e", digits - 1, v);
+    int exp = atoi(strchr(buf, 'e') + 1);
+    if (exp >= -4 && exp < 16) {
+        int decimals = digits - 1 - exp;
+        snprintf(buf, sizeof buf, "%.*f", decimals > 0 ? decimals : 0, v);
+    } else if (digits == 1) {
+        snprintf(buf, sizeof buf, "%.0e", v);
+    }
+    sb_puts(sb, buf);
+    if (!strpbrk(buf, ".e")) sb_puts(sb, ".0");
+}
+
+static bool double_reads_back(const char *s, double v) {
+    return strtod(s, NULL) == v;
+}
+
+static bool float_reads_back(const char *s, double v) {
+    return strtof(s, NULL) == (float)v;
+}
+
+void sb_put_double(StrBuf *sb, double v) {
+    put_shortest(sb, v, 1, 17, double_reads_back);
+}
+
+void sb_put_float(StrBuf *sb, float v) {
+    put_shortest(sb, v, 1, 9, float_reads_back);
 }

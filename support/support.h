@@ -89,6 +89,34 @@ void sb_vprintf(StrBuf *sb, const char *fmt, va_list ap);
 void sb_json_string(StrBuf *sb, const char *s);
 /* Take the buffer (caller frees); sb is empty afterwards. */
 char *sb_take(StrBuf *sb);
+/* The shortest decimal that reads back (strtod) as exactly v: "0.1", "1e-05",
+ * "3.0" (always with a '.' or an exponent), "nan", "inf", "-inf". */
+void sb_put_double(StrBuf *sb, double v);
+/* The same for a float: the shortest decimal that strtof reads back as v. */
+void sb_put_float(StrBuf *sb, float v);
+
+/* ---- suggest.c: "did you mean" ------------------------------------------- */
+
+/* Edit distance between a and b: insertions, deletions, substitutions and
+ * swaps of neighbouring characters each count 1. */
+size_t str_edit_distance(const char *a, const char *b);
+/* The candidate closest to word if it is close enough to be a typo (at most
+ * a third of word's length in edits, 1 to 3), else NULL. NULL entries in
+ * cands are skipped. */
+const char *str_suggest(const char *word, const char *const *cands, size_t n);
+
+/* ---- strset.c: sets of strings ---------------------------------------------- */
+
+typedef struct StrSet {
+    char **slots; /* copies of the keys; NULL for empty slots */
+    size_t cap, n;
+} StrSet;
+
+void strset_init(StrSet *s);
+void strset_free(StrSet *s);
+bool strset_has(const StrSet *s, const char *key);
+/* Add a copy of key; false if it was already there. */
+bool strset_add(StrSet *s, const char *key);
 
 /* ---- diag.c: diagnostics --------------------------------------------------- */
 

@@ -1,0 +1,100 @@
+/*
+ * accc: the compiler. Today it reads a model (.g or .ir), checks it and
+ * writes it back as IR text or DSL text (large constants without a recipe
+ * go to .npy files beside a DSL output); compiling to ACC-1 code joins as
+ * further --emit kinds.
+ *
+ *   accc [--emit=ir|g] [-o OUT] [--entry NAME] [-D NAME=VALUE]... MODEL
+ */
+#include "driver.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: accc [options] MODEL.g|MODEL.ir\n"
+    "\n"
+    "Read a model, check it and write it out.\n"
+    "\n"
+    "  --emit=KIND       what to write: ir (the IR text form) or g (DSL text; constants\n"
+    "                    of 64 or more elements without a recipe are written to\n"
+    "                    OUT.NAME.npy files beside OUT); asm and bin (ACC-1 code)\n"
+    "                    are not available yet\n"
+    "  -o FILE           where to write it (default: standard output, also '-o -')\n"
+    "  --entry NAME      the graph to compile (default: the last in the file)\n"
+    "  -D NAME=VALUE     bind a named dimension, overriding its 'dim' declaration\n"
+    "  --help            print this help\n"
+    "  --version         print the version\n"
+    "\n"
+    "Exit status: 0 success, 1 error in the model, 2 bad command line.\n";
+
+typedef enum Emit { EMIT_IR, EMIT_G, EMIT_ASM, EMIT_BIN } Emit;
+static const char *const emit_names[] = {"ir", "g", "asm", "bin"};
+
+static int parse_emit(Driver *drv, const char *v, Emit *emit) {
+    for (int k = 0; k < (int)ACC_ARRAY_LEN(emit_names); k++)
+        if (strcmp(v, emit_names[k]) == 0) {
+            *emit = (Emit)k;
+            return EXIT_OK;
+        }
+    return driver_usage(drv, "--emit needs ir, g, asm or bin, not '%s'", v);
+}
+
+int main(int argc, char **argv) {
+    Driver drv;
+    driver_init(&drv, "accc");
+    Emit emit = EMIT_BIN;
+    const char *out = NULL;
+    int rc = EXIT_OK;
+    for (int i = 1; i < argc && rc == EXIT_OK; i++) {
+        const char *arg = argv[i], *v;
+        bool bad = false;
+        DriverArg r = driver_option(&drv, argc, argv, &i);
+        if (r == DRIVER_BAD) rc = EXIT_USAGE;
+        if (r != DRIVER_NOT_MINE) continue;
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            fputs(usage, stdout);
+            driver_free(&drv);
+            return EXIT_OK;
+        } else if (strcmp(arg, "--version") == 0) {
+            driver_version(&drv);
+            driver_free(&drv);
+            return EXIT_OK;
+        } else if (driver_value(&drv, argc, argv, &i, "--emit", &v, &bad)) {
+            rc = bad ? EXIT_USAGE : parse_emit(&drv, v, &emit);
+        } else if (driver_value(&drv, argc, argv, &i, "-o", &v, &bad)) {
+            if (bad) rc = EXIT_USAGE;
+            out = v;
+        } else if (arg[0] == '-' && arg[1] != '\0') {
+            rc = driver_usage(&drv, "unknown option '%s'", arg);
+        } else if (driver_set_model(&drv, arg) == DRIVER_BAD) {
+            rc = EXIT_USAGE;
+        }
+    }
+    if (rc == EXIT_OK && !drv.model) rc = driver_usage(&drv, "no model given");
+    if (rc == EXIT_OK && (emit == EMIT_ASM || emit == EMIT_BIN))
+        rc = driver_usage(&drv,
+                          "compiling to ACC-1 code (--emit=%s) is not available yet; use "
+                          "--emit=ir or --emit=g",
+                          emit_names[emit]);
+    if (rc != EXIT_OK) {
+        driver_free(&drv);
+        return rc;
+    }
+
+    IrGraph *g = driver_load(&drv);
+    if (!g) {
+        driver_free(&drv);
+        return EXIT_USER;
+    }
+    if (!out) out = "-";
+    StrBuf text;
+    sb_init(&text);
+    rc = emit == EMIT_IR ? driver_emit_ir(&drv, g, out, &text)
+                         : driver_emit_dsl(&drv, g, out, &text);
+    if (rc == EXIT_OK) rc = driver_write(&drv, out, text.data, text.len);
+    sb_free(&text);
+    ir_graph_free(g);
+    driver_free(&drv);
+    return rc;
+}
