@@ -8,7 +8,8 @@
 #   make build       configure and build (build/)
 #   make test-asan   every test under AddressSanitizer + UBSan (build-asan/)
 #   make fuzz        build the libFuzzer targets with clang and run each for
-#                    FUZZ_SECONDS seconds (build-fuzz/)
+#                    FUZZ_SECONDS seconds with libFuzzer seed FUZZ_SEED
+#                    (default 1, repeatable; 0 picks a random one) (build-fuzz/)
 #   make format      clang-format every C source in place
 #   make clean       remove the build directories
 #
@@ -18,6 +19,7 @@ BUILD       ?= build
 BUILD_TYPE  ?= Release
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 30
+FUZZ_SEED   ?= 1
 # Decided when a recipe runs, after deps may have installed ninja.
 GENERATOR    = $$(command -v ninja >/dev/null 2>&1 && echo Ninja || echo "Unix Makefiles")
 CTEST_FLAGS ?= --output-on-failure -j $(JOBS)
@@ -47,7 +49,7 @@ test-asan: deps
 
 fuzz: deps
 	cmake -S . -B build-fuzz -G "$(GENERATOR)" -DCMAKE_BUILD_TYPE=Asan \
-	    -DCMAKE_C_COMPILER=clang -DACCC_FUZZ=ON -DACCC_FUZZ_SECONDS=$(FUZZ_SECONDS)
+	    -DCMAKE_C_COMPILER=clang -DACCC_FUZZ=ON -DACCC_FUZZ_SECONDS=$(FUZZ_SECONDS) -DACCC_FUZZ_SEED=$(FUZZ_SEED)
 	cmake --build build-fuzz -j $(JOBS)
 	cd build-fuzz && ctest --output-on-failure -L fuzz
 
