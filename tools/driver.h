@@ -7,7 +7,7 @@
  *
  * A command parses its arguments in one loop: every argument is offered to
  * driver_option() and driver_io_option() first, then to the command's own
- * options. Adding a shared option (--target, --freeze) is a case in
+ * options. A shared option (-D, --entry, --freeze, --target) is a case in
  * driver_option(); a command-specific one is a case in its main().
  */
 #ifndef ACCC_DRIVER_H
@@ -30,7 +30,10 @@ typedef struct Driver {
     FeOptions fe;      /* entry graph, -D bindings */
     FeDefine *defines;
     size_t capdefines;
-    Diag diag; /* messages about the model and the run */
+    FeFreeze *freezes;
+    size_t capfreezes;
+    int target; /* IsaPreset (--target); the first preset by default */
+    Diag diag;  /* messages about the model and the run */
 } Driver;
 
 void driver_init(Driver *drv, const char *tool);
@@ -46,7 +49,8 @@ void driver_version(const Driver *drv);
 bool driver_value(Driver *drv, int argc, char **argv, int *i, const char *name, const char **value,
                   bool *bad);
 
-/* Shared model options: -D NAME=VALUE, --entry NAME. */
+/* Shared model options: -D NAME=VALUE, --entry NAME, --freeze NAME=FILE.npy,
+ * --target PRESET (checked against the machine presets). */
 DriverArg driver_option(Driver *drv, int argc, char **argv, int *i);
 /* Set the model path (the one positional argument of accc). */
 DriverArg driver_set_model(Driver *drv, const char *path);
