@@ -917,6 +917,8 @@ bool ir_infer_slice(IrInfer *c) {
     return true;
 }
 
+#define IR_PAD_LIMIT ((int64_t)1 << 40)
+
 bool ir_infer_pad(IrInfer *c) {
     const IrType *x = c->in[0];
     int n;
@@ -927,6 +929,11 @@ bool ir_infer_pad(IrInfer *c) {
     *y = *x;
     for (int i = 0; i < x->rank; i++) {
         int64_t pb = pads[i], pe = pads[x->rank + i];
+        /* Beyond 2^40 no tensor fits; checked first so the sum cannot overflow. */
+        if (pb > IR_PAD_LIMIT || pb < -IR_PAD_LIMIT || pe > IR_PAD_LIMIT || pe < -IR_PAD_LIMIT) {
+            ir_infer_error(c, "'pad' pads=%s: an entry is beyond 2^40", list_str(pads, n));
+            return false;
+        }
         y->dims[i] = x->dims[i] + pb + pe;
         if (y->dims[i] < 0) {
             ir_infer_error(c, "'pad' pads=%s crops more than dimension %d of %s", list_str(pads, n),

@@ -234,10 +234,22 @@ int64_t imp_attr_int(Imp *im, const char *name, int64_t def) {
     return def;
 }
 
+/* An ONNX float (f32) as the double with the same shortest decimal, so the
+ * IR text shows what the model's author wrote (1e-05, not
+ * 9.999999747378752e-06); it rounds back to the same f32. */
+static double f32_as_written(float f) {
+    StrBuf sb;
+    sb_init(&sb);
+    sb_put_float(&sb, f);
+    double d = strtod(sb.data, NULL);
+    sb_free(&sb);
+    return d;
+}
+
 double imp_attr_float(Imp *im, const char *name, double def) {
     float f;
     switch (onnx_attr_float(im->node, name, &f)) {
-    case ONNX_GET_OK: return f;
+    case ONNX_GET_OK: return f32_as_written(f);
     case ONNX_GET_WRONG_TYPE: wrong_type(im, name, ONNX_ATTR_FLOAT); return def;
     case ONNX_GET_ABSENT: return def;
     }
@@ -277,7 +289,7 @@ bool imp_attr_floats(Imp *im, const char *name, double **v, int *n) {
     case ONNX_GET_ABSENT: return false;
     }
     *v = ARENA_ARRAY(&im->scratch, double, count + 1);
-    for (size_t k = 0; k < count; k++) (*v)[k] = p[k];
+    for (size_t k = 0; k < count; k++) (*v)[k] = f32_as_written(p[k]);
     *n = (int)count;
     return true;
 }
@@ -323,9 +335,13 @@ static int fold(Imp *im, IrOpId op, IrRef *out) {
     return nout;
 }
 
+/* Ops folded at import: those costing time linear in their operands and
+ * results (elementwise, data movement, reductions) — what shape arithmetic
+ * uses. A matmul or convolution of constants stays an op for the compiler. */
 static bool all_constant(const IrGraph *g, IrOpId op) {
     const IrOp *o = ir_op(g, op);
     if (o->kind == IR_OP_constant || o->nin == 0) return false;
+    if (!(ir_op_info(o->kind)->flags & (IR_EW | IR_MOVE | IR_RED))) return false;
     for (int i = 0; i < o->nin; i++)
         if (!ir_value_const(g, o->in[i])) return false;
     return true;
@@ -625,6 +641,15 @@ static void import_node(Imp *im, size_t index) {
     node_label(im->context, sizeof im->context - 2, n, index);
     strcat(im->context, ": ");
     im->d->context = im->context;
+    for (size_t i = 0; i < n->noutputs; i++)
+        if (n->outputs[i][0] &&
+            (strmap_get(&im->values, n->outputs[i]) || strmap_get(&im->inits, n->outputs[i]))) {
+            imp_fail(im, "output '%s' is already defined (ONNX values are assigned once)",
+                     n->outputs[i]);
+            im->d->context = NULL;
+            im->node = NULL;
+            return;
+        }
     /* A node reading a value whose node failed stays quiet. */
     bool quiet = false;
     for (size_t i = 0; i < n->ninputs && !quiet; i++) {
@@ -635,16 +660,13 @@ static void import_node(Imp *im, size_t index) {
         const ImpOp *op = imp_op_lookup(n->op_type);
         if (!op->map(im, op)) im->failed = true;
     }
+    /* Every output the node names must now be defined; after a failure
+     * they are all marked failed, so their uses stay quiet. */
     for (size_t i = 0; i < n->noutputs; i++) {
         if (!n->outputs[i][0]) continue;
-        int64_t *v = strmap_get(&im->values, n->outputs[i]);
-        bool defined = v && (im->failed || quiet || *v != IMP_FAILED);
-        if (quiet || im->failed) {
-            strmap_put(&im->values, n->outputs[i], IMP_FAILED);
-        } else if (!defined) {
+        if (!quiet && !im->failed && !strmap_get(&im->values, n->outputs[i]))
             imp_fail(im, "output %zu ('%s') is not supported", i, n->outputs[i]);
-            strmap_put(&im->values, n->outputs[i], IMP_FAILED);
-        }
+        if (quiet || im->failed) strmap_put(&im->values, n->outputs[i], IMP_FAILED);
     }
     im->d->context = NULL;
     im->node = NULL;
@@ -655,8 +677,14 @@ static void import_node(Imp *im, size_t index) {
 static bool import_outputs(Imp *im) {
     const OnnxGraph *og = &im->m->graph;
     bool ok = true;
+    StrSet seen;
+    strset_init(&seen);
     for (size_t i = 0; i < og->noutputs; i++) {
         const OnnxValueInfo *vi = &og->outputs[i];
+        if (!strset_add(&seen, vi->name)) {
+            ok = imp_fail(im, "graph output '%s' is listed twice", vi->name);
+            continue;
+        }
         int64_t *v = strmap_get(&im->values, vi->name);
         if (!v && strmap_get(&im->inits, vi->name)) {
             value_of(im, vi->name);
@@ -692,6 +720,7 @@ static bool import_outputs(Imp *im) {
         }
         ir_add_output(im->g, vi->name, r);
     }
+    strset_free(&seen);
     if (ok && og->noutputs == 0) ok = imp_fail(im, "the graph has no outputs");
     return ok;
 }

@@ -72,8 +72,13 @@ typedef struct Window {
     const char *auto_pad;
 } Window;
 
-/* An ints attribute of exactly n entries into out, or fill when absent. */
-static bool window_ints(Imp *im, const char *name, int n, int64_t fill, int64_t *out) {
+/* Window sizes, strides, dilations and pads beyond this are surely
+ * wrong, and bounding them keeps the arithmetic below from overflowing. */
+#define WINDOW_LIMIT ((int64_t)1 << 31)
+
+/* An ints attribute of exactly n entries, each in [lo, WINDOW_LIMIT], into
+ * out, or fill when absent. */
+static bool window_ints(Imp *im, const char *name, int n, int64_t fill, int64_t lo, int64_t *out) {
     int64_t *v;
     int m;
     if (!imp_attr_ints(im, name, &v, &m)) {
@@ -84,6 +89,10 @@ static bool window_ints(Imp *im, const char *name, int n, int64_t fill, int64_t 
         return imp_fail(im, "attribute '%s' has %d entries; the input has %d spatial dimension%s",
                         name, m, n / (strcmp(name, "pads") == 0 ? 2 : 1),
                         n == 1 || n == 2 ? "" : "s");
+    for (int i = 0; i < n; i++)
+        if (v[i] < lo || v[i] > WINDOW_LIMIT)
+            return imp_fail(im, "attribute '%s' entry %lld is out of range (%lld to 2^31)", name,
+                            (long long)v[i], (long long)lo);
     memcpy(out, v, (size_t)n * sizeof *v);
     return true;
 }
@@ -98,9 +107,9 @@ static bool window_read(Imp *im, IrRef x, int nsp, Window *w) {
                         nsp + 2, nsp);
     for (int i = 0; i < nsp; i++) w->in[i] = t->dims[2 + i];
     w->auto_pad = imp_attr_str(im, "auto_pad", "NOTSET");
-    return window_ints(im, "strides", nsp, 1, w->stride) &&
-           window_ints(im, "dilations", nsp, 1, w->dilation) &&
-           window_ints(im, "pads", 2 * nsp, 0, w->pads);
+    return window_ints(im, "strides", nsp, 1, 1, w->stride) &&
+           window_ints(im, "dilations", nsp, 1, 1, w->dilation) &&
+           window_ints(im, "pads", 2 * nsp, 0, 0, w->pads);
 }
 
 /* auto_pad SAME_UPPER / SAME_LOWER / VALID as explicit pads: SAME keeps
@@ -141,7 +150,7 @@ static bool conv_kernel(Imp *im, IrRef wt, Window *w) {
     int64_t ks[3];
     for (int i = 0; i < w->nsp; i++) w->kernel[i] = t->dims[2 + i];
     if (imp_attr_has(im, "kernel_shape")) {
-        if (!window_ints(im, "kernel_shape", w->nsp, 1, ks)) return false;
+        if (!window_ints(im, "kernel_shape", w->nsp, 1, 1, ks)) return false;
         for (int i = 0; i < w->nsp; i++)
             if (ks[i] != w->kernel[i])
                 return imp_fail(im, "kernel_shape does not match the weight %s", ir_type_str(t));
@@ -189,7 +198,7 @@ bool imp_map_conv_transpose(Imp *im, const ImpOp *row) {
     Window w;
     int64_t opad[3], oshape[3];
     if (!nsp || !window_read(im, in[0], nsp, &w) || !conv_kernel(im, in[1], &w) ||
-        !window_ints(im, "output_padding", nsp, 0, opad))
+        !window_ints(im, "output_padding", nsp, 0, 0, opad))
         return false;
     bool same = strcmp(w.auto_pad, "SAME_UPPER") == 0 || strcmp(w.auto_pad, "SAME_LOWER") == 0;
     bool has_shape = imp_attr_has(im, "output_shape");
@@ -199,7 +208,12 @@ bool imp_map_conv_transpose(Imp *im, const ImpOp *row) {
         if (!imp_attr_ints(im, "output_shape", &v, &n)) return false;
         if (n != nsp && n != nsp + 2)
             return imp_fail(im, "output_shape has %d entries; expected %d", n, nsp);
-        for (int i = 0; i < nsp; i++) oshape[i] = v[n - nsp + i];
+        for (int i = 0; i < nsp; i++) {
+            oshape[i] = v[n - nsp + i];
+            if (oshape[i] < 1 || oshape[i] > WINDOW_LIMIT)
+                return imp_fail(im, "output_shape entry %lld is out of range",
+                                (long long)oshape[i]);
+        }
     } else if (same) {
         for (int i = 0; i < nsp; i++) oshape[i] = w.in[i] * w.stride[i];
     } else if (strcmp(w.auto_pad, "VALID") == 0) {
@@ -242,6 +256,7 @@ bool imp_map_pool(Imp *im, const ImpOp *row) {
         return im->failed ? false : imp_fail(im, "attribute 'kernel_shape' is missing");
     if (nsp < 1 || nsp > 3)
         return imp_fail(im, "kernel_shape has %d entries; accc supports 1 to 3", nsp);
+    if (!window_ints(im, "kernel_shape", nsp, 1, 1, k)) return false;
     bool is_max = row->kind == IR_OP_max_pool2d;
     if (is_max && imp_has_out(im, 1)) return imp_fail(im, "output 1 (Indices) is not supported");
     if (is_max && imp_attr_int(im, "storage_order", 0) != 0)
@@ -390,7 +405,8 @@ bool imp_map_lrn(Imp *im, const ImpOp *row) {
     if (xt->rank < 3) return imp_fail(im, "input %s needs rank 3 or more", ir_type_str(xt));
     if (!imp_attr_has(im, "size")) return imp_fail(im, "attribute 'size' is missing");
     int64_t size = imp_attr_int(im, "size", 1);
-    if (size < 1) return imp_fail(im, "size=%lld must be positive", (long long)size);
+    if (size < 1 || size > WINDOW_LIMIT)
+        return imp_fail(im, "size=%lld must be from 1 to 2^31", (long long)size);
     double alpha = imp_attr_float(im, "alpha", 1e-4), beta = imp_attr_float(im, "beta", 0.75),
            bias = imp_attr_float(im, "bias", 1.0);
     IrType shape = *xt;

@@ -293,37 +293,44 @@ bool imp_map_constant(Imp *im, const ImpOp *row) {
     const OnnxNode *n = im->node;
     if (n->nattrs != 1)
         return imp_fail(im, "needs exactly one value attribute, has %zu attributes", n->nattrs);
-    const OnnxAttr *a = &n->attrs[0];
+    const char *name = n->attrs[0].name;
+    const OnnxTensor *t;
+    const float *fs;
+    const int64_t *is;
+    size_t count;
+    float f;
+    int64_t i;
     IrRef y = IR_NONE;
-    if (strcmp(a->name, "value") == 0 && a->type == ONNX_ATTR_TENSOR) {
-        const OnnxTensor *t = a->t;
+    if (strcmp(name, "value") == 0 && onnx_attr_tensor(n, name, &t) == ONNX_GET_OK) {
         AccDtype dt;
         if (!imp_dtype(t->onnx_type, &dt))
             return imp_fail(im, "a %s tensor is not supported", onnx_type_name(t->onnx_type));
         if (t->ndim > IR_MAX_RANK) return imp_fail(im, "the tensor has rank %d", t->ndim);
         IrType type = ir_type(dt, t->ndim, t->dims);
-        float *f = NULL;
+        float *narrow = NULL;
         if (t->dtype == ACC_DTYPE_F64) {
-            f = xmalloc((t->count ? t->count : 1) * sizeof *f);
+            narrow = xmalloc((t->count ? t->count : 1) * sizeof *narrow);
             for (size_t k = 0; k < t->count; k++)
-                dtype_set(ACC_DTYPE_F32, f, k, ((const double *)t->data)[k]);
+                dtype_set(ACC_DTYPE_F32, narrow, k, ((const double *)t->data)[k]);
         }
-        y = imp_constant(im, &type, f ? (const void *)f : t->data);
-        free(f);
-    } else if (strcmp(a->name, "value_float") == 0 && a->type == ONNX_ATTR_FLOAT) {
-        y = imp_scalar(im, ACC_DTYPE_F32, a->f);
-    } else if (strcmp(a->name, "value_int") == 0 && a->type == ONNX_ATTR_INT) {
-        IrType t = ir_type(ACC_DTYPE_I64, 0, NULL);
-        y = imp_constant(im, &t, &a->i);
-    } else if (strcmp(a->name, "value_floats") == 0 && a->type == ONNX_ATTR_FLOATS) {
-        int64_t dim = (int64_t)a->nfloats;
-        IrType t = ir_type(ACC_DTYPE_F32, 1, &dim);
-        y = imp_constant(im, &t, a->floats);
-    } else if (strcmp(a->name, "value_ints") == 0 && a->type == ONNX_ATTR_INTS) {
-        y = i64_vector(im, (int)a->nints, a->ints);
+        y = imp_constant(im, &type, narrow ? (const void *)narrow : t->data);
+        free(narrow);
+    } else if (strcmp(name, "value_float") == 0 && onnx_attr_float(n, name, &f) == ONNX_GET_OK) {
+        y = imp_scalar(im, ACC_DTYPE_F32, f);
+    } else if (strcmp(name, "value_int") == 0 && onnx_attr_int(n, name, &i) == ONNX_GET_OK) {
+        IrType type = ir_type(ACC_DTYPE_I64, 0, NULL);
+        y = imp_constant(im, &type, &i);
+    } else if (strcmp(name, "value_floats") == 0 &&
+               onnx_attr_floats(n, name, &fs, &count) == ONNX_GET_OK) {
+        int64_t dim = (int64_t)count;
+        IrType type = ir_type(ACC_DTYPE_F32, 1, &dim);
+        y = imp_constant(im, &type, fs);
+    } else if (strcmp(name, "value_ints") == 0 &&
+               onnx_attr_ints(n, name, &is, &count) == ONNX_GET_OK) {
+        y = i64_vector(im, (int)count, is);
     } else {
-        return imp_fail(im, "a value given as attribute '%s' (%s) is not supported", a->name,
-                        onnx_attr_type_name(a->type));
+        return imp_fail(im, "a value given as attribute '%s' (%s) is not supported", name,
+                        onnx_attr_type_name(n->attrs[0].type));
     }
     return define1(im, y);
 }
@@ -378,6 +385,7 @@ bool imp_map_eye_like(Imp *im, const ImpOp *row) {
     }
     if (!imp_const_fits(im, &t)) return false;
     int64_t k = imp_attr_int(im, "k", 0), count = ir_type_count(&t);
+    if (k > t.dims[1] || k < -t.dims[0]) k = t.dims[1]; /* no diagonal: all zeros */
     void *data = xcalloc((size_t)(count ? count : 1), dtype_size(t.dtype));
     for (int64_t i = 0; i < t.dims[0]; i++)
         if (i + k >= 0 && i + k < t.dims[1])
