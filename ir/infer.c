@@ -1000,6 +1000,33 @@ bool ir_infer_gather(IrInfer *c) {
     return true;
 }
 
+bool ir_infer_gather_elements(IrInfer *c) {
+    const IrType *x = c->in[0], *idx = c->in[1];
+    if (idx->dtype != ACC_DTYPE_I32 && idx->dtype != ACC_DTYPE_I64) {
+        ir_infer_error(c, "'gather_elements' indices must be i32 or i64, got %s", ir_type_str(idx));
+        return false;
+    }
+    if (x->rank == 0 || idx->rank != x->rank) {
+        ir_infer_error(c,
+                       "'gather_elements' needs indices of data's rank (1 or more): data %s, "
+                       "indices %s",
+                       ir_type_str(x), ir_type_str(idx));
+        return false;
+    }
+    int axis = axis_attr(c, "axis", x->rank);
+    if (axis < 0) return false;
+    for (int i = 0; i < x->rank; i++)
+        if (i != axis && idx->dims[i] > x->dims[i]) {
+            ir_infer_error(c,
+                           "'gather_elements' indices %s are larger than data %s in dimension %d",
+                           ir_type_str(idx), ir_type_str(x), i);
+            return false;
+        }
+    c->out[0] = *idx;
+    c->out[0].dtype = x->dtype;
+    return true;
+}
+
 bool ir_infer_constant(IrInfer *c) {
     const IrAttr *v = attr(c, "value");
     c->out[0] = c->g->consts[v->u.tensor].type;

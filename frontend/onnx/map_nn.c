@@ -527,6 +527,80 @@ bool imp_map_arg_reduce(Imp *im, const ImpOp *row) {
     return y != IR_NONE;
 }
 
+/* ---- Losses ------------------------------------------------------------------------------ */
+
+/* NegativeLogLikelihoodLoss of input [N, C, d...] at target [N, d...]:
+ * -input[n, target[n, d...], d...], times weight[target] when weights are
+ * given, 0 where target is ignore_index; then reduced ("mean" divides by
+ * the sum of the weights used). */
+static IrRef nll(Imp *im, IrRef in, IrRef target, IrRef weight) {
+    const char *reduction = imp_attr_str(im, "reduction", "mean");
+    bool none = strcmp(reduction, "none") == 0, sum = strcmp(reduction, "sum") == 0;
+    if (!none && !sum && strcmp(reduction, "mean") != 0) {
+        imp_fail(im, "reduction \"%s\" is not none, sum or mean", reduction);
+        return IR_NONE;
+    }
+    if (!in || !target) return IR_NONE;
+    const IrType *xt = imp_type(im, in);
+    AccDtype dt = xt->dtype, it = imp_type(im, target)->dtype;
+    if (xt->rank < 2 || imp_type(im, target)->rank != xt->rank - 1) {
+        imp_fail(im, "input %s must be [N, C, ...] and target [N, ...]", ir_type_str(xt));
+        return IR_NONE;
+    }
+    IrRef keep = IR_NONE;
+    if (imp_attr_has(im, "ignore_index")) {
+        IrRef ignore = imp_scalar(im, it, (double)imp_attr_int(im, "ignore_index", 0));
+        keep = imp_unary(im, IR_OP_not, imp_binary(im, IR_OP_equal, target, ignore));
+        target = imp_ternary(im, IR_OP_where, keep, target, imp_scalar(im, it, 0));
+    }
+    int64_t one = 1;
+    IrOpId op = imp_op(im, IR_OP_unsqueeze, 1, &target);
+    if (!op) return IR_NONE;
+    ir_set_attr_ints(im->g, op, "axes", 1, &one);
+    IrRef pick[2] = {in, imp_finish(im, op)};
+    op = imp_op(im, IR_OP_gather_elements, 2, pick);
+    if (!op) return IR_NONE;
+    ir_set_attr_int(im->g, op, "axis", 1);
+    IrRef picked = imp_finish(im, op);
+    op = imp_op(im, IR_OP_squeeze, 1, &picked);
+    if (!op) return IR_NONE;
+    ir_set_attr_ints(im->g, op, "axes", 1, &one);
+    IrRef loss = imp_unary(im, IR_OP_neg, imp_finish(im, op));
+    IrRef w = IR_NONE;
+    if (weight) w = imp_binary(im, IR_OP_gather, weight, target);
+    if (keep) {
+        IrRef kf = imp_cast(im, keep, dt);
+        w = w ? imp_binary(im, IR_OP_mul, w, kf) : kf;
+    }
+    if (w) loss = imp_binary(im, IR_OP_mul, loss, w);
+    if (none || !loss) return loss;
+    IrRef total = imp_reduce(im, IR_OP_reduce_sum, loss, 0, NULL, false);
+    if (sum) return total;
+    if (w)
+        return imp_binary(im, IR_OP_div, total,
+                          imp_reduce(im, IR_OP_reduce_sum, w, 0, NULL, false));
+    return imp_reduce(im, IR_OP_reduce_mean, loss, 0, NULL, false);
+}
+
+/* NegativeLogLikelihoodLoss(input, target, weight?) and
+ * SoftmaxCrossEntropyLoss(scores, labels, weights?) -> (loss, log_prob?),
+ * which is the former on log_softmax(scores) along the classes. */
+bool imp_map_nll(Imp *im, const ImpOp *row) {
+    IrRef x = imp_in(im, 0), target = imp_in(im, 1), weight = IR_NONE;
+    if (imp_has(im, 2) && !(weight = imp_in(im, 2))) return false;
+    if (!x || !target) return false;
+    IrRef log_prob = IR_NONE;
+    if (strcmp(row->name, "SoftmaxCrossEntropyLoss") == 0) {
+        IrOpId op = imp_op(im, IR_OP_log_softmax, 1, &x);
+        ir_set_attr_int(im->g, op, "axis", 1);
+        x = log_prob = imp_finish(im, op);
+    }
+    IrRef loss = nll(im, x, target, weight);
+    imp_def(im, 0, loss);
+    if (log_prob) imp_def(im, 1, log_prob);
+    return loss != IR_NONE;
+}
+
 /* ---- Quantisation ---------------------------------------------------------------------------- */
 
 bool imp_map_quant(Imp *im, const ImpOp *row) {
@@ -537,6 +611,28 @@ bool imp_map_quant(Imp *im, const ImpOp *row) {
     if (op) ir_set_attr_int(im->g, op, "axis", im->opset >= 13 ? imp_attr_int(im, "axis", 1) : 1);
     IrRef y = imp_finish(im, op);
     imp_def(im, 0, y);
+    return y != IR_NONE;
+}
+
+/* DynamicQuantizeLinear, as ONNX's function body computes it: the range
+ * of x widened to hold 0, scale = range / 255, the zero point clipped to
+ * [0, 255] and rounded, then QuantizeLinear to u8. */
+bool imp_map_dynamic_quant(Imp *im, const ImpOp *row) {
+    (void)row;
+    IrRef x = imp_in(im, 0);
+    if (!x) return false;
+    AccDtype t = imp_type(im, x)->dtype;
+    IrRef zero = imp_scalar(im, t, 0), qmax = imp_scalar(im, t, 255);
+    IrRef lo = imp_binary(im, IR_OP_min, imp_reduce(im, IR_OP_reduce_min, x, 0, NULL, false), zero);
+    IrRef hi = imp_binary(im, IR_OP_max, imp_reduce(im, IR_OP_reduce_max, x, 0, NULL, false), zero);
+    IrRef scale = imp_binary(im, IR_OP_div, imp_binary(im, IR_OP_sub, hi, lo), qmax);
+    IrRef zp = imp_binary(im, IR_OP_sub, zero, imp_binary(im, IR_OP_div, lo, scale));
+    zp = imp_ternary(im, IR_OP_clip, zp, zero, qmax);
+    zp = imp_cast(im, imp_unary(im, IR_OP_round, zp), ACC_DTYPE_U8);
+    IrRef y = imp_ternary(im, IR_OP_quantize_linear, x, scale, zp);
+    imp_def(im, 0, y);
+    imp_def(im, 1, scale);
+    imp_def(im, 2, zp);
     return y != IR_NONE;
 }
 

@@ -422,6 +422,69 @@ bool imp_map_range(Imp *im, const ImpOp *row) {
     return define1(im, y);
 }
 
+static const double PI = 3.14159265358979323846;
+
+/* BlackmanWindow, HammingWindow, HannWindow of a constant size: cosine
+ * sums over 2 pi k / N, with N the size (periodic) or the size - 1. */
+bool imp_map_window(Imp *im, const ImpOp *row) {
+    double size_f;
+    if (!imp_const_number(im, 0, "size", &size_f)) return false;
+    if (!(size_f >= 0 && size_f <= (double)((int64_t)1 << 40)))
+        return imp_fail(im, "size %g is out of range", size_f);
+    int64_t size = (int64_t)size_f;
+    AccDtype dt = ACC_DTYPE_F32;
+    int64_t code = imp_attr_int(im, "output_datatype", ONNX_FLOAT);
+    if (!imp_dtype((int32_t)code, &dt))
+        return imp_fail(im, "output_datatype %s is not supported", onnx_type_name((int32_t)code));
+    bool periodic = imp_attr_int(im, "periodic", 1) != 0;
+    IrType t = ir_type(dt, 1, &size);
+    if (!imp_const_fits(im, &t)) return false;
+    /* Coefficients a0 - a1 cos(x) + a2 cos(2x). */
+    double a0 = 0.5, a1 = 0.5, a2 = 0;
+    if (strcmp(row->name, "HammingWindow") == 0) a0 = 25.0 / 46, a1 = 21.0 / 46;
+    if (strcmp(row->name, "BlackmanWindow") == 0) a0 = 0.42, a1 = 0.5, a2 = 0.08;
+    double n = (double)(periodic ? size : size - 1);
+    void *data = xcalloc((size_t)(size ? size : 1), dtype_size(dt));
+    for (int64_t k = 0; k < size; k++) {
+        double x = n > 0 ? 2 * PI * (double)k / n : 0;
+        dtype_set(dt, data, (size_t)k, a0 - a1 * cos(x) + a2 * cos(2 * x));
+    }
+    IrRef y = imp_constant(im, &t, data);
+    free(data);
+    return define1(im, y);
+}
+
+/* Compress: the slices of x (flattened without axis) where the constant
+ * condition holds, as a gather at those positions. */
+bool imp_map_compress(Imp *im, const ImpOp *row) {
+    IrRef x = imp_in(im, 0);
+    const IrConst *cond = x ? imp_const_in(im, 1, "condition") : NULL;
+    if (!cond) return false;
+    if (cond->type.rank != 1)
+        return imp_fail(im, "condition %s must be 1-D", ir_type_str(&cond->type));
+    int64_t axis = 0;
+    if (imp_attr_has(im, "axis")) {
+        axis = imp_attr_int(im, "axis", 0);
+    } else {
+        int64_t flat = -1;
+        x = imp_reshape(im, x, 1, &flat);
+        if (!x) return false;
+    }
+    const IrType *xt = imp_type(im, x);
+    int a = ir_norm_axis(axis, xt->rank);
+    if (a < 0)
+        return imp_fail(im, "axis=%lld is out of range for %s", (long long)axis, ir_type_str(xt));
+    int64_t n = cond->type.dims[0] < xt->dims[a] ? cond->type.dims[0] : xt->dims[a], k = 0;
+    int64_t *pos = ARENA_ARRAY(&im->scratch, int64_t, (size_t)n + 1);
+    for (int64_t i = 0; i < n; i++)
+        if (dtype_get(cond->type.dtype, cond->data, (size_t)i) != 0) pos[k++] = i;
+    IrRef idx = i64_vector(im, (int)k, pos);
+    IrRef in[2] = {x, idx};
+    IrOpId op = imp_op(im, row->kind, 2, in);
+    ir_set_attr_int(im->g, op, "axis", a);
+    return define1(im, imp_finish(im, op));
+}
+
 /* ---- Masks and rearrangements ---------------------------------------------------------------- */
 
 /* Trilu: x where the element is on the kept side of diagonal k, else 0. */

@@ -318,12 +318,23 @@ static void test_several_errors(void **state) {
     import_done(&im);
 }
 
+/* import.def's rows are looked up by binary search: they must be sorted. */
+static void test_table_sorted(void **state) {
+    const FeOnnxOp *ops;
+    size_t n = fe_onnx_ops(&ops);
+    assert_true(n > 100);
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(ops[i - 1].name, ops[i].name) >= 0)
+            fail_msg("import.def: %s comes before %s", ops[i - 1].name, ops[i].name);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_opset_migrations), cmocka_unit_test(test_constants_and_types),
         cmocka_unit_test(test_auto_pad),         cmocka_unit_test(test_fold_shape_arithmetic),
         cmocka_unit_test(test_freeze),           cmocka_unit_test(test_symbolic_dims),
         cmocka_unit_test(test_unsupported_ops),  cmocka_unit_test(test_several_errors),
+        cmocka_unit_test(test_table_sorted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
