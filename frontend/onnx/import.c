@@ -259,7 +259,7 @@ double imp_attr_float(Imp *im, const char *name, double def) {
 const char *imp_attr_str(Imp *im, const char *name, const char *def) {
     OnnxBytes s;
     switch (onnx_attr_string(im->node, name, &s)) {
-    case ONNX_GET_OK: return s.data;
+    case ONNX_GET_OK: return s.data ? s.data : ""; /* typed STRING with no value: empty */
     case ONNX_GET_WRONG_TYPE: wrong_type(im, name, ONNX_ATTR_STRING); return def;
     case ONNX_GET_ABSENT: return def;
     }
