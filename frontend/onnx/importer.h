@@ -9,6 +9,7 @@
  *                 softmax, reductions, quantisation
  *   map_shape.c   shapes and data movement: Reshape, Slice, Pad, Split,
  *                 Shape, Constant, ConstantOfShape, Range, Trilu, OneHot, ...
+ *   map_einsum.c  Einsum, as transposes, reshapes, matmuls and sums
  *
  * A mapper reads the current node (im->node) through the imp_* helpers,
  * builds IR ops with imp_op / imp_finish (which fold ops on constants at

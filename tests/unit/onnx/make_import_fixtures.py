@@ -23,7 +23,7 @@ F = TensorProto.FLOAT
 
 
 def save(name, nodes, inputs, outputs, opset, inits=(), x=None, ys=(), ir_version=8,
-         extra_opsets=()):
+         extra_opsets=(), more=()):
     graph = helper.make_graph(nodes, name, inputs, outputs, initializer=list(inits))
     opsets = [helper.make_opsetid("", opset)] + [helper.make_opsetid(d, v) for d, v in extra_opsets]
     m = helper.make_model(graph, producer_name="accc-test", opset_imports=opsets)
@@ -31,6 +31,8 @@ def save(name, nodes, inputs, outputs, opset, inits=(), x=None, ys=(), ir_versio
     onnx.save_model(m, os.path.join(OUT, name + ".onnx"))
     if x is not None:
         np.save(os.path.join(OUT, name + ".x.npy"), x)
+    for i, v in enumerate(more):  # further inputs, in order
+        np.save(os.path.join(OUT, f"{name}.x{i + 1}.npy"), v)
     for i, y in enumerate(ys):
         np.save(os.path.join(OUT, f"{name}.y{i if i else ''}.npy"), y)
 
@@ -209,6 +211,30 @@ fold_nodes = [
 save("fold_shape", fold_nodes, [vi("x", x4.shape)], [vi("y", None)], 13,
      inits=[ints("zero", 0), ints("ax0", [0]), ints("minus1", [-1])], x=x4,
      ys=[x4.reshape(2, -1)])
+
+# ---- Einsum against numpy.einsum ---------------------------------------------------------
+
+EINSUMS = [
+    ("einsum_matmul", "ij,jk->ik", [(3, 4), (4, 5)]),
+    ("einsum_implicit", "ij,jk", [(3, 4), (4, 5)]),
+    ("einsum_ellipsis_broadcast", "...ij,...jk->...ik", [(2, 1, 3, 4), (5, 4, 2)]),
+    ("einsum_attention", "bhid,bhjd->bhij", [(2, 3, 4, 5), (2, 3, 6, 5)]),
+    ("einsum_three", "ij,jk,kl->il", [(2, 3), (3, 4), (4, 5)]),
+    ("einsum_trace", "ii", [(4, 4)]),
+    ("einsum_diagonal_contract", "iij,jk->ik", [(3, 3, 4), (4, 2)]),
+    ("einsum_hadamard", "ij,ij->ij", [(3, 4), (3, 4)]),
+    ("einsum_outer_upper", "A,B->BA", [(3,), (4,)]),
+    ("einsum_sum_all", "abc->", [(2, 3, 4)]),
+]
+for name, eq, shapes in EINSUMS:
+    vals = [rng.standard_normal(sh).astype(np.float32) for sh in shapes]
+    names = ["x"] + [f"x{i}" for i in range(1, len(vals))]
+    want = np.einsum(eq, *[v.astype(np.float64) for v in vals]).astype(np.float32)
+    save(name, [helper.make_node("Einsum", names, ["y"], equation=eq.replace(",", ", "))],
+         [vi(n, v.shape) for n, v in zip(names, vals)], [vi("y", None)], 12, x=vals[0],
+         ys=[want], more=vals[1:])
+save("einsum_bad", [helper.make_node("Einsum", ["x"], ["y"], name="e", equation="ij->ik")],
+     [vi("x", [2, 3])], [vi("y", None)], 12)
 
 # ---- --freeze and -D -----------------------------------------------------------------------
 
