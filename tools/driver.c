@@ -307,8 +307,10 @@ static int load_input(Driver *drv, const char *path, const char *name, const IrT
     }
     bool shape_ok = a.ndim == t->rank;
     for (int k = 0; shape_ok && k < t->rank; k++) shape_ok = a.shape[k] == t->dims[k];
-    /* .npy has no bf16: a bf16 input comes as f32 and is rounded. */
-    bool widened = t->dtype == ACC_DTYPE_BF16 && a.dtype == ACC_DTYPE_F32;
+    /* .npy has no bf16: a bf16 input comes as f32 and is rounded; a float
+     * input may come as f64 (an ONNX DOUBLE input, computed in f32). */
+    bool widened = (t->dtype == ACC_DTYPE_BF16 && a.dtype == ACC_DTYPE_F32) ||
+                   ((dtype_flags(t->dtype) & DT_FLOAT) && a.dtype == ACC_DTYPE_F64);
     if (!shape_ok || (a.dtype != t->dtype && !widened)) {
         IrType have;
         memset(&have, 0, sizeof have);

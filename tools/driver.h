@@ -88,7 +88,8 @@ void driver_io_free(DriverIO *io);
 DriverArg driver_io_option(Driver *drv, DriverIO *io, int argc, char **argv, int *i);
 /* Arrays for n inputs (names and types from the model): named files,
  * positional files for the rest in order, then random values if asked.
- * bf16 inputs may come as f32 files. EXIT_OK, or EXIT_USER (reported). */
+ * bf16 inputs may come as f32 files, float inputs as f64 files (rounded).
+ * EXIT_OK, or EXIT_USER (reported). */
 int driver_read_inputs(Driver *drv, const DriverIO *io, int n, const char *const *names,
                        const IrType *types, NpyArray *arrays);
 /* Write the outputs named by -o; with no -o, print each output's dtype and

@@ -768,7 +768,12 @@ IrGraph *fe_onnx_import_model(const OnnxModel *m, const FeOptions *opts, Diag *d
     strmap_init(&im.inits);
     im.opset = onnx_model_opset(m, "");
     bool ok = true;
-    if (im.opset < 0) {
+    if (im.opts->entry) {
+        ok = imp_fail(&im,
+                      "--entry %s: an ONNX model has one graph; --entry is for .g and .ir "
+                      "files",
+                      im.opts->entry);
+    } else if (im.opset < 0) {
         ok = imp_fail(&im, "the model imports no opset of the default ONNX domain");
     } else if (im.opset > IMP_MAX_OPSET || im.opset < IMP_MIN_OPSET) {
         ok = imp_fail(&im,

@@ -333,7 +333,7 @@ static char *run_data_set(const Suite *s, const OnnxModel *m, const char *dir, A
     opts.nfreezes = nfreezes;
     NpyArray *got = xcalloc(og->noutputs + 1, sizeof *got);
     ConformRun run = {m, &opts, ninputs, names, values, (int)og->noutputs, got, &cap->d};
-    char err[1024] = "";
+    char err[960] = "";
     ConformStatus st = s->mode->run(&run, err, sizeof err);
     char *result = NULL;
     if (st == CONFORM_NOT_IMPORTED) {

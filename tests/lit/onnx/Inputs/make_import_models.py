@@ -58,3 +58,11 @@ save(helper.make_graph(
 # cut.onnx: mlp.onnx cut inside the graph.
 data = open(os.path.join(out, "mlp.onnx"), "rb").read()
 open(os.path.join(out, "cut.onnx"), "wb").write(data[:len(data) // 2])
+
+# double.onnx: a DOUBLE model; accc computes it in f32.
+save(helper.make_graph(
+    [helper.make_node("Mul", ["x", "two"], ["y"], name="m")], "double",
+    [helper.make_tensor_value_info("x", TensorProto.DOUBLE, [3])],
+    [helper.make_tensor_value_info("y", TensorProto.DOUBLE, [3])],
+    initializer=[numpy_helper.from_array(np.array(2.0), "two")]), "double.onnx")
+np.save(os.path.join(out, "x64.npy"), np.array([0.5, 1.25, -3.0]))
