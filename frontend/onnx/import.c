@@ -38,11 +38,6 @@ static const FeOnnxOp fe_table[] = {
 };
 _Static_assert(ACC_ARRAY_LEN(imp_table) == ACC_ARRAY_LEN(fe_table), "one row each");
 
-const ImpOp *imp_ops(size_t *n) {
-    *n = ACC_ARRAY_LEN(imp_table);
-    return imp_table;
-}
-
 size_t fe_onnx_ops(const FeOnnxOp **ops) {
     *ops = fe_table;
     return ACC_ARRAY_LEN(fe_table);
@@ -106,7 +101,7 @@ static void *narrowed(const OnnxTensor *t) {
 
 /* ---- Values ------------------------------------------------------------------------------ */
 
-static IrRef tensor_constant(Imp *im, const OnnxTensor *t, const char *name) {
+IrRef imp_tensor(Imp *im, const OnnxTensor *t, const char *name) {
     AccDtype dt;
     if (!imp_dtype(t->onnx_type, &dt)) {
         imp_fail(im, "tensor '%s' of type %s is not supported", name, onnx_type_name(t->onnx_type));
@@ -133,7 +128,7 @@ static IrRef value_of(Imp *im, const char *name) {
     int64_t *init = strmap_get(&im->inits, name);
     IrRef r = IR_NONE;
     if (init)
-        r = tensor_constant(im, &im->m->graph.initializers[*init], name);
+        r = imp_tensor(im, &im->m->graph.initializers[*init], name);
     else
         imp_fail(im, "input '%s' is not a graph input, an initializer or an earlier node's output",
                  name);
@@ -570,9 +565,9 @@ static bool import_inputs(Imp *im) {
 /* ---- Unsupported ops: one message listing them all ---------------------------------------- */
 
 typedef struct Missing {
-    const char *what; /* "Resize", "com.microsoft.Gelu", "Add (opset 6)" */
-    size_t count, first;
-    StrBuf names;
+    const char *what; /* "Resize", "com.microsoft.Gelu", "Add before opset 7" */
+    size_t count;
+    StrBuf names; /* the first four nodes */
 } Missing;
 
 /* Why the node cannot be imported, or NULL if it can. */
@@ -630,8 +625,7 @@ static bool check_ops(Imp *im) {
     return false;
 }
 
-/* ---- Nodes --------------------------------------------------------------------------------------
- */
+/* ---- Nodes ---------------------------------------------------------------------------- */
 
 static void import_node(Imp *im, size_t index) {
     const OnnxNode *n = &im->m->graph.nodes[index];

@@ -111,6 +111,10 @@ IrRef imp_ternary(Imp *im, IrOpKind kind, IrRef a, IrRef b, IrRef c);
 IrRef imp_cast(Imp *im, IrRef x, AccDtype to);
 /* A rank-0 constant of dtype t. */
 IrRef imp_scalar(Imp *im, AccDtype t, double v);
+/* A tensor of the model (an initializer, an attribute) as a constant op,
+ * DOUBLE narrowed to f32, named name unless that is ""; IR_NONE (reported)
+ * for a type or rank accc does not support. */
+IrRef imp_tensor(Imp *im, const OnnxTensor *t, const char *name);
 /* A constant with the given type and data (copied). */
 IrRef imp_constant(Imp *im, const IrType *t, const void *data);
 /* Whether the importer may make a constant of type t (at most
@@ -145,6 +149,5 @@ IrRef imp_coerce_2d(Imp *im, IrRef x, int64_t axis);
 #undef ONNX_OP
 
 const ImpOp *imp_op_lookup(const char *name);
-const ImpOp *imp_ops(size_t *n);
 
 #endif

@@ -302,19 +302,7 @@ bool imp_map_constant(Imp *im, const ImpOp *row) {
     int64_t i;
     IrRef y = IR_NONE;
     if (strcmp(name, "value") == 0 && onnx_attr_tensor(n, name, &t) == ONNX_GET_OK) {
-        AccDtype dt;
-        if (!imp_dtype(t->onnx_type, &dt))
-            return imp_fail(im, "a %s tensor is not supported", onnx_type_name(t->onnx_type));
-        if (t->ndim > IR_MAX_RANK) return imp_fail(im, "the tensor has rank %d", t->ndim);
-        IrType type = ir_type(dt, t->ndim, t->dims);
-        float *narrow = NULL;
-        if (t->dtype == ACC_DTYPE_F64) {
-            narrow = xmalloc((t->count ? t->count : 1) * sizeof *narrow);
-            for (size_t k = 0; k < t->count; k++)
-                dtype_set(ACC_DTYPE_F32, narrow, k, ((const double *)t->data)[k]);
-        }
-        y = imp_constant(im, &type, narrow ? (const void *)narrow : t->data);
-        free(narrow);
+        if (!(y = imp_tensor(im, t, ""))) return false;
     } else if (strcmp(name, "value_float") == 0 && onnx_attr_float(n, name, &f) == ONNX_GET_OK) {
         y = imp_scalar(im, ACC_DTYPE_F32, f);
     } else if (strcmp(name, "value_int") == 0 && onnx_attr_int(n, name, &i) == ONNX_GET_OK) {
