@@ -197,6 +197,19 @@ save("init_as_input", [helper.make_node("MatMul", ["x", "w"], ["y"])],
      [vi("x", xm.shape), vi("w", wi.shape)], [vi("y", None)], 9,
      inits=[numpy_helper.from_array(wi, "w")], x=xm, ys=[xm @ wi], ir_version=3)
 
+# Weights in an external data file beside the model, as onnx.save_model
+# writes large models.
+we = rng.standard_normal((5, 3)).astype(np.float32)
+graph = helper.make_graph([helper.make_node("MatMul", ["x", "w"], ["y"])], "external",
+                          [vi("x", xm.shape)], [vi("y", None)],
+                          initializer=[numpy_helper.from_array(we, "w")])
+m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+m.ir_version = 8
+onnx.save_model(m, os.path.join(OUT, "external_data.onnx"), save_as_external_data=True,
+                all_tensors_to_one_file=True, location="external_data.bin", size_threshold=0)
+np.save(os.path.join(OUT, "external_data.x.npy"), xm)
+np.save(os.path.join(OUT, "external_data.y.npy"), xm @ we)
+
 # ---- shape arithmetic folded into constants ---------------------------------------------
 
 # x: [2, 3, 4, 5] -> reshape to [Shape(x)[0], -1] via Shape, Gather, Unsqueeze,

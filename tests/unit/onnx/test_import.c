@@ -153,6 +153,7 @@ static void test_constants_and_types(void **state) {
     check_values("constants"); /* value, value_float(s), value_int(s); DOUBLE narrowed */
     check_values("double");
     check_values("init_as_input"); /* a graph input with an initializer is a constant */
+    check_values("external_data"); /* weights in a file beside the model */
     Import im;
     import(&im, "double.onnx", NULL);
     assert_int_equal(im.g->vals[im.g->inputs[0]].type.dtype, ACC_DTYPE_F32);
