@@ -781,7 +781,12 @@ IrGraph *fe_onnx_import_model(const OnnxModel *m, const FeOptions *opts, Diag *d
         for (size_t i = 0; i < m->graph.ninitializers; i++)
             strmap_put(&im.inits, m->graph.initializers[i].name, (int64_t)i);
         ok = import_inputs(&im);
-        for (size_t i = 0; ok && i < m->graph.nnodes; i++) import_node(&im, i);
+        int32_t max_ops = im.opts->max_ops ? im.opts->max_ops : FE_MAX_OPS;
+        for (size_t i = 0; ok && i < m->graph.nnodes; i++) {
+            import_node(&im, i);
+            if (im.g->nops > max_ops) /* an unrolled RNN makes many */
+                ok = imp_fail(&im, "the model makes more than %d IR ops", (int)max_ops);
+        }
         ok = ok && d->nerrors == 0 && import_outputs(&im);
     }
     if (ok) {

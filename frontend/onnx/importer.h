@@ -10,6 +10,7 @@
  *   map_shape.c   shapes and data movement: Reshape, Slice, Pad, Split,
  *                 Shape, Constant, ConstantOfShape, Range, Trilu, OneHot, ...
  *   map_einsum.c  Einsum, as transposes, reshapes, matmuls and sums
+ *   map_rnn.c     RNN, GRU, LSTM, unrolled over the (static) sequence
  *
  * A mapper reads the current node (im->node) through the imp_* helpers,
  * builds IR ops with imp_op / imp_finish (which fold ops on constants at

@@ -2,7 +2,8 @@
  * Any bytes must be rejected with a message or become a graph that holds
  * together (fuzz_check_graph: it verifies, prints and parses back, lowers
  * from its DSL text, and evaluates when small). Symbolic dimensions are
- * bound to 2; constants the importer makes are capped at 1 MiB. */
+ * bound to 2; constants the importer makes are capped at 1 MiB, the graph
+ * at FUZZ_MAX_OPS ops. */
 #include "fuzz_model.h"
 #include "onnx.h"
 
@@ -21,6 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         o.defines = dims;
         o.ndefines = (int)(sizeof dims / sizeof dims[0]);
         o.max_const_bytes = FUZZ_MAX_CONST;
+        o.max_ops = FUZZ_MAX_OPS;
         int before = d.nerrors;
         IrGraph *g = fe_onnx_import_model(m, &o, &d);
         if (g) {

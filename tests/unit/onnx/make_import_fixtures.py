@@ -249,6 +249,118 @@ for name, eq, shapes in EINSUMS:
 save("einsum_bad", [helper.make_node("Einsum", ["x"], ["y"], name="e", equation="ij->ik")],
      [vi("x", [2, 3])], [vi("y", None)], 12)
 
+# ---- RNN, GRU, LSTM: directions, layout, activations, clip ---------------------------------
+# ONNX's suite runs only the forward direction; these follow the formulas
+# of the operator definitions, in float64.
+
+def sigmoid(v):
+    return 1 / (1 + np.exp(-v))
+
+
+def rnn_ref(kind, x, w, r, b, h0, c0=None, p=None, direction="forward", lbr=0, clip=None,
+            acts=None):
+    """x [seq, batch, in]; w [dirs, G*h, in]; r [dirs, G*h, h]; b [dirs, 2*G*h]."""
+    seq, dirs, hid = x.shape[0], w.shape[0], r.shape[-1]
+    ys, hs, cs = [], [], []
+    for d in range(dirs):
+        default = (np.tanh, None, None) if kind == "RNN" else (sigmoid, np.tanh, np.tanh)
+        f, g, hh = acts[d] if acts else default
+        wb, rb = np.split(b[d], 2)
+        h, c = h0[d], (c0[d] if c0 is not None else None)
+        backwards = direction == "reverse" or d == 1
+        out = [None] * seq
+        for t in (reversed(range(seq)) if backwards else range(seq)):
+            xt = x[t]
+            cl = (lambda v: np.clip(v, -clip, clip)) if clip else (lambda v: v)
+            if kind == "RNN":
+                h = f(cl(xt @ w[d].T + h @ r[d].T + wb + rb))
+            elif kind == "GRU":
+                wz, wr, wh = np.split(w[d], 3)
+                rz, rr, rh = np.split(r[d], 3)
+                wbz, wbr, wbh = np.split(wb, 3)
+                rbz, rbr, rbh = np.split(rb, 3)
+                z = f(cl(xt @ wz.T + h @ rz.T + wbz + rbz))
+                rg = f(cl(xt @ wr.T + h @ rr.T + wbr + rbr))
+                if lbr:
+                    cand = g(cl(xt @ wh.T + rg * (h @ rh.T + rbh) + wbh))
+                else:
+                    cand = g(cl(xt @ wh.T + (rg * h) @ rh.T + rbh + wbh))
+                h = (1 - z) * cand + z * h
+            else:
+                gates = xt @ w[d].T + h @ r[d].T + wb + rb
+                gi, go, gf, gc = np.split(gates, 4, -1)
+                pi, po, pf = np.split(p[d], 3) if p is not None else (0, 0, 0)
+                i = f(gi + pi * c)
+                fg = f(gf + pf * c)
+                c = fg * c + i * g(gc)
+                h = f(go + po * c) * hh(c)
+            out[t] = h
+        ys.append(np.stack(out))
+        hs.append(h)
+        cs.append(c)
+    y = np.stack(ys, axis=1)  # [seq, dirs, batch, hidden]
+    return y, np.stack(hs), (np.stack(cs) if kind == "LSTM" else None)
+
+
+def rnn_case(name, kind, direction, seq=3, batch=2, inp=4, hid=3, layout=0, lbr=0, clip=None,
+             acts=None, act_names=None, act_alpha=None, peepholes=False, opset=14):
+    gates = {"RNN": 1, "GRU": 3, "LSTM": 4}[kind]
+    dirs = 2 if direction == "bidirectional" else 1
+    x = rng.standard_normal((seq, batch, inp)).astype(np.float32)
+    w = (rng.standard_normal((dirs, gates * hid, inp)) * 0.5).astype(np.float32)
+    r = (rng.standard_normal((dirs, gates * hid, hid)) * 0.5).astype(np.float32)
+    b = (rng.standard_normal((dirs, 2 * gates * hid)) * 0.2).astype(np.float32)
+    h0 = (rng.standard_normal((dirs, batch, hid)) * 0.3).astype(np.float32)
+    c0 = (rng.standard_normal((dirs, batch, hid)) * 0.3).astype(np.float32)
+    p = (rng.standard_normal((dirs, 3 * hid)) * 0.3).astype(np.float32)
+    f64 = lambda v: v.astype(np.float64)
+    y, yh, yc = rnn_ref(kind, f64(x), f64(w), f64(r), f64(b), f64(h0),
+                        f64(c0) if kind == "LSTM" else None, f64(p) if peepholes else None,
+                        direction, lbr, clip, acts)
+    inits = [numpy_helper.from_array(w, "W"), numpy_helper.from_array(r, "R"),
+             numpy_helper.from_array(b, "B")]
+    names = ["X", "W", "R", "B", "", "h0"]
+    if layout:
+        x = x.transpose(1, 0, 2)
+        h0, c0 = h0.transpose(1, 0, 2), c0.transpose(1, 0, 2)
+        y, yh = y.transpose(2, 0, 1, 3), yh.transpose(1, 0, 2)
+        yc = yc.transpose(1, 0, 2) if yc is not None else None
+    inits.append(numpy_helper.from_array(h0, "h0"))
+    outs = ["Y", "Y_h"]
+    ys = [y.astype(np.float32), yh.astype(np.float32)]
+    if kind == "LSTM":
+        names += ["c0"] + (["P"] if peepholes else [])
+        inits.append(numpy_helper.from_array(c0, "c0"))
+        if peepholes:
+            inits.append(numpy_helper.from_array(p, "P"))
+        outs.append("Y_c")
+        ys.append(yc.astype(np.float32))
+    attrs = {"direction": direction, "hidden_size": hid}
+    if layout:
+        attrs["layout"] = 1
+    if lbr:
+        attrs["linear_before_reset"] = 1
+    if clip:
+        attrs["clip"] = clip
+    if act_names:
+        attrs["activations"] = act_names
+    if act_alpha:
+        attrs["activation_alpha"] = act_alpha
+    node = helper.make_node(kind, names, outs, **attrs)
+    save(name, [node], [vi("X", x.shape)], [vi(o, None) for o in outs], opset, inits=inits,
+         x=x, ys=ys)
+
+
+leaky = lambda v: np.where(v >= 0, v, 0.1 * v)
+rnn_case("rnn_bidirectional", "RNN", "bidirectional")
+rnn_case("rnn_reverse_clip_leaky", "RNN", "reverse", clip=0.4, acts=[(leaky, None, None)],
+         act_names=["LeakyRelu"], act_alpha=[0.1])
+rnn_case("gru_reverse_lbr", "GRU", "reverse", lbr=1)
+rnn_case("gru_bidirectional_layout1", "GRU", "bidirectional", layout=1)
+rnn_case("lstm_bidirectional_peepholes", "LSTM", "bidirectional", peepholes=True)
+rnn_case("lstm_reverse_layout1", "LSTM", "reverse", layout=1)
+rnn_case("lstm_long", "LSTM", "forward", seq=300, batch=1, inp=2, hid=2)
+
 # ---- --freeze and -D -----------------------------------------------------------------------
 
 save("freeze", [helper.make_node("Reshape", ["x", "shape"], ["y"])],

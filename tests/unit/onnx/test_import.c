@@ -183,6 +183,23 @@ static void test_einsum(void **state) {
     import_done(&im);
 }
 
+/* RNN, GRU, LSTM unrolled, against NumPy written from ONNX's formulas:
+ * reverse and bidirectional, layout 1, linear_before_reset, clip, a named
+ * activation with its alpha, peepholes, a sequence longer than concat's
+ * operand limit. */
+static void test_recurrent(void **state) {
+    static const char *const cases[] = {
+        "rnn_bidirectional",
+        "rnn_reverse_clip_leaky",
+        "gru_reverse_lbr",
+        "gru_bidirectional_layout1",
+        "lstm_bidirectional_peepholes",
+        "lstm_reverse_layout1",
+        "lstm_long",
+    };
+    for (size_t i = 0; i < ACC_ARRAY_LEN(cases); i++) check_values(cases[i]);
+}
+
 /* auto_pad becomes the IR's explicit pads: SAME puts the odd one at the end
  * (UPPER) or the beginning (LOWER). */
 static void test_auto_pad(void **state) {
@@ -360,6 +377,7 @@ int main(void) {
         cmocka_unit_test(test_freeze),           cmocka_unit_test(test_symbolic_dims),
         cmocka_unit_test(test_unsupported_ops),  cmocka_unit_test(test_several_errors),
         cmocka_unit_test(test_table_sorted),     cmocka_unit_test(test_einsum),
+        cmocka_unit_test(test_recurrent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
