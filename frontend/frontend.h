@@ -34,7 +34,7 @@ typedef struct FeOptions {
     const FeFreeze *freezes; /* inputs to treat as constants */
     int nfreezes;
     size_t max_const_bytes; /* largest constant a model may make; 0: IR_MAX_CONST_BYTES */
-    int32_t max_ops;        /* most ops after inlining; 0: FE_MAX_OPS */
+    int32_t max_ops;        /* most ops after inlining or importing; 0: FE_MAX_OPS */
     bool no_files;          /* refuse import and load() (fuzzing) */
 } FeOptions;
 
