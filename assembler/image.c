@@ -425,9 +425,11 @@ static bool check_io(Checker *c, size_t i) {
                         io->name, r, run->tile, img->machine.tiles);
         if (!run->count || !run->stride)
             return fail(c, "tensor '%s': run %zu has a zero count or stride", io->name, r);
-        /* The assembler's range for a stride; a larger one means nothing. */
+        /* The assembler's range for a stride: a binary must disassemble
+         * into text that assembles back. */
         if (run->stride > (uint64_t)(n ? n : 1))
-            return fail(c, "tensor '%s': run %zu has stride %llu, more than the tensor's %lld",
+            return fail(c,
+                        "tensor '%s': run %zu has stride %llu, beyond the tensor's %lld elements",
                         io->name, r, (unsigned long long)run->stride, (long long)n);
         if (run->start >= (uint64_t)n ||
             (run->count - 1) > ((uint64_t)n - 1 - run->start) / run->stride)

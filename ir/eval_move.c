@@ -172,3 +172,23 @@ int ir_eval_gather(IrEval *c) {
         }
     return 0;
 }
+
+int ir_eval_gather_elements(IrEval *c) {
+    const EvTensor *x = c->in[0], *indices = c->in[1];
+    EvTensor *y = c->out[0];
+    int rank = x->type.rank, axis = ir_norm_axis(EV_ATTR_INT(c, "axis"), rank);
+    int64_t dim = x->type.dims[axis], xs[IR_MAX_RANK], idx[IR_MAX_RANK];
+    ev_strides(&x->type, xs);
+    for (int64_t j = 0; j < indices->count; j++) {
+        int64_t k = indices->i[j];
+        if (k < -dim || k >= dim)
+            return ev_error(c, "index %lld is out of range for axis %d of size %lld", (long long)k,
+                            axis, (long long)dim);
+        ev_unflatten(&indices->type, j, idx);
+        idx[axis] = k < 0 ? k + dim : k;
+        int64_t at = 0;
+        for (int d = 0; d < rank; d++) at += idx[d] * xs[d];
+        ev_copy(y, j, x, at);
+    }
+    return 0;
+}

@@ -125,6 +125,15 @@ IrRef ir_add_input(IrGraph *g, const char *name, const IrType *type) {
     return v;
 }
 
+void ir_remove_input(IrGraph *g, int index) {
+    if (index < 0 || index >= g->ninputs) ice("ir_remove_input: no input %d", index);
+    memmove(&g->inputs[index], &g->inputs[index + 1],
+            (size_t)(g->ninputs - index - 1) * sizeof *g->inputs);
+    g->ninputs--;
+    for (int i = index; i < g->ninputs; i++) g->vals[g->inputs[i]].res = i;
+    g->uses_valid = false;
+}
+
 void ir_add_output(IrGraph *g, const char *name, IrRef v) {
     if (v <= 0 || v >= g->nvals) ice("ir_add_output: bad value %d", v);
     XGROW(g->outputs, g->capoutputs, (size_t)g->noutputs + 1);

@@ -917,6 +917,8 @@ bool ir_infer_slice(IrInfer *c) {
     return true;
 }
 
+#define IR_PAD_LIMIT ((int64_t)1 << 40)
+
 bool ir_infer_pad(IrInfer *c) {
     const IrType *x = c->in[0];
     int n;
@@ -927,6 +929,11 @@ bool ir_infer_pad(IrInfer *c) {
     *y = *x;
     for (int i = 0; i < x->rank; i++) {
         int64_t pb = pads[i], pe = pads[x->rank + i];
+        /* Beyond 2^40 no tensor fits; checked first so the sum cannot overflow. */
+        if (pb > IR_PAD_LIMIT || pb < -IR_PAD_LIMIT || pe > IR_PAD_LIMIT || pe < -IR_PAD_LIMIT) {
+            ir_infer_error(c, "'pad' pads=%s: an entry is beyond 2^40", list_str(pads, n));
+            return false;
+        }
         y->dims[i] = x->dims[i] + pb + pe;
         if (y->dims[i] < 0) {
             ir_infer_error(c, "'pad' pads=%s crops more than dimension %d of %s", list_str(pads, n),
@@ -990,6 +997,33 @@ bool ir_infer_gather(IrInfer *c) {
     for (int i = 0; i < axis; i++) y->dims[y->rank++] = x->dims[i];
     for (int i = 0; i < idx->rank; i++) y->dims[y->rank++] = idx->dims[i];
     for (int i = axis + 1; i < x->rank; i++) y->dims[y->rank++] = x->dims[i];
+    return true;
+}
+
+bool ir_infer_gather_elements(IrInfer *c) {
+    const IrType *x = c->in[0], *idx = c->in[1];
+    if (idx->dtype != ACC_DTYPE_I32 && idx->dtype != ACC_DTYPE_I64) {
+        ir_infer_error(c, "'gather_elements' indices must be i32 or i64, got %s", ir_type_str(idx));
+        return false;
+    }
+    if (x->rank == 0 || idx->rank != x->rank) {
+        ir_infer_error(c,
+                       "'gather_elements' needs indices of data's rank (1 or more): data %s, "
+                       "indices %s",
+                       ir_type_str(x), ir_type_str(idx));
+        return false;
+    }
+    int axis = axis_attr(c, "axis", x->rank);
+    if (axis < 0) return false;
+    for (int i = 0; i < x->rank; i++)
+        if (i != axis && idx->dims[i] > x->dims[i]) {
+            ir_infer_error(c,
+                           "'gather_elements' indices %s are larger than data %s in dimension %d",
+                           ir_type_str(idx), ir_type_str(x), i);
+            return false;
+        }
+    c->out[0] = *idx;
+    c->out[0].dtype = x->dtype;
     return true;
 }
 

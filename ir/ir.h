@@ -232,6 +232,9 @@ static inline IrOp *ir_op(const IrGraph *g, IrOpId op) {
 #define ir_for_each_op(g, id) for (IrOpId id = (g)->first; id; id = (g)->ops[id].next)
 
 IrRef ir_add_input(IrGraph *g, const char *name, const IrType *type);
+/* Drop input index from the signature (its value must be unused by then:
+ * replace its uses first, e.g. by a constant). */
+void ir_remove_input(IrGraph *g, int index);
 void ir_add_output(IrGraph *g, const char *name, IrRef v);
 void ir_value_set_name(IrGraph *g, IrRef v, const char *name);
 

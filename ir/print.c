@@ -95,9 +95,18 @@ static void put_quoted(StrBuf *sb, const char *s) {
     sb_putc(sb, '"');
 }
 
-/* A name as it appears after '%' or as a graph/output name. */
+/* A name as it appears after '%'. */
 static void put_name(StrBuf *sb, const char *s) {
     if (is_bare(s))
+        sb_puts(sb, s);
+    else
+        put_quoted(sb, s);
+}
+
+/* A graph or output name: an identifier token, which cannot start with a
+ * digit ("9x" is quoted; "%9x" is a fine value name). */
+static void put_ident(StrBuf *sb, const char *s) {
+    if (is_bare(s) && !(s[0] >= '0' && s[0] <= '9'))
         sb_puts(sb, s);
     else
         put_quoted(sb, s);
@@ -257,7 +266,7 @@ void ir_print(StrBuf *sb, const IrGraph *g, const IrPrintOptions *opts) {
     IrNames names;
     ir_names_init(&names, g);
     sb_puts(sb, "graph ");
-    put_name(sb, g->name);
+    put_ident(sb, g->name);
     sb_putc(sb, '(');
     for (int i = 0; i < g->ninputs; i++) {
         if (i) sb_puts(sb, ", ");
@@ -268,7 +277,7 @@ void ir_print(StrBuf *sb, const IrGraph *g, const IrPrintOptions *opts) {
     sb_puts(sb, ") -> (");
     for (int i = 0; i < g->noutputs; i++) {
         if (i) sb_puts(sb, ", ");
-        put_name(sb, g->outputs[i].name);
+        put_ident(sb, g->outputs[i].name);
         sb_puts(sb, ": ");
         ir_type_print(sb, &g->vals[g->outputs[i].val].type);
     }

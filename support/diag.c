@@ -170,6 +170,7 @@ static void add_json(Diag *d, DiagLevel level, SrcLoc loc, const char *msg) {
 void diag_vreport(Diag *d, DiagLevel level, SrcLoc loc, const char *fmt, va_list ap) {
     StrBuf msg;
     sb_init(&msg);
+    if (d->context) sb_puts(&msg, d->context);
     sb_vprintf(&msg, fmt, ap);
     if (level == DIAG_WARNING && d->werror) {
         level = DIAG_ERROR;

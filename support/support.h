@@ -105,7 +105,7 @@ size_t str_edit_distance(const char *a, const char *b);
  * cands are skipped. */
 const char *str_suggest(const char *word, const char *const *cands, size_t n);
 
-/* ---- strset.c: sets of strings ---------------------------------------------- */
+/* ---- strset.c: sets of strings, maps from strings ------------------------- */
 
 typedef struct StrSet {
     char **slots; /* copies of the keys; NULL for empty slots */
@@ -117,6 +117,20 @@ void strset_free(StrSet *s);
 bool strset_has(const StrSet *s, const char *key);
 /* Add a copy of key; false if it was already there. */
 bool strset_add(StrSet *s, const char *key);
+
+/* A map from strings to int64_t (open addressing, keys copied and owned). */
+typedef struct StrMap {
+    char **keys; /* NULL for empty slots */
+    int64_t *vals;
+    size_t cap, n;
+} StrMap;
+
+void strmap_init(StrMap *m);
+void strmap_free(StrMap *m);
+/* The value stored for key, or NULL; valid until the next strmap_put. */
+int64_t *strmap_get(const StrMap *m, const char *key);
+/* Store v for key, replacing any earlier value. */
+void strmap_put(StrMap *m, const char *key, int64_t v);
 
 /* ---- diag.c: diagnostics --------------------------------------------------- */
 
@@ -141,6 +155,9 @@ typedef struct Diag {
     bool color;     /* ANSI colour; diag_init turns it on for terminals */
     bool werror;    /* warnings count as errors */
     int max_errors; /* stop reporting (not counting) after this many; 0 = no limit */
+    /* Prefixed to every message while set (NULL: none), e.g. "node 'conv1'
+     * (Conv): " while an importer maps that node; the caller owns it. */
+    const char *context;
     int nerrors, nwarnings;
     DiagFile *files; /* index 0 unused */
     size_t nfiles, capfiles;

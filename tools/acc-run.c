@@ -5,6 +5,9 @@
  *
  *   acc-run --reference MODEL [-i NAME=IN.npy]... [IN.npy]... [-o NAME=OUT.npy]...
  *           [--random-inputs[=SEED]] [--entry NAME] [-D NAME=VALUE]...
+ *           [--freeze NAME=FILE.npy]... [--target PRESET]
+ *
+ * A source model (.g, .ir, .onnx) takes the same model options as accc.
  */
 #include "driver.h"
 
@@ -12,7 +15,7 @@
 #include <string.h>
 
 static const char usage[] =
-    "usage: acc-run --reference MODEL.g|MODEL.ir [options] [IN.npy...]\n"
+    "usage: acc-run --reference MODEL.g|MODEL.ir|MODEL.onnx [options] [IN.npy...]\n"
     "\n"
     "Evaluate a model with the reference evaluator.\n"
     "\n"
@@ -28,7 +31,11 @@ static const char usage[] =
     "                        without -o, print each output's shape, first values,\n"
     "                        sum and checksum\n"
     "  --entry NAME          the graph to run (default: the last in the file)\n"
-    "  -D NAME=VALUE         bind a named dimension\n"
+    "  -D NAME=VALUE         bind a named dimension (ONNX: a symbolic input dimension)\n"
+    "  --freeze NAME=FILE.npy\n"
+    "                        treat the input NAME as the constant in FILE.npy\n"
+    "  --target PRESET       the machine to compile for: acc1 (default), acc1-gc2,\n"
+    "                        acc1-mini\n"
     "  --help                print this help\n"
     "  --version             print the version\n"
     "\n"

@@ -1,10 +1,11 @@
 /*
- * accc: the compiler. Today it reads a model (.g or .ir), checks it and
- * writes it back as IR text or DSL text (large constants without a recipe
- * go to .npy files beside a DSL output); compiling to ACC-1 code joins as
- * further --emit kinds.
+ * accc: the compiler. Today it reads a model (.g, .ir or .onnx), checks it
+ * and writes it back as IR text or DSL text (large constants without a
+ * recipe go to .npy files beside a DSL output); compiling to ACC-1 code
+ * joins as further --emit kinds.
  *
- *   accc [--emit=ir|g] [-o OUT] [--entry NAME] [-D NAME=VALUE]... MODEL
+ *   accc [--emit=ir|g] [-o OUT] [--entry NAME] [-D NAME=VALUE]...
+ *        [--freeze NAME=FILE.npy]... [--target PRESET] MODEL
  */
 #include "driver.h"
 
@@ -12,7 +13,7 @@
 #include <string.h>
 
 static const char usage[] =
-    "usage: accc [options] MODEL.g|MODEL.ir\n"
+    "usage: accc [options] MODEL.g|MODEL.ir|MODEL.onnx\n"
     "\n"
     "Read a model, check it and write it out.\n"
     "\n"
@@ -23,6 +24,11 @@ static const char usage[] =
     "  -o FILE           where to write it (default: standard output, also '-o -')\n"
     "  --entry NAME      the graph to compile (default: the last in the file)\n"
     "  -D NAME=VALUE     bind a named dimension, overriding its 'dim' declaration\n"
+    "                    (ONNX: a symbolic dimension of the graph inputs)\n"
+    "  --freeze NAME=FILE.npy\n"
+    "                    treat the input NAME as the constant in FILE.npy (needed\n"
+    "                    when an ONNX input decides a shape, e.g. a Reshape's shape)\n"
+    "  --target PRESET   the machine: acc1 (default), acc1-gc2 or acc1-mini\n"
     "  --help            print this help\n"
     "  --version         print the version\n"
     "\n"

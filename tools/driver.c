@@ -4,6 +4,8 @@
  */
 #include "driver.h"
 
+#include "isa.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +23,8 @@ void driver_init(Driver *drv, const char *tool) {
 void driver_free(Driver *drv) {
     for (int k = 0; k < drv->fe.ndefines; k++) free((char *)drv->defines[k].name);
     free(drv->defines);
+    for (int k = 0; k < drv->fe.nfreezes; k++) free((char *)drv->freezes[k].name);
+    free(drv->freezes);
     diag_free(&drv->diag);
 }
 
@@ -98,6 +102,42 @@ DriverArg driver_option(Driver *drv, int argc, char **argv, int *i) {
     if (driver_value(drv, argc, argv, i, "--entry", &v, &bad)) {
         if (bad) return DRIVER_BAD;
         drv->fe.entry = v;
+        return DRIVER_TAKEN;
+    }
+    if (driver_value(drv, argc, argv, i, "--freeze", &v, &bad)) {
+        if (bad) return DRIVER_BAD;
+        const char *eq = strchr(v, '=');
+        if (!eq || eq == v || !eq[1]) {
+            driver_usage(drv, "--freeze needs NAME=FILE.npy, not '%s'", v);
+            return DRIVER_BAD;
+        }
+        for (int k = 0; k < drv->fe.nfreezes; k++)
+            if (strlen(drv->freezes[k].name) == (size_t)(eq - v) &&
+                strncmp(drv->freezes[k].name, v, (size_t)(eq - v)) == 0) {
+                driver_usage(drv, "--freeze %s is given twice", drv->freezes[k].name);
+                return DRIVER_BAD;
+            }
+        XGROW(drv->freezes, drv->capfreezes, (size_t)drv->fe.nfreezes + 1);
+        FeFreeze *f = &drv->freezes[drv->fe.nfreezes++];
+        f->name = xstrndup(v, (size_t)(eq - v));
+        f->path = eq + 1;
+        f->value = NULL;
+        drv->fe.freezes = drv->freezes;
+        return DRIVER_TAKEN;
+    }
+    if (driver_value(drv, argc, argv, i, "--target", &v, &bad)) {
+        if (bad) return DRIVER_BAD;
+        int p = isa_preset_lookup(v);
+        if (p < 0) {
+            StrBuf names;
+            sb_init(&names);
+            for (int k = 0; k < ISA_PRESET_COUNT; k++)
+                sb_printf(&names, "%s%s", k ? ", " : "", isa_preset((IsaPreset)k)->preset);
+            driver_usage(drv, "--target needs one of %s, not '%s'", names.data, v);
+            sb_free(&names);
+            return DRIVER_BAD;
+        }
+        drv->target = p;
         return DRIVER_TAKEN;
     }
     return DRIVER_NOT_MINE;
@@ -267,8 +307,10 @@ static int load_input(Driver *drv, const char *path, const char *name, const IrT
     }
     bool shape_ok = a.ndim == t->rank;
     for (int k = 0; shape_ok && k < t->rank; k++) shape_ok = a.shape[k] == t->dims[k];
-    /* .npy has no bf16: a bf16 input comes as f32 and is rounded. */
-    bool widened = t->dtype == ACC_DTYPE_BF16 && a.dtype == ACC_DTYPE_F32;
+    /* .npy has no bf16: a bf16 input comes as f32 and is rounded; a float
+     * input may come as f64 (an ONNX DOUBLE input, computed in f32). */
+    bool widened = (t->dtype == ACC_DTYPE_BF16 && a.dtype == ACC_DTYPE_F32) ||
+                   ((dtype_flags(t->dtype) & DT_FLOAT) && a.dtype == ACC_DTYPE_F64);
     if (!shape_ok || (a.dtype != t->dtype && !widened)) {
         IrType have;
         memset(&have, 0, sizeof have);

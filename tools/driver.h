@@ -7,7 +7,7 @@
  *
  * A command parses its arguments in one loop: every argument is offered to
  * driver_option() and driver_io_option() first, then to the command's own
- * options. Adding a shared option (--target, --freeze) is a case in
+ * options. A shared option (-D, --entry, --freeze, --target) is a case in
  * driver_option(); a command-specific one is a case in its main().
  */
 #ifndef ACCC_DRIVER_H
@@ -30,7 +30,10 @@ typedef struct Driver {
     FeOptions fe;      /* entry graph, -D bindings */
     FeDefine *defines;
     size_t capdefines;
-    Diag diag; /* messages about the model and the run */
+    FeFreeze *freezes;
+    size_t capfreezes;
+    int target; /* IsaPreset (--target); the first preset by default */
+    Diag diag;  /* messages about the model and the run */
 } Driver;
 
 void driver_init(Driver *drv, const char *tool);
@@ -46,7 +49,8 @@ void driver_version(const Driver *drv);
 bool driver_value(Driver *drv, int argc, char **argv, int *i, const char *name, const char **value,
                   bool *bad);
 
-/* Shared model options: -D NAME=VALUE, --entry NAME. */
+/* Shared model options: -D NAME=VALUE, --entry NAME, --freeze NAME=FILE.npy,
+ * --target PRESET (checked against the machine presets). */
 DriverArg driver_option(Driver *drv, int argc, char **argv, int *i);
 /* Set the model path (the one positional argument of accc). */
 DriverArg driver_set_model(Driver *drv, const char *path);
@@ -84,7 +88,8 @@ void driver_io_free(DriverIO *io);
 DriverArg driver_io_option(Driver *drv, DriverIO *io, int argc, char **argv, int *i);
 /* Arrays for n inputs (names and types from the model): named files,
  * positional files for the rest in order, then random values if asked.
- * bf16 inputs may come as f32 files. EXIT_OK, or EXIT_USER (reported). */
+ * bf16 inputs may come as f32 files, float inputs as f64 files (rounded).
+ * EXIT_OK, or EXIT_USER (reported). */
 int driver_read_inputs(Driver *drv, const DriverIO *io, int n, const char *const *names,
                        const IrType *types, NpyArray *arrays);
 /* Write the outputs named by -o; with no -o, print each output's dtype and

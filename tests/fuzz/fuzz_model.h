@@ -17,6 +17,7 @@ enum {
     FUZZ_MAX_OPS = 20000, /* inlining can multiply a small input into many ops */
     FUZZ_MAX_EVAL_ELEMENTS = 1 << 14,
     FUZZ_MAX_EVAL_OPS = 256,
+    FUZZ_MAX_WINDOW_WORK = 1 << 22, /* output elements x window volume of a conv or pool */
 };
 
 static FILE *fuzz_sink(void) {
@@ -49,10 +50,24 @@ static IrGraph *fuzz_reparse(const char *text) {
     return g;
 }
 
+/* A convolution's or pooling op's work: every output element visits the
+ * whole window, however small the tensors are. */
+static bool window_small(const IrGraph *g, IrOpId id) {
+    if (!ir_op_spatial_rank(g->ops[id].kind)) return true;
+    IrWindow w;
+    ir_window(g, id, &w);
+    double work = (double)ir_type_count(&g->vals[g->ops[id].out[0]].type);
+    for (int i = 0; i < w.nsp; i++) work *= (double)w.kernel[i];
+    if (ir_attr_slot(g->ops[id].kind, "groups") >= 0) /* and each input channel of a group */
+        work *= (double)g->vals[g->ops[id].in[1]].type.dims[1];
+    return work <= FUZZ_MAX_WINDOW_WORK;
+}
+
 static bool small_enough(const IrGraph *g) {
     if (g->nops > FUZZ_MAX_EVAL_OPS) return false;
     for (int32_t v = 1; v < g->nvals; v++)
         if (ir_type_count(&g->vals[v].type) > FUZZ_MAX_EVAL_ELEMENTS) return false;
+    ir_for_each_op(g, id) if (!window_small(g, id)) return false;
     return true;
 }
 

@@ -495,6 +495,14 @@ case("gather_axis1_i32", "gather", [GD, np.array([3, -4, 0], np.int32)], [GD[:, 
 case("gather_scalar_index", "gather", [GD, np.int64(2)], [GD[2]], {"axis": -2})
 case("gather_out_of_range", "gather", [GD, np.array([1, 5], np.int64)], [GD[[1, 1]]],
      error="gather: index 5 is out of range for axis 0 of size 5")
+GE = np.array([[1, -4, 0], [4, 2, 3]], np.int64)
+case("gather_elements", "gather_elements", [GD, GE],
+     [np.take_along_axis(GD[:, :3], np.where(GE < 0, GE + 5, GE), axis=0)])
+GE1 = np.array([[3], [-1], [0]], np.int32)
+case("gather_elements_axis1_i32", "gather_elements", [GD, GE1],
+     [np.take_along_axis(GD[:3], np.where(GE1 < 0, GE1 + 4, GE1), axis=1)], {"axis": -1})
+case("gather_elements_out_of_range", "gather_elements", [GD, np.array([[1, 5]], np.int64)],
+     [GD[:1, :2]], error="gather_elements: index 5 is out of range for axis 0 of size 5")
 
 # Casts: round to nearest even; float to integer truncates and saturates
 # (NaN is 0); integer to integer keeps the low bits; bool is x != 0.

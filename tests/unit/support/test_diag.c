@@ -131,6 +131,23 @@ static void test_error_limit(void **state) {
     capture_end(&c);
 }
 
+/* A context prefixes every message while it is set, and only then. */
+static void test_context(void **state) {
+    Capture c;
+    capture_start(&c);
+    int f = diag_add_file(&c.d, "model.onnx", "", 0);
+    c.d.context = "node 'r' (Reshape): ";
+    diag_error(&c.d, diag_loc(f, 0, 0), "shape must be %s", "constant");
+    diag_note(&c.d, diag_loc(0, 0, 0), "n");
+    c.d.context = NULL;
+    diag_error(&c.d, diag_loc(f, 0, 0), "plain");
+    assert_string_equal(capture_text(&c), "model.onnx: error: node 'r' (Reshape): shape must be "
+                                          "constant\n"
+                                          "accc: note: node 'r' (Reshape): n\n"
+                                          "model.onnx: error: plain\n");
+    capture_end(&c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_error_with_caret),
@@ -140,6 +157,7 @@ int main(void) {
         cmocka_unit_test(test_werror),
         cmocka_unit_test(test_json),
         cmocka_unit_test(test_error_limit),
+        cmocka_unit_test(test_context),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

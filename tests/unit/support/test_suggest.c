@@ -35,7 +35,7 @@ static void test_suggest(void **state) {
     assert_null(str_suggest("relu", self, 1));
 }
 
-/* StrSet (in the same test: both serve name handling). */
+/* StrSet and StrMap (in the same test: all serve name handling). */
 static void test_strset(void **state) {
     StrSet s;
     strset_init(&s);
@@ -57,11 +57,40 @@ static void test_strset(void **state) {
     assert_false(strset_has(&s, "x"));
 }
 
+static void test_strmap(void **state) {
+    StrMap m;
+    strmap_init(&m);
+    assert_null(strmap_get(&m, "x"));
+    strmap_put(&m, "x", 7);
+    assert_int_equal(*strmap_get(&m, "x"), 7);
+    strmap_put(&m, "x", -1); /* replaces */
+    assert_int_equal(*strmap_get(&m, "x"), -1);
+    assert_int_equal(m.n, 1);
+    char buf[32];
+    for (int i = 0; i < 1000; i++) {
+        snprintf(buf, sizeof buf, "v%d", i);
+        strmap_put(&m, buf, i * 3);
+    }
+    for (int i = 0; i < 1000; i++) {
+        snprintf(buf, sizeof buf, "v%d", i);
+        assert_non_null(strmap_get(&m, buf));
+        assert_int_equal(*strmap_get(&m, buf), i * 3);
+    }
+    assert_null(strmap_get(&m, "v1000"));
+    assert_null(strmap_get(&m, ""));
+    strmap_put(&m, "", 5); /* the empty string is a key like any other */
+    assert_int_equal(*strmap_get(&m, ""), 5);
+    assert_int_equal(m.n, 1002);
+    strmap_free(&m);
+    assert_null(strmap_get(&m, "x"));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_edit_distance),
         cmocka_unit_test(test_suggest),
         cmocka_unit_test(test_strset),
+        cmocka_unit_test(test_strmap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
