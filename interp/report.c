@@ -73,6 +73,10 @@ static bool print_instruction(StrBuf *out, const SimModel *m, uint32_t prog, uin
     return true;
 }
 
+static void trim_newline(StrBuf *out) {
+    while (out->len && out->data[out->len - 1] == '\n') out->data[--out->len] = '\0';
+}
+
 void sim_report_trap(SimModel *m, const char *detail) {
     const SimTrap *t = &m->trap;
     uint32_t prog = m->img->tiles[t->tile].program;
@@ -112,6 +116,7 @@ void sim_report_trap(SimModel *m, const char *detail) {
     default: break;
     }
     if (detail && *detail) sb_printf(out, "    %s\n", detail);
+    trim_newline(out);
 }
 
 void sim_report_limit(SimModel *m, uint64_t limit) {
@@ -139,6 +144,7 @@ void sim_report_limit(SimModel *m, uint64_t limit) {
         }
         break;
     }
+    trim_newline(out);
 }
 
 /* ---- statistics -------------------------------------------------------------------------- */

@@ -401,6 +401,8 @@ static int run(const Args *a, SimModel *m) {
             .threads = a->threads, .max_cycles = a->max_cycles, .trace = a->trace != NULL};
         SimStatus status = sim_run(m, &opt);
         if (status != SIM_OK) rc = user_error("%s", sim_message(m));
+        if (status == SIM_CYCLE_LIMIT)
+            fputs("acc-run: note: --max-cycles N sets the limit\n", stderr);
         if (a->stats) {
             StrBuf text;
             sb_init(&text);
