@@ -425,6 +425,11 @@ static bool check_io(Checker *c, size_t i) {
                         io->name, r, run->tile, img->machine.tiles);
         if (!run->count || !run->stride)
             return fail(c, "tensor '%s': run %zu has a zero count or stride", io->name, r);
+        /* A stride longer than the tensor cannot matter (count 1), and the
+         * assembly language cannot write one: keep binaries writable. */
+        if (run->stride > (uint64_t)(n ? n : 1))
+            return fail(c, "tensor '%s': run %zu has stride %llu, more than the tensor's %lld",
+                        io->name, r, (unsigned long long)run->stride, (long long)n);
         if (run->start >= (uint64_t)n ||
             (run->count - 1) > ((uint64_t)n - 1 - run->start) / run->stride)
             return fail(c, "tensor '%s': run %zu covers elements past the tensor's %lld", io->name,

@@ -112,5 +112,6 @@ void sim_amp_multiply(SimTile *T, SimCtx *c, IsaAmpType type, uint64_t x) {
     case ISA_AMP_F32: isa_amp(type, c->acc, x, w); break;
     case ISA_AMP_I8: multiply_i8(c->acc, x, w); break;
     }
-    c->ptr = (c->ptr + ISA_AMP_STEP) % T->wlen;
+    c->ptr += ISA_AMP_STEP; /* below WLEN, a multiple of AMP_STEP: wraps exactly at WLEN */
+    if (c->ptr >= T->wlen) c->ptr = 0;
 }

@@ -489,7 +489,7 @@ static int compare_outs(const void *a, const void *b) {
 
 /* No byte of a tile's SRAM or of an output is written twice at one barrier. */
 static bool check_overlaps(Exchange *x) {
-    qsort(x->writes, x->nwrites, sizeof *x->writes, compare_writes);
+    if (x->nwrites > 1) qsort(x->writes, x->nwrites, sizeof *x->writes, compare_writes);
     for (size_t i = 1; i < x->nwrites; i++) {
         const Write *a = &x->writes[i - 1], *b = &x->writes[i];
         if (a->tile == b->tile && (uint64_t)a->dst + a->len > b->dst)
@@ -499,7 +499,7 @@ static bool check_overlaps(Exchange *x) {
                                  b->tile, a->dst, (unsigned long long)a->dst + a->len - 1, b->dst,
                                  (unsigned long long)b->dst + b->len - 1);
     }
-    qsort(x->outs, x->nouts, sizeof *x->outs, compare_outs);
+    if (x->nouts > 1) qsort(x->outs, x->nouts, sizeof *x->outs, compare_outs);
     for (size_t i = 1; i < x->nouts; i++) {
         const HostOut *a = &x->outs[i - 1], *b = &x->outs[i];
         if (a->output == b->output && a->offset + a->len > b->offset)

@@ -136,11 +136,6 @@ static inline void st32(SimTile *T, uint32_t addr, uint32_t v) {
 #endif
 }
 
-static inline void st64(SimTile *T, uint32_t addr, uint64_t v) {
-    st32(T, addr, (uint32_t)v);
-    st32(T, addr + 4, (uint32_t)(v >> 32));
-}
-
 /* ---- registers ---------------------------------------------------------------------- */
 
 static inline uint64_t pair(const SimCtx *c, unsigned r) {

@@ -157,6 +157,10 @@ static void bad_stream_past_end(AsmImage *img) {
 static void bad_run(AsmImage *img) {
     asm_image_add_run(img, 0, 0, 0x200, 30, 2, 4);
 }
+static void bad_stride(AsmImage *img) {
+    asm_image_add_run(img, 0, 1, 0x800, 3, 1,
+                      33); /* one element: the stride is moot, but too long */
+}
 static void bad_symbol(AsmImage *img) {
     asm_image_add_symbol(img, 0, 0, "start");
 }
@@ -185,6 +189,7 @@ static void test_check_rules(void **state) {
         {bad_stream_past_end,
          "tile 1 slot 0: hostin of bytes 120..136 of 'x', which has 128 bytes"},
         {bad_run, "tensor 'x': run 4 covers elements past the tensor's 32"},
+        {bad_stride, "tensor 'x': run 4 has stride 33, more than the tensor's 32"},
         {bad_symbol, "symbol 'start' is defined twice"},
         {bad_region, "program 'a' does not start with supervisor code"},
         {bad_name, "symbol 'm3' is not a valid label name (nor a local .L label)"},

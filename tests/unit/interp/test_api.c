@@ -96,7 +96,8 @@ static void matmul_reference(const uint16_t *a, const uint16_t *b, float *c) {
     for (int i = 0; i < 24; i++)
         for (int j = 0; j < 16; j++) {
             float s = 0;
-            for (int k = 0; k < 64; k++) s = fmaf(f16_to_f32(a[64 * i + k]), f16_to_f32(b[16 * k + j]), s);
+            for (int k = 0; k < 64; k++)
+                s = fmaf(f16_to_f32(a[64 * i + k]), f16_to_f32(b[16 * k + j]), s);
             c[16 * i + j] = s;
         }
 }
@@ -240,10 +241,8 @@ static void test_trace_file(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_load_errors),
-        cmocka_unit_test(test_tensors),
-        cmocka_unit_test(test_two_models),
-        cmocka_unit_test(test_threads_give_identical_runs),
+        cmocka_unit_test(test_load_errors), cmocka_unit_test(test_tensors),
+        cmocka_unit_test(test_two_models),  cmocka_unit_test(test_threads_give_identical_runs),
         cmocka_unit_test(test_trace_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -73,7 +73,8 @@ static void test_one_worker(void **state) {
 static void test_six_workers(void **state) {
     StrBuf sb;
     sb_init(&sb);
-    program(&sb, "acc1-mini, tiles=1", "run m0, w\nrun m0, w\nrun m0, w\nrun m0, w\nrun m0, w\nrun m0, w\nwait\nend\n",
+    program(&sb, "acc1-mini, tiles=1",
+            "run m0, w\nrun m0, w\nrun m0, w\nrun m0, w\nrun m0, w\nrun m0, w\nwait\nend\n",
             worker_12);
     assert_int_equal(cycles_of(sb.data), 114);
     sb_clear(&sb);

@@ -43,13 +43,12 @@ static SimModel *trapping(const char *sup, const char *wrk, const char *tables, 
 }
 
 static void expect_text(const SimModel *m, const char *text) {
-    if (!strstr(sim_message(m), text))
-        fail_msg("the report lacks '%s':\n%s", text, sim_message(m));
+    if (!strstr(sim_message(m), text)) fail_msg("the report lacks '%s':\n%s", text, sim_message(m));
 }
 
 static void test_illegal_and_context(void **state) {
-    SimModel *m = trapping("run m0, w\nwait\nend", "nop\n.word 0xfe000000\nexit", NULL,
-                           ISA_TRAP_ILLEGAL);
+    SimModel *m =
+        trapping("run m0, w\nwait\nend", "nop\n.word 0xfe000000\nexit", NULL, ISA_TRAP_ILLEGAL);
     const SimTrap *t = sim_trap(m);
     assert_int_equal(t->tile, 0); /* both tiles trap in the same cycle: the lowest */
     assert_int_equal(t->context, 0);
