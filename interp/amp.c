@@ -12,9 +12,14 @@
  *         keep it between 2^-48 and 2^32: always exact.
  *   bf16: 8-bit significands, but f32's exponent range: exact when both
  *         factors are zero or of magnitude 2^-63 .. 2^63 (the product is
- *         then a normal float). Otherwise this multiply takes isa_amp().
- *   f32:  products are not exact; isa_amp() it is.
+ *         then a normal float).
  *   int8: integer sums, exact in any order.
+ *
+ * f32 products, and bf16 ones out of that range, go through mac(): the
+ * product is exact in double, so the double sum is the only rounding
+ * before the one to float, and that double rounding cannot change the
+ * result unless the sum lands exactly on a midpoint between two floats
+ * (or outside the normal floats), where fmaf itself decides.
  *
  * The 16-bit paths read the weights from a float copy of W (SimAmpCache),
  * built on the first multiply of a type and kept in step by every ampw.
@@ -82,6 +87,41 @@ static void canonical_nans(uint32_t *restrict acc) {
     for (int j = 0; j < 16; j++) acc[j] = (acc[j] & 0x7fffffffu) > 0x7f800000u ? ISA_NAN32 : acc[j];
 }
 
+/* fmaf(x, w, a), bit for bit (see the top of the file). */
+static inline float mac(float x, float w, float a) {
+    double sum = (double)x * (double)w + (double)a;
+    uint64_t b;
+    memcpy(&b, &sum, sizeof b);
+    unsigned e = (unsigned)(b >> 52) & 0x7ff; /* normal floats: 1023 - 126 .. 1023 + 127 */
+    if (e - (1023 - 126) > 253 || (b & 0x1fffffffu) == 0x10000000u) return fmaf(x, w, a);
+    return (float)sum;
+}
+
+static uint32_t canonical(float a) {
+    return a == a ? f32_bits(a) : ISA_NAN32;
+}
+
+/* f32: 2 rows of 16 f32 weights (64 bytes each). */
+static void multiply_f32(uint32_t *restrict acc, uint64_t x, const uint8_t *restrict w) {
+    float x0 = f32_from_bits((uint32_t)x), x1 = f32_from_bits((uint32_t)(x >> 32));
+    for (int j = 0; j < 16; j++) {
+        float w0, w1;
+        memcpy(&w0, w + 4 * j, 4);
+        memcpy(&w1, w + 64 + 4 * j, 4);
+        acc[j] = canonical(mac(x1, w1, mac(x0, w0, f32_from_bits(acc[j]))));
+    }
+}
+
+/* 16-bit weights whose products may not be exact in f32. */
+static void multiply16_exact(uint32_t *restrict acc, const float *restrict x,
+                             const float *restrict w) {
+    for (int j = 0; j < 16; j++) {
+        float a = f32_from_bits(acc[j]);
+        for (int r = 0; r < 4; r++) a = mac(x[r], w[16 * r + j], a);
+        acc[j] = canonical(a);
+    }
+}
+
 static void multiply_i8(uint32_t *restrict acc, uint64_t x, const uint8_t *restrict w) {
     for (int r = 0; r < 8; r++) {
         int32_t xr = (int8_t)(uint8_t)(x >> 8 * r);
@@ -105,11 +145,11 @@ void sim_amp_multiply(SimTile *T, SimCtx *c, IsaAmpType type, uint64_t x) {
             accumulate16(c->accf, xs, k->w + c->ptr / 2);
             canonical_nans(c->acc);
         } else {
-            isa_amp(type, c->acc, x, w);
+            multiply16_exact(c->acc, xs, k->w + c->ptr / 2);
         }
         break;
     }
-    case ISA_AMP_F32: isa_amp(type, c->acc, x, w); break;
+    case ISA_AMP_F32: multiply_f32(c->acc, x, w); break;
     case ISA_AMP_I8: multiply_i8(c->acc, x, w); break;
     }
     c->ptr += ISA_AMP_STEP; /* below WLEN, a multiple of AMP_STEP: wraps exactly at WLEN */

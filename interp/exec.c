@@ -272,7 +272,10 @@ EXEC(RUN) {
     x->lc = 0;
     x->m[1] = arg;
     x->pc = target;
-    x->ready = t + 1;
+    /* Ready at t + 1, and it issues in its own slots only: its first is the
+     * first cycle after t that is w mod workers. (A worker's ready cycle
+     * is always one of its slots, which next_issue relies on.) */
+    x->ready = t + 1 + (w + T->workers - (t + 1) % T->workers) % T->workers;
     T->busy |= 1u << w;
     return NEXT;
 }
@@ -879,18 +882,23 @@ EXEC(AMPW_PR) {
 /* ---- the barrel --------------------------------------------------------------------------------
  */
 
-/* The first cycle >= t in which some context of T may issue: worker w in
- * its own slots (cycles = w mod workers), the supervisor in any. */
-static uint64_t next_issue(const SimTile *T, uint64_t t) {
-    unsigned n = T->workers;
-    uint64_t best = T->ctx[n].ready;
-    if (best < t) best = t;
+/* The first cycle >= t in which some context of T may issue (slot is t's
+ * slot on entry, that cycle's on return): worker w in its own slots, the
+ * supervisor in any. A worker's ready cycle is always one of its slots. */
+static uint64_t next_issue(const SimTile *T, uint64_t t, unsigned *slot) {
+    unsigned n = T->workers, s = *slot;
+    uint64_t best = SIM_NEVER;
     for (unsigned w = 0; w < n; w++) {
         uint64_t r = T->ctx[w].ready;
         if (r == SIM_NEVER) continue;
-        if (r < t) r = t;
-        r += (w + n - r % n) % n;
-        if (r < best) best = r;
+        if (r < t) r = t + (w >= s ? w - s : w + n - s);
+        if (r < best) best = r, *slot = w;
+    }
+    uint64_t r = T->ctx[n].ready;
+    if (r < t) r = t;
+    if (r < best) {
+        best = r;
+        *slot = r == t ? s : (unsigned)(r % n);
     }
     if (best == SIM_NEVER) ice("tile %u has no context that can issue", T->id);
     return best;
@@ -915,8 +923,8 @@ void sim_tile_run(SimTile *T, uint64_t limit) {
         if (c->ready > t) {
             c = sup;
             if (sup->ready > t) {
-                t = next_issue(T, t + 1);
-                slot = (unsigned)(t % workers);
+                if (++slot == workers) slot = 0;
+                t = next_issue(T, t + 1, &slot);
                 continue;
             }
         }

@@ -1065,6 +1065,48 @@ static void test_matrix_unit_readout(void **state) {
     }
 }
 
+/* A product-plus-sum whose double rounding lands on a float midpoint: x =
+ * 1 + 2^-12, w = 2^-24 (1 - 2^-12 + 2^-24), so x w = 2^-24 + 2^-60, and
+ * 1 + x w rounds to 1 + 2^-24 in double, a tie that goes to 1 in f32;
+ * fmaf rounds once, up to 1 + 2^-23. The same among subnormal sums, where
+ * the tie is at another bit, and sums past the largest float. */
+static void test_matrix_unit_rounding_edges(void **state) {
+    static const struct {
+        float x, w, acc;
+    } cases[] = {
+        {0x1.001p0f, 0x1.ffe002p-25f, 1.0f},        /* the midpoint: 1 + 2^-23 */
+        {-0x1.001p0f, 0x1.ffe002p-25f, -1.0f},      /* the same, negative */
+        {0x1.001p0f, -0x1.ffe002p-25f, 1.0f},       /* below 1: 1 - 2^-24 */
+        {0x1.001p-75f, 0x1.ffe002p-76f, 0x1p-130f}, /* the midpoint among subnormals */
+        {0x1p-75f, 0x1p-75f, 0x1p-149f},            /* subnormal sums */
+        {0x1.8p-70f, 0x1p-70f, -0x1p-140f},
+        {0x1p127f, 0x1.8p1f, -0x1p127f},             /* past the largest float */
+        {0x1.fffffep127f, 0x1.000002p0f, -0x1p104f}, /* rounds to the largest */
+    };
+    enum { N = ACC_ARRAY_LEN(cases) };
+    uint8_t in[48 * N];
+    memset(in, 0, sizeof in);
+    StrBuf body;
+    sb_init(&body);
+    st_code(&body, "li m1, 128\nampcfg m1");
+    for (int i = 0; i < N; i++) {
+        /* W row 0 = (w_i, 0, 0, 0, ...), acc[0..3] = (acc_i, 0, 0, 0), x = (x_i, 0) */
+        memcpy(in + 48 * i, &cases[i].w, 4);
+        memcpy(in + 48 * i + 16, &cases[i].acc, 4);
+        memcpy(in + 48 * i + 32, &cases[i].x, 4);
+        st_code(&body, "li m2, 0\nampw [m5]+=16, m2\nampclr\nampld [m5]+=16, 0\n"
+                       "ld64 a0:1, [m5]+=16\nf32amp a0:1\nampst [m6]+=16, 0");
+    }
+    uint32_t out[4 * N];
+    st_worker(body.data, in, sizeof in, out, sizeof out, NULL);
+    sb_free(&body);
+    for (int i = 0; i < N; i++) {
+        uint32_t want = canon(fmaf(0, 0, fmaf(cases[i].x, cases[i].w, cases[i].acc)));
+        if (i == 0) assert_int_equal(want, f32_bits(0x1.000002p0f));
+        if (out[4 * i] != want) fail_msg("case %d: got 0x%08x, want 0x%08x", i, out[4 * i], want);
+    }
+}
+
 /* The fast paths of interp/amp.c against isa_amp, the reference, on random
  * weights and inputs full of special values, for every type. */
 static void test_matrix_unit_fast_paths(void **state) {
@@ -1140,6 +1182,7 @@ int main(void) {
         cmocka_unit_test(test_control_registers),
         cmocka_unit_test(test_matrix_unit_multiplies),
         cmocka_unit_test(test_matrix_unit_readout),
+        cmocka_unit_test(test_matrix_unit_rounding_edges),
         cmocka_unit_test(test_matrix_unit_fast_paths),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
