@@ -154,7 +154,8 @@ typedef struct SimStats {
 } SimStats;
 
 /* The statistics of the last run (also after a trap or the cycle limit:
- * what ran until then). */
+ * what ran until then); valid, with the arrays they point to, until the
+ * next sim_run or sim_free. */
 const SimStats *sim_stats(const SimModel *m);
 /* A human-readable summary of sim_stats (what acc-run --stats prints). */
 void sim_stats_format(const SimModel *m, StrBuf *out);

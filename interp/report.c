@@ -234,8 +234,13 @@ void sim_stats_format(const SimModel *m, StrBuf *out) {
     sb_printf(out, "  instructions      %llu (supervisor %llu, workers %llu)\n",
               (unsigned long long)st->instructions, (unsigned long long)st->supervisor_instructions,
               (unsigned long long)(st->instructions - st->supervisor_instructions));
-    sb_printf(out, "  flops             %llu (%.3f%% of the f16 peak, %.4g TFLOPS)\n",
-              (unsigned long long)st->flops, st->peak_percent, st->peak_flops / 1e12);
+    /* The same share of the peak of the tiles that ran a program. */
+    double ran = st->tiles_run ? st->peak_percent * mach->tiles / st->tiles_run : 0;
+    sb_printf(out,
+              "  flops             %llu (%.3f%% of the f16 peak of %.4g TFLOPS; %.3f%% of the "
+              "peak of the %u tile%s that ran)\n",
+              (unsigned long long)st->flops, st->peak_percent, st->peak_flops / 1e12, ran,
+              st->tiles_run, st->tiles_run == 1 ? "" : "s");
     sb_printf(out,
               "  matrix unit       %llu f16/bf16, %llu f32, %llu int8 MACs (%.3f%% of the MAC "
               "slots)\n",
