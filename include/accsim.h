@@ -37,7 +37,7 @@
 struct AsmImage;
 typedef struct SimModel SimModel;
 
-/* ---- Loading ----------------------------------------------------------------------- */
+/* ---- Loading ------------------------------------------------------------------------ */
 
 /* Load and check a binary; NULL with the reason in err if it is not a valid
  * ACC-1 binary (the message names what is wrong). */
@@ -50,7 +50,7 @@ void sim_free(SimModel *m);
 /* The machine the binary was built for. */
 const IsaMachine *sim_machine(const SimModel *m);
 
-/* ---- Inputs and outputs, in graph order ------------------------------------------- */
+/* ---- Inputs and outputs, in graph order --------------------------------------------- */
 
 typedef struct SimTensor {
     const char *name;
@@ -73,7 +73,7 @@ int sim_find_output(const SimModel *m, const char *name);
 bool sim_bind_input(SimModel *m, int k, const void *data);
 bool sim_bind_output(SimModel *m, int k, void *data);
 
-/* ---- Running ---------------------------------------------------------------------- */
+/* ---- Running ------------------------------------------------------------------------ */
 
 #define SIM_DEFAULT_MAX_CYCLES 10000000000ull /* 7.5 s of an acc1 at 1.33 GHz */
 

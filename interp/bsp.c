@@ -50,7 +50,7 @@ static uint64_t div_ceil(uint64_t a, uint64_t b) {
     return a / b + (a % b != 0);
 }
 
-/* ---- host threads ----------------------------------------------------------------------- */
+/* ---- host threads ------------------------------------------------------------------- */
 
 typedef struct Pool {
     SimModel *m;
@@ -135,7 +135,7 @@ static void pool_stop(Pool *p) {
     pthread_mutex_destroy(&p->mu);
 }
 
-/* ---- the initial state -------------------------------------------------------------------- */
+/* ---- the initial state -------------------------------------------------------------- */
 
 void sim_free_run(SimModel *m) {
     for (uint32_t t = 0; m->tiles && t < m->machine.tiles; t++) {
@@ -269,7 +269,7 @@ static uint64_t set_up(SimModel *m) {
     return start;
 }
 
-/* ---- the exchange ---------------------------------------------------------------------------- */
+/* ---- the exchange ------------------------------------------------------------------- */
 
 /* A send as one receiver sees it. */
 typedef struct Incoming {
@@ -577,8 +577,7 @@ static bool exchange(SimModel *m, uint64_t at, uint64_t *xcycles, uint64_t *hcyc
     return ok;
 }
 
-/* ---- the timeline of a traced run ---------------------------------------------------------------
- */
+/* ---- the timeline of a traced run --------------------------------------------------- */
 
 static uint64_t tile_instructions(const SimTile *T) {
     uint64_t n = 0;
@@ -586,8 +585,9 @@ static uint64_t tile_instructions(const SimTile *T) {
     return n;
 }
 
-static void record_step(SimModel *m, uint64_t start, uint64_t arrival, uint64_t *marks) {
-    if (!m->tracing || m->nsteps >= SIM_TRACE_SUPERSTEPS) return;
+/* Record the superstep just run; false when the trace is full (or off). */
+static bool record_step(SimModel *m, uint64_t start, uint64_t arrival, uint64_t *marks) {
+    if (!m->tracing || m->nsteps >= SIM_TRACE_SUPERSTEPS) return false;
     if (m->nsteps == m->capsteps) {
         size_t cap = m->capsteps ? 2 * m->capsteps : 16;
         m->steps = xrealloc(m->steps, cap * sizeof *m->steps);
@@ -612,10 +612,10 @@ static void record_step(SimModel *m, uint64_t start, uint64_t arrival, uint64_t 
         if (end > r->arrival) r->arrival = end;
     }
     m->nsteps++;
+    return true;
 }
 
-/* ---- a run
- * ------------------------------------------------------------------------------------------ */
+/* ---- a run -------------------------------------------------------------------------- */
 
 static int host_threads(const SimOptions *opt) {
     if (opt && opt->threads > 0) return opt->threads;
@@ -701,7 +701,7 @@ SimStatus sim_run(SimModel *m, const SimOptions *opt) {
         }
         st->supersteps++;
         st->phase[SIM_PHASE_COMPUTE] += arrival - start;
-        record_step(m, start, arrival, marks);
+        bool recorded = record_step(m, start, arrival, marks);
         end = arrival;
         if (status != SIM_OK || !any_at_barrier(m)) break;
         uint64_t xcycles = 0, hcycles = 0, received = st->exchange_bytes;
@@ -713,7 +713,7 @@ SimStatus sim_run(SimModel *m, const SimOptions *opt) {
         st->phase[SIM_PHASE_SYNC] += m->machine.sync_cycles;
         st->phase[SIM_PHASE_EXCHANGE] += xcycles;
         st->phase[SIM_PHASE_STREAMS] += hcycles;
-        if (m->tracing && m->nsteps && m->nsteps <= SIM_TRACE_SUPERSTEPS) {
+        if (recorded) {
             SimStepRecord *s = &m->steps[m->nsteps - 1];
             s->sync = m->machine.sync_cycles;
             s->exchange = xcycles;

@@ -72,7 +72,7 @@ static uint32_t trap_target(SimTile *T, SimCtx *c, uint32_t pc, uint64_t t, uint
     return NPC_STOP;
 }
 
-/* ---- SRAM ----------------------------------------------------------------------------- */
+/* ---- SRAM --------------------------------------------------------------------------- */
 
 /* Whether [addr, addr + size) is an aligned access inside SRAM (size a power
  * of two up to 16); raises the high-water mark. */
@@ -176,7 +176,7 @@ static inline void set_lanes16(SimCtx *c, unsigned r, const uint16_t v[4]) {
                                c->le)                                                              \
                  : (target)
 
-/* ---- control and system ---------------------------------------------------------------- */
+/* ---- control and system ------------------------------------------------------------- */
 
 EXEC(TRAP) {
     trap(T, c, pc, t, ISA_TRAP_USER);
@@ -293,7 +293,7 @@ EXEC(XPOST) {
     return NEXT;
 }
 
-/* ---- branches, calls and the hardware loop ------------------------------------------------ */
+/* ---- branches, calls and the hardware loop ------------------------------------------ */
 
 EXEC(BR) {
     TAKEN(pc + IMM);
@@ -337,7 +337,7 @@ EXEC(LOOPI) {
     return start_loop(T, c, pc, t, (uint32_t)op->imm2, IMM);
 }
 
-/* ---- integer arithmetic ------------------------------------------------------------------- */
+/* ---- integer arithmetic ------------------------------------------------------------- */
 
 #define INT_R(ID, EXPR)                                                                            \
     EXEC(ID) {                                                                                     \
@@ -401,7 +401,7 @@ EXEC(LIH) {
     return NEXT;
 }
 
-/* ---- loads and stores --------------------------------------------------------------------- */
+/* ---- loads and stores --------------------------------------------------------------- */
 
 #define SEXT8(v)  ((uint32_t)(int32_t)(int8_t)(uint8_t)(v))
 #define SEXT16(v) ((uint32_t)(int32_t)(int16_t)(uint16_t)(v))
@@ -510,7 +510,7 @@ MOVE_A(ST32, 4, STORE_A1)
 MOVE_A(ST64, 8, STORE_A2)
 MOVE_A(ST128, 16, STORE_A4)
 
-/* ---- register moves and constants --------------------------------------------------------- */
+/* ---- register moves and constants --------------------------------------------------- */
 
 EXEC(ALIH) {
     c->a[op->d] = IMM << 16;
@@ -556,7 +556,7 @@ EXEC(SPLAT16) {
     return NEXT;
 }
 
-/* ---- scalar f32 ----------------------------------------------------------------------------- */
+/* ---- scalar f32 --------------------------------------------------------------------- */
 
 #define F32_R(ID, EXPR)                                                                            \
     EXEC(ID) {                                                                                     \
@@ -622,8 +622,7 @@ EXEC(F32FMA) {
     return NEXT;
 }
 
-/* ---- conversions ------------------------------------------------------------------------------
- */
+/* ---- conversions -------------------------------------------------------------------- */
 
 BITS_U(F32TOI32, (uint32_t)isa_sat_i32(isa_rint_even(f32_from_bits(x))))
 BITS_U(F32TOI32Z, (uint32_t)isa_sat_i32(truncf(f32_from_bits(x))))
@@ -688,7 +687,7 @@ EXEC(U8V4TOF32) {
     return NEXT;
 }
 
-/* ---- SIMD ----------------------------------------------------------------------------------- */
+/* ---- SIMD --------------------------------------------------------------------------- */
 
 #define F32V2(ID, EXPR)                                                                            \
     EXEC(ID) {                                                                                     \
@@ -767,8 +766,7 @@ BITS64(F32V2NEG, x ^ 0x8000000080000000ull)
 BITS64(F16V4ABS, x & 0x7fff7fff7fff7fffull)
 BITS64(F16V4NEG, x ^ 0x8000800080008000ull)
 
-/* ---- the matrix unit --------------------------------------------------------------------------
- */
+/* ---- the matrix unit ---------------------------------------------------------------- */
 
 static inline uint32_t amp(SimTile *T, SimCtx *c, uint32_t pc, uint64_t t, IsaAmpType type,
                            uint64_t x) {
@@ -879,8 +877,7 @@ EXEC(AMPW_PR) {
     return NEXT;
 }
 
-/* ---- the barrel --------------------------------------------------------------------------------
- */
+/* ---- the barrel --------------------------------------------------------------------- */
 
 /* The first cycle >= t in which some context of T may issue (slot is t's
  * slot on entry, that cycle's on return): worker w in its own slots, the

@@ -137,7 +137,7 @@ const IsaMachine *sim_machine(const SimModel *m) {
     return &m->machine;
 }
 
-/* ---- inputs and outputs --------------------------------------------------------------- */
+/* ---- inputs and outputs ------------------------------------------------------------- */
 
 int sim_num_inputs(const SimModel *m) {
     return m->ninputs;

@@ -18,7 +18,7 @@ const char *sim_phase_name(SimPhase p) {
     return (unsigned)p < SIM_PHASE_COUNT ? phase_names[p] : "?";
 }
 
-/* ---- trap reports ---------------------------------------------------------------------- */
+/* ---- trap reports ------------------------------------------------------------------- */
 
 typedef struct Labels {
     const SimModel *m;
@@ -147,7 +147,7 @@ void sim_report_limit(SimModel *m, uint64_t limit) {
     trim_newline(out);
 }
 
-/* ---- statistics -------------------------------------------------------------------------- */
+/* ---- statistics --------------------------------------------------------------------- */
 
 void sim_collect_stats(SimModel *m) {
     SimStats *st = &m->stats;
@@ -253,7 +253,7 @@ void sim_stats_format(const SimModel *m, StrBuf *out) {
     print_high_water(out, m);
 }
 
-/* ---- the Chrome trace ----------------------------------------------------------------------- */
+/* ---- the Chrome trace --------------------------------------------------------------- */
 
 typedef struct Trace {
     StrBuf *out;

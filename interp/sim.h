@@ -168,7 +168,7 @@ struct SimModel {
     size_t capstaging;
 };
 
-/* ---- exec.c: one tile through one superstep ------------------------------------- */
+/* ---- exec.c: one tile through one superstep ----------------------------------------- */
 
 /* Run tile T from T->now until its sync or end, a trap, or cycle `limit`;
  * T->state says which. */
@@ -185,14 +185,14 @@ void sim_amp_multiply(SimTile *T, SimCtx *c, IsaAmpType type, uint64_t x);
 /* W[offset .. offset+15] = bytes (offset a multiple of 16 below AMP_WBYTES). */
 void sim_amp_load(SimTile *T, uint32_t offset, const uint8_t *bytes);
 
-/* ---- bsp.c: runs, supersteps, barriers, the exchange, host I/O ------------------ */
+/* ---- bsp.c: runs, supersteps, barriers, the exchange, host I/O ---------------------- */
 
 /* host_cycles(bytes) of docs/machine.md: the host link's time for bytes. */
 uint64_t sim_host_cycles(const IsaMachine *m, uint64_t bytes);
 /* Release the last run's state (SRAM, tiles, records). */
 void sim_free_run(SimModel *m);
 
-/* ---- report.c: trap reports, statistics, traces ------------------------------------ */
+/* ---- report.c: trap reports, statistics, traces ------------------------------------- */
 
 /* The report of m->trap (with detail for exchange traps) into m->message. */
 void sim_report_trap(SimModel *m, const char *detail);

@@ -191,7 +191,7 @@ static int parse_args(int argc, char **argv, Args *a) {
     return EXIT_OK;
 }
 
-/* ---- tensors in --------------------------------------------------------------------------- */
+/* ---- tensors in --------------------------------------------------------------------- */
 
 static void type_string(char *buf, size_t len, AccDtype dtype, int ndim, const int64_t *shape) {
     int n = snprintf(buf, len, "%s[", dtype_name(dtype));
@@ -312,7 +312,7 @@ static int read_inputs(const Args *a, const SimModel *m, NpyArray *arrays) {
     return rc;
 }
 
-/* ---- tensors out ---------------------------------------------------------------------------- */
+/* ---- tensors out -------------------------------------------------------------------- */
 
 static void print_summary(const SimTensor *t, const void *data) {
     char type[200];
@@ -382,7 +382,7 @@ static int write_outputs(const Args *a, const SimModel *m, void **buffers) {
     return EXIT_OK;
 }
 
-/* ---- the run --------------------------------------------------------------------------------- */
+/* ---- the run ------------------------------------------------------------------------ */
 
 static int run(const Args *a, SimModel *m) {
     int rc = check_output_names(a, m);

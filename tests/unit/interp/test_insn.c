@@ -21,7 +21,7 @@
 #include "sim.h"
 #include "simtest.h"
 
-/* ---- reference arithmetic ------------------------------------------------------------ */
+/* ---- reference arithmetic ----------------------------------------------------------- */
 
 static uint32_t canon(float f) {
     return isnan(f) ? 0x7fc00000u : f32_bits(f);
@@ -96,7 +96,7 @@ static void f32_values(uint32_t v[NF32]) {
     for (int i = NSPECIAL; i < NF32; i++) v[i] = (lcg() & 0x807fffffu) | (100u + lcg() % 56) << 23;
 }
 
-/* ---- running generated code ---------------------------------------------------------------- */
+/* ---- running generated code --------------------------------------------------------- */
 
 static void put32(uint8_t *p, uint32_t v) {
     memcpy(p, &v, 4);
@@ -135,8 +135,7 @@ static uint32_t *run_pairs(const char *insn, bool areg, const uint32_t *x, size_
     return out;
 }
 
-/* ---- integer arithmetic -----------------------------------------------------------------------
- */
+/* ---- integer arithmetic ------------------------------------------------------------- */
 
 typedef struct IntOp {
     const char *name;
@@ -257,8 +256,7 @@ static void test_integer_constants_and_m0(void **state) {
     for (int i = 0; i < 8; i++) assert_int_equal(out[i], want[i]);
 }
 
-/* ---- loads and stores
- * ----------------------------------------------------------------------------- */
+/* ---- loads and stores --------------------------------------------------------------- */
 
 static void test_loads(void **state) {
     uint8_t in[64];
@@ -343,8 +341,7 @@ static void test_stores(void **state) {
     assert_memory_equal(out, want, sizeof want);
 }
 
-/* ---- register moves
- * -------------------------------------------------------------------------------- */
+/* ---- register moves ----------------------------------------------------------------- */
 
 static void test_moves(void **state) {
     uint8_t in[4] = {0};
@@ -364,8 +361,7 @@ static void test_moves(void **state) {
     for (int i = 0; i < 12; i++) assert_int_equal(out[i], want[i]);
 }
 
-/* ---- scalar f32
- * ------------------------------------------------------------------------------------------ */
+/* ---- scalar f32 --------------------------------------------------------------------- */
 
 typedef struct FloatOp {
     const char *name;
@@ -495,8 +491,7 @@ static void test_f32_unary(void **state) {
     }
 }
 
-/* ---- conversions
- * -------------------------------------------------------------------------------------------- */
+/* ---- conversions -------------------------------------------------------------------- */
 
 static void test_conversions_scalar(void **state) {
     uint32_t v[NF32];
@@ -639,9 +634,7 @@ static void test_conversions_vector(void **state) {
     }
 }
 
-/* ---- SIMD
- * --------------------------------------------------------------------------------------------------
- */
+/* ---- SIMD --------------------------------------------------------------------------- */
 
 /* For every pair (x[i], y[j]) of 64-bit values: the body loads them into
  * a2:3 and a4:5, a0:1 with z[(i + j) % nz], runs insn, stores a0:1. */
@@ -798,8 +791,7 @@ static void test_simd_bits(void **state) {
     }
 }
 
-/* ---- branches, calls, the hardware loop, control registers
- * ------------------------------------------- */
+/* ---- branches, calls, the hardware loop, control registers -------------------------- */
 
 static void test_branches_and_loops(void **state) {
     uint8_t in[4] = {0};
@@ -910,8 +902,7 @@ static void test_control_registers(void **state) {
     sim_free(m);
 }
 
-/* ---- the matrix unit
- * ------------------------------------------------------------------------------------------ */
+/* ---- the matrix unit ---------------------------------------------------------------- */
 
 /* One f16/bf16/f32/i8 multiply as docs/machine.md defines it: per column,
  * the rows in order, one fmaf per product (int8: exact). */
