@@ -6,11 +6,12 @@ matrix unit (six workers, ampw), then each of its six workers streams
 rows of A through it: per row 16 f16amp and 4 ampst in a hardware loop
 (the K_w = 64, f32-out kernel of docs/machine.md), for PASSES passes over
 64 rows. That is what a large compiled matmul does almost all the time.
+With --dtype f32 the same loop runs f32amp (32 MACs, 2 issue turns).
 A and B are initialised data (random normal f16), so no host transfer
 dilutes the machine's utilisation.
 
   /usr/bin/python3 bench/sim_speed.py [BUILD_DIR] [--tiles N] [--passes P]
-                                      [--threads T ...]
+                                      [--threads T ...] [--dtype f16|f32]
 
 For each thread count it runs acc-run --stats, times it (wall clock, and
 the CPU time of acc-run, which other load on the machine does not
@@ -100,15 +101,22 @@ rows:   ldw     m2, [m1]                ; this worker's 64 rows of A
         .layout c, C, 0, 384 * 16
 """
 
-def halves(n, rng):
-    """n random f16 values (normal, sigma 1) as .half lines of bit patterns."""
-    bits = [struct.unpack("<H", struct.pack("<e", rng.gauss(0, 1)))[0] for _ in range(n)]
-    return "\n".join("        .half   " + ", ".join("0x%04x" % b for b in bits[i:i + 16])
-                     for i in range(0, n, 16))
+def data(nbytes, dtype, rng):
+    """nbytes of random normal (sigma 1) f16 or f32 values, as .half/.word lines."""
+    if dtype == "f16":
+        bits = [struct.unpack("<H", struct.pack("<e", rng.gauss(0, 1)))[0]
+                for _ in range(nbytes // 2)]
+        return "\n".join("        .half   " + ", ".join("0x%04x" % b for b in bits[i:i + 16])
+                         for i in range(0, len(bits), 16))
+    bits = [struct.unpack("<I", struct.pack("<f", rng.gauss(0, 1)))[0] for _ in range(nbytes // 4)]
+    return "\n".join("        .word   " + ", ".join("0x%08x" % b for b in bits[i:i + 8])
+                     for i in range(0, len(bits), 8))
 
 
-BODY = "\n".join(["        f16amp  [m6]+=8"] * 16 +
-                 ["        ampst   [m7]+=16, %d" % q for q in range(4)])
+def body(dtype):
+    """One row of 16 outputs: 16 multiplies (64 f16 or 32 f32 MACs each), 4 read-outs."""
+    return "\n".join(["        %-7s [m6]+=8" % (dtype + "amp")] * 16 +
+                     ["        ampst   [m7]+=16, %d" % q for q in range(4)])
 
 
 def main():
@@ -117,6 +125,7 @@ def main():
     p.add_argument("--tiles", type=int, default=1472)
     p.add_argument("--passes", type=int, default=16)
     p.add_argument("--threads", type=int, nargs="*", default=[1, os.cpu_count() or 1])
+    p.add_argument("--dtype", choices=["f16", "f32"], default="f16")
     args = p.parse_args()
     bin_dir = os.path.join(args.build, "bin")
     with tempfile.TemporaryDirectory() as tmp:
@@ -124,13 +133,14 @@ def main():
         binary = os.path.join(tmp, "mm.bin")
         with open(src, "w") as f:
             rng = random.Random(1)
-            f.write(PROGRAM.format(tiles=args.tiles, passes=args.passes, body=BODY,
-                                   a_rows=halves(6 * 64 * 64, rng), b_rows=halves(64 * 16, rng)))
+            f.write(PROGRAM.format(tiles=args.tiles, passes=args.passes, body=body(args.dtype),
+                                   a_rows=data(6 * 64 * 128, args.dtype, rng),
+                                   b_rows=data(2048, args.dtype, rng)))
         subprocess.run([os.path.join(bin_dir, "acc-as"), src, "-o", binary], check=True)
-        print("| tiles | simulated instructions | simulated cycles | MAC slots used "
+        print("| type | tiles | simulated instructions | simulated cycles | MAC slots used "
               "| host threads | wall seconds | CPU seconds | instructions per wall second "
               "| instructions per CPU second |")
-        print("|---|---|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|---|")
         for threads in args.threads:
             cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
@@ -144,7 +154,7 @@ def main():
             insns = int(re.search(r"instructions\s+(\d+)", stats).group(1))
             cycles = int(re.search(r"cycles\s+(\d+)", stats).group(1))
             amp = re.search(r"\(([0-9.]+)% of the MAC slots\)", stats).group(1)
-            print(f"| {args.tiles} | {insns:,} | {cycles:,} | {amp}% | {threads} "
+            print(f"| {args.dtype} | {args.tiles} | {insns:,} | {cycles:,} | {amp}% | {threads} "
                   f"| {seconds:.2f} | {cpu_seconds:.2f} | {insns / seconds / 1e6:.1f} M "
                   f"| {insns / cpu_seconds / 1e6:.1f} M |")
             sys.stdout.flush()
