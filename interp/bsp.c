@@ -69,7 +69,8 @@ static void pool_work(Pool *p) {
     for (;;) {
         size_t i = atomic_fetch_add(&p->next, 1);
         if (i >= m->nlive) return;
-        sim_tile_run(m->tiles[m->live[i]], p->limit);
+        SimTile *T = m->tiles[m->live[i]];
+        if (T->state == SIM_TILE_RUNNING) sim_tile_run(T, p->limit);
     }
 }
 
@@ -666,6 +667,31 @@ static void resume_tiles(SimModel *m, uint64_t resume) {
     m->nlive = n;
 }
 
+/* Run the superstep that starts at cycle start, in rounds that end at
+ * multiples of SIM_ROUND cycles: a trap on one tile stops the others at the
+ * end of its round instead of letting them run on to the cycle limit. The
+ * rounds end at the same cycles for any number of threads, so what ran
+ * before a trap (the statistics) does not depend on them either. */
+static void run_superstep(SimModel *m, Pool *pool, uint64_t start, uint64_t limit) {
+    uint64_t horizon = start;
+    for (;;) {
+        horizon = horizon / SIM_ROUND * SIM_ROUND + SIM_ROUND;
+        if (horizon > limit) horizon = limit;
+        pool_run(pool, horizon);
+        bool trapped = false, paused = false;
+        for (size_t i = 0; i < m->nlive; i++) {
+            const SimTile *T = m->tiles[m->live[i]];
+            trapped = trapped || T->state == SIM_TILE_TRAPPED;
+            paused = paused || T->state == SIM_TILE_LIMIT;
+        }
+        if (trapped || !paused || horizon == limit) return;
+        for (size_t i = 0; i < m->nlive; i++) {
+            SimTile *T = m->tiles[m->live[i]];
+            if (T->state == SIM_TILE_LIMIT) T->state = SIM_TILE_RUNNING; /* on to the next round */
+        }
+    }
+}
+
 static bool any_at_barrier(const SimModel *m) {
     for (size_t i = 0; i < m->nlive; i++)
         if (m->tiles[m->live[i]]->state == SIM_TILE_BARRIER) return true;
@@ -692,7 +718,7 @@ SimStatus sim_run(SimModel *m, const SimOptions *opt) {
     SimStatus status = SIM_OK;
     uint64_t end = start;
     while (m->nlive) {
-        pool_run(&pool, limit);
+        run_superstep(m, &pool, start, limit);
         uint64_t arrival = start;
         status = superstep_outcome(m, &arrival);
         if (status == SIM_CYCLE_LIMIT) {

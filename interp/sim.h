@@ -41,6 +41,7 @@ enum {
     SIM_MAX_POSTED = 65536,        /* slots one tile may post in one superstep */
     SIM_TRACE_SUPERSTEPS = 100000, /* supersteps a trace records */
     SIM_TRACE_GROUPS = 64,         /* tile groups (tracks) of a trace */
+    SIM_ROUND = 1 << 20,           /* cycles between checks for traps on other tiles */
     SIM_OP_ILLEGAL = ISA_OP_COUNT, /* pseudo-op: a word that is no instruction */
     SIM_OP_CONTEXT,                /* pseudo-op: not allowed in this context */
     SIM_OP_COUNT,
@@ -91,7 +92,7 @@ typedef enum SimTileState {
     SIM_TILE_BARRIER, /* issued sync; waits for the barrier */
     SIM_TILE_DONE,    /* issued end */
     SIM_TILE_TRAPPED, /* stopped by a trap (trap is set) */
-    SIM_TILE_LIMIT,   /* reached the cycle limit */
+    SIM_TILE_LIMIT,   /* reached the cycle limit (or the end of a round) */
 } SimTileState;
 
 typedef struct SimTile {

@@ -246,6 +246,33 @@ static void test_earliest_trap_wins(void **state) {
     sim_free(m);
 }
 
+/* A trap on one tile stops another that would spin up to the (default)
+ * cycle limit: it runs on only to the end of the trap's round of 2^20
+ * cycles, the same for any number of threads. */
+static void test_trap_stops_spinning_tiles(void **state) {
+    SimModel *m = st_load("        .machine acc1-mini, tiles=2\n"
+                          "        .program spin\n"
+                          "        .supervisor\n"
+                          "loop:   br loop\n"
+                          "        .program fail\n"
+                          "        .supervisor\n"
+                          "        nop\n"
+                          "        trap 7\n"
+                          "        .tiles 0\n"
+                          "        .exec spin\n"
+                          "        .tiles 1\n"
+                          "        .exec fail\n");
+    for (int threads = 1; threads <= 2; threads++) {
+        SimOptions opt = {.threads = threads};
+        assert_int_equal(sim_run(m, &opt), SIM_TRAP);
+        assert_int_equal(sim_trap(m)->tile, 1);
+        assert_int_equal(sim_stats(m)->cycles, 6);
+        /* tile 0: a branch every 6 cycles up to cycle 2^20; tile 1: the nop */
+        assert_int_equal(sim_stats(m)->instructions, (1 << 20) / 6 + 1 + 1);
+    }
+    sim_free(m);
+}
+
 static void test_cycle_limit(void **state) {
     SimModel *m = st_load("        .machine acc1-mini, tiles=2\n"
                           "        .program p\n"
@@ -279,6 +306,7 @@ int main(void) {
         cmocka_unit_test(test_exchange),
         cmocka_unit_test(test_exchange_with_ended_tile),
         cmocka_unit_test(test_earliest_trap_wins),
+        cmocka_unit_test(test_trap_stops_spinning_tiles),
         cmocka_unit_test(test_cycle_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
