@@ -141,7 +141,7 @@ typedef struct SimStats {
     uint64_t supervisor_instructions;
     uint64_t flops;               /* from the table's FLOPs column (2 per MAC) */
     uint64_t macs[3];             /* matrix-unit MACs: f16/bf16, f32, int8 */
-    double peak_flops;            /* the machine's f16 peak: tiles * mac_f16 * 2 per cycle */
+    double peak_flops;            /* the f16 peak, FLOP/s: tiles * mac_f16 * 2 * clock */
     double peak_percent;          /* flops / (cycles * the per-cycle f16 peak) * 100 */
     double amp_percent;           /* matrix-unit MAC slots used / slots of all tiles over the run */
     uint64_t exchange_bytes;      /* received over the exchange (multicast: per receiver) */
