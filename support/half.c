@@ -2,22 +2,11 @@
  * f16 (IEEE binary16) and bf16 (the top half of an f32), converted from f32
  * with round-to-nearest-even, the rounding the machine and the reference
  * evaluator both use. Overflow rounds to infinity; NaN stays NaN (quiet).
+ * The widening conversions (exact) are inline in support.h.
  */
 #include "support.h"
 
 #include <string.h>
-
-uint32_t f32_bits(float f) {
-    uint32_t u;
-    memcpy(&u, &f, sizeof u);
-    return u;
-}
-
-float f32_from_bits(uint32_t u) {
-    float f;
-    memcpy(&f, &u, sizeof f);
-    return f;
-}
 
 /* value >> shift, rounded to nearest, ties to even; shift >= 1. */
 static uint32_t shift_rne(uint32_t value, unsigned shift) {
@@ -50,31 +39,8 @@ uint16_t f32_to_f16(float f) {
     return sign | (uint16_t)r;
 }
 
-float f16_to_f32(uint16_t h) {
-    uint32_t sign = (uint32_t)(h & 0x8000) << 16;
-    uint32_t exp = (h >> 10) & 0x1f;
-    uint32_t mant = h & 0x3ff;
-    if (exp == 0x1f) return f32_from_bits(sign | 0x7f800000 | (mant << 13));
-    if (exp == 0) {
-        if (mant == 0) return f32_from_bits(sign);
-        /* Normalise the subnormal. */
-        int e = -1;
-        do {
-            mant <<= 1;
-            e++;
-        } while (!(mant & 0x400));
-        mant &= 0x3ff;
-        return f32_from_bits(sign | ((uint32_t)(127 - 15 - e) << 23) | (mant << 13));
-    }
-    return f32_from_bits(sign | ((exp + 127 - 15) << 23) | (mant << 13));
-}
-
 uint16_t f32_to_bf16(float f) {
     uint32_t x = f32_bits(f);
     if ((x & 0x7fffffff) > 0x7f800000) return (uint16_t)((x >> 16) | 0x40); /* quiet NaN */
     return (uint16_t)shift_rne(x, 16);
-}
-
-float bf16_to_f32(uint16_t b) {
-    return f32_from_bits((uint32_t)b << 16);
 }

@@ -41,7 +41,8 @@ size_t str_edit_distance(const char *a, const char *b) {
 
 const char *str_suggest(const char *word, const char *const *cands, size_t n) {
     /* Close enough to be a typo: a third of the word's length, at least 1,
-     * at most 3 edits. Ties go to the earlier candidate. */
+     * at most 3 edits, and fewer edits than the word has characters. Ties go
+     * to the earlier candidate. */
     size_t len = strlen(word);
     size_t limit = len / 3 < 1 ? 1 : len / 3 > 3 ? 3 : len / 3;
     const char *best = NULL;
@@ -49,7 +50,8 @@ const char *str_suggest(const char *word, const char *const *cands, size_t n) {
     for (size_t i = 0; i < n; i++) {
         if (!cands[i] || strcmp(cands[i], word) == 0) continue;
         size_t d = str_edit_distance(word, cands[i]);
-        if (d < best_d) {
+        /* Something of the word must survive: 'x' is no typo of 'a'. */
+        if (d < best_d && d < len) {
             best_d = d;
             best = cands[i];
         }

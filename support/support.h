@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #if defined(__GNUC__)
 #define ACC_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
@@ -101,7 +102,8 @@ void sb_put_float(StrBuf *sb, float v);
  * swaps of neighbouring characters each count 1. */
 size_t str_edit_distance(const char *a, const char *b);
 /* The candidate closest to word if it is close enough to be a typo (at most
- * a third of word's length in edits, 1 to 3), else NULL. NULL entries in
+ * a third of word's length in edits, 1 to 3, and fewer than its length),
+ * else NULL. NULL entries in
  * cands are skipped. */
 const char *str_suggest(const char *word, const char *const *cands, size_t n);
 
@@ -206,11 +208,34 @@ void dtype_set(AccDtype t, void *base, size_t i, double v);
 /* ---- half.c: f16 and bf16, IEEE round-to-nearest-even ---------------------- */
 
 uint16_t f32_to_f16(float f);
-float f16_to_f32(uint16_t h);
 uint16_t f32_to_bf16(float f);
-float bf16_to_f32(uint16_t b);
-uint32_t f32_bits(float f);
-float f32_from_bits(uint32_t u);
+
+/* The bits of an f32 and back; inline, since interpreters call them per
+ * operation. */
+static inline uint32_t f32_bits(float f) {
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    return u;
+}
+
+static inline float f32_from_bits(uint32_t u) {
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+static inline float bf16_to_f32(uint16_t b) {
+    return f32_from_bits((uint32_t)b << 16);
+}
+
+static inline float f16_to_f32(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16, rest = (uint32_t)(h & 0x7fff) << 13;
+    if (rest >= 0x0f800000u) return f32_from_bits(sign | 0x70000000u | rest); /* inf, NaN */
+    /* The f16 exponent and mantissa in an f32's place make the value
+     * 2^-112 times too small, normal or subnormal alike; scaling by 2^112
+     * is exact. */
+    return f32_from_bits(sign | f32_bits(f32_from_bits(rest) * 0x1p112f));
+}
 
 /* ---- fileio.c: whole files in, whole files out ----------------------------- */
 

@@ -1,26 +1,28 @@
 /*
- * acc-run: run a model. Today it evaluates the model's IR with the
- * reference evaluator (--reference); running compiled ACC-1 binaries on the
- * interpreter joins as another mode.
+ * acc-run: run a model.
  *
- *   acc-run --reference MODEL [-i NAME=IN.npy]... [IN.npy]... [-o NAME=OUT.npy]...
- *           [--random-inputs[=SEED]] [--entry NAME] [-D NAME=VALUE]...
- *           [--freeze NAME=FILE.npy]... [--target PRESET]
+ *   acc-run MODEL.bin [TENSORS] [--stats] [--trace T.json] [--threads N] [--max-cycles N]
+ *       an ACC-1 binary on the reference interpreter (libaccsim; run_sim.c)
+ *   acc-run --reference MODEL.g|MODEL.ir|MODEL.onnx [TENSORS] [MODEL OPTIONS]
+ *       the model's IR on the reference evaluator
  *
- * A source model (.g, .ir, .onnx) takes the same model options as accc.
+ *   TENSORS: [-i NAME=IN.npy]... [IN.npy]... [-o NAME=OUT.npy]... [--random-inputs[=SEED]]
+ *   MODEL OPTIONS (as accc): [--entry NAME] [-D NAME=VALUE]... [--freeze NAME=FILE.npy]...
+ *                            [--target PRESET]
  */
-#include "driver.h"
+#include "run_sim.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 static const char usage[] =
-    "usage: acc-run --reference MODEL.g|MODEL.ir|MODEL.onnx [options] [IN.npy...]\n"
+    "usage: acc-run MODEL.bin [options] [IN.npy...]\n"
+    "       acc-run --reference MODEL.g|MODEL.ir|MODEL.onnx [options] [IN.npy...]\n"
     "\n"
-    "Evaluate a model with the reference evaluator.\n"
+    "Run an ACC-1 binary on the reference interpreter, or evaluate a model's IR\n"
+    "with the reference evaluator.\n"
     "\n"
-    "  --reference           evaluate the IR directly (running ACC-1 binaries\n"
-    "                        is not available yet)\n"
+    "  --reference           evaluate the IR directly\n"
     "  -i NAME=FILE.npy      the input called NAME\n"
     "  IN.npy                inputs not given by name, in the model's order\n"
     "  --random-inputs[=SEED]\n"
@@ -36,10 +38,18 @@ static const char usage[] =
     "                        treat the input NAME as the constant in FILE.npy\n"
     "  --target PRESET       the machine to compile for: acc1 (default), acc1-gc2,\n"
     "                        acc1-mini\n"
+    "  --stats               print the cycle count and statistics (to stderr)\n"
+    "  --trace FILE.json     write the run's timeline as Chrome trace-event JSON\n"
+    "                        (open it in Perfetto or chrome://tracing)\n"
+    "  --threads N           simulate tiles on N host threads (default: one per core);\n"
+    "                        results and statistics do not depend on N\n"
+    "  --max-cycles N        stop a run that takes more than N cycles\n"
+    "                        (default 10000000000)\n"
     "  --help                print this help\n"
     "  --version             print the version\n"
     "\n"
-    "Exit status: 0 success, 1 error in the model or the tensors, 2 bad command line.\n";
+    "Exit status: 0 success, 1 error in the model or the tensors, a trap or the cycle\n"
+    "limit, 2 bad command line.\n";
 
 static int run_reference(Driver *drv, const DriverIO *io) {
     IrGraph *g = driver_load(drv);
@@ -85,12 +95,15 @@ int main(int argc, char **argv) {
     DriverIO io;
     driver_init(&drv, "acc-run");
     driver_io_init(&io);
+    RunSimOptions sim;
+    memset(&sim, 0, sizeof sim);
     bool reference = false;
     int rc = EXIT_OK;
     for (int i = 1; i < argc && rc == EXIT_OK; i++) {
         const char *arg = argv[i];
         DriverArg r = driver_option(&drv, argc, argv, &i);
         if (r == DRIVER_NOT_MINE) r = driver_io_option(&drv, &io, argc, argv, &i);
+        if (r == DRIVER_NOT_MINE) r = run_sim_option(&drv, &sim, argc, argv, &i);
         if (r == DRIVER_BAD) rc = EXIT_USAGE;
         if (r != DRIVER_NOT_MINE) continue;
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
@@ -108,10 +121,24 @@ int main(int argc, char **argv) {
         }
     }
     if (rc == EXIT_OK && !drv.model) rc = driver_usage(&drv, "no model given");
-    if (rc == EXIT_OK && !reference)
-        rc = driver_usage(&drv, "running ACC-1 binaries is not available yet; use --reference "
-                                "to evaluate the model");
-    if (rc == EXIT_OK) rc = run_reference(&drv, &io);
+    if (rc == EXIT_OK && reference) {
+        rc = run_reference(&drv, &io);
+    } else if (rc == EXIT_OK && run_is_binary(drv.model)) {
+        char err[600];
+        SimModel *m = sim_load_file(drv.model, err, sizeof err);
+        if (m) {
+            rc = run_on_sim(&drv, &io, &sim, m);
+            sim_free(m);
+        } else {
+            fprintf(stderr, "acc-run: error: %s\n", err);
+            rc = EXIT_USER;
+        }
+    } else if (rc == EXIT_OK) {
+        rc = driver_usage(&drv,
+                          "'%s' is a source model: compiling it is not available yet; "
+                          "run it with --reference",
+                          drv.model);
+    }
 done:
     driver_io_free(&io);
     driver_free(&drv);

@@ -5,7 +5,7 @@
 ; time. Tiles 1..3 then send their 64 sums to tile 0, which receives them
 ; next to its own: after the superstep tile 0 holds all of c.
 ;
-; Run it (once the interpreter exists):
+; Run it:
 ;   acc-as examples/asm/vadd.s -o vadd.bin
 ;   acc-run vadd.bin -i a=a.npy -i b=b.npy -o c=c.npy
 

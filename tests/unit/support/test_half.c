@@ -44,6 +44,19 @@ static void test_f16_exhaustive_round_trip(void **state) {
     }
     assert_true(f16_to_f32(0x0001) == 0x1p-24f);
     assert_true(f16_to_f32(0x03ff) == 0x1.ff8p-15f);
+    /* Every value against the definition: (-1)^s 2^(e-15) (1 + m/1024), or
+     * 2^-14 (m/1024) for e = 0; infinities and NaNs keep their payload. */
+    for (uint32_t h = 0; h < 0x10000; h++) {
+        uint32_t e = (h >> 10) & 0x1f, m = h & 0x3ff;
+        float f = f16_to_f32((uint16_t)h);
+        if (e == 0x1f) {
+            assert_int_equal(f32_bits(f), (h & 0x8000) << 16 | 0x7f800000 | m << 13);
+            continue;
+        }
+        double v = e ? ldexp(1.0 + m / 1024.0, (int)e - 15) : ldexp(m / 1024.0, -14);
+        assert_true((double)f == ((h & 0x8000) ? -v : v));
+        assert_int_equal(f32_bits(f) >> 31, h >> 15);
+    }
     assert_true(f16_to_f32(0x7bff) == 65504.0f);
 }
 

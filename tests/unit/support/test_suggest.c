@@ -33,6 +33,10 @@ static void test_suggest(void **state) {
     /* The word itself is not suggested back. */
     const char *self[] = {"relu"};
     assert_null(str_suggest("relu", self, 1));
+    /* A one-letter name is no typo of another one-letter name. */
+    const char *names[] = {"a", "b"};
+    assert_null(str_suggest("x", names, 2));
+    assert_string_equal(str_suggest("ab", (const char *[]){"xb"}, 1), "xb");
 }
 
 /* StrSet and StrMap (in the same test: all serve name handling). */
