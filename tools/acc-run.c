@@ -28,15 +28,21 @@ static const char usage[] =
     "                        without -o, print each output's shape, first values,\n"
     "                        sum and checksum\n"
     "  --entry NAME          the graph to run (default: the last in the file)\n"
-    "  -D NAME=VALUE         bind a named dimension\n"
+    "  -D NAME=VALUE         bind a named dimension\n";
+
+static const char usage_end[] =
     "  --help                print this help\n"
     "  --version             print the version\n"
+    "\n"
+    "With --reference, the passes run only when -O or --passes is given: the evaluator\n"
+    "then computes the graph as the middle end leaves it.\n"
     "\n"
     "Exit status: 0 success, 1 error in the model or the tensors, 2 bad command line.\n";
 
 static int run_reference(Driver *drv, const DriverIO *io) {
     IrGraph *g = driver_load(drv);
     if (!g) return EXIT_USER;
+    driver_run_passes(drv, g, false);
     const char **in_names = xcalloc((size_t)g->ninputs + 1, sizeof *in_names);
     IrType *in_types = xcalloc((size_t)g->ninputs + 1, sizeof *in_types);
     const char **out_names = xcalloc((size_t)g->noutputs + 1, sizeof *out_names);
@@ -88,6 +94,8 @@ int main(int argc, char **argv) {
         if (r != DRIVER_NOT_MINE) continue;
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
             fputs(usage, stdout);
+            fputs(driver_pass_help, stdout);
+            fputs(usage_end, stdout);
             goto done;
         } else if (strcmp(arg, "--version") == 0) {
             driver_version(&drv);

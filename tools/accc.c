@@ -1,10 +1,12 @@
 /*
- * accc: the compiler. Today it reads a model (.g or .ir), checks it and
- * writes it back as IR text or DSL text (large constants without a recipe
- * go to .npy files beside a DSL output); compiling to ACC-1 code joins as
- * further --emit kinds.
+ * accc: the compiler. Today it reads a model (.g, .ir), checks it, runs
+ * the middle end's passes when asked (-O, --passes) and writes the result
+ * as IR text or DSL text (large constants without a recipe go to .npy
+ * files beside a DSL output); compiling to ACC-1 code joins as further
+ * --emit kinds.
  *
- *   accc [--emit=ir|g] [-o OUT] [--entry NAME] [-D NAME=VALUE]... MODEL
+ *   accc [--emit=ir|g] [-o OUT] [-O0|-O1|-O2] [--passes=LIST] [--entry NAME]
+ *        [-D NAME=VALUE]... [--print-after-all] [--print-after=PASS] [--time-passes] MODEL
  */
 #include "driver.h"
 
@@ -14,7 +16,7 @@
 static const char usage[] =
     "usage: accc [options] MODEL.g|MODEL.ir\n"
     "\n"
-    "Read a model, check it and write it out.\n"
+    "Read a model, check it, optionally run the middle end's passes, and write it out.\n"
     "\n"
     "  --emit=KIND       what to write: ir (the IR text form) or g (DSL text; constants\n"
     "                    of 64 or more elements without a recipe are written to\n"
@@ -22,7 +24,14 @@ static const char usage[] =
     "                    are not available yet\n"
     "  -o FILE           where to write it (default: standard output, also '-o -')\n"
     "  --entry NAME      the graph to compile (default: the last in the file)\n"
-    "  -D NAME=VALUE     bind a named dimension, overriding its 'dim' declaration\n"
+    "  -D NAME=VALUE     bind a named dimension, overriding its 'dim' declaration\n";
+
+static const char usage_passes[] =
+    "\n"
+    "With --emit=ir or g, no pass runs unless -O or --passes is given: then the\n"
+    "IR is written as the passes leave it (e.g. accc --emit=ir --passes=canon,dce IN.ir).\n";
+
+static const char usage_end[] =
     "  --help            print this help\n"
     "  --version         print the version\n"
     "\n"
@@ -54,6 +63,9 @@ int main(int argc, char **argv) {
         if (r != DRIVER_NOT_MINE) continue;
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
             fputs(usage, stdout);
+            fputs(driver_pass_help, stdout);
+            fputs(usage_end, stdout);
+            fputs(usage_passes, stdout);
             driver_free(&drv);
             return EXIT_OK;
         } else if (strcmp(arg, "--version") == 0) {
@@ -87,6 +99,7 @@ int main(int argc, char **argv) {
         driver_free(&drv);
         return EXIT_USER;
     }
+    driver_run_passes(&drv, g, emit == EMIT_ASM || emit == EMIT_BIN);
     if (!out) out = "-";
     StrBuf text;
     sb_init(&text);

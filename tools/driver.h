@@ -14,6 +14,7 @@
 #define ACCC_DRIVER_H
 
 #include "frontend.h"
+#include "passes.h"
 
 enum { EXIT_OK = 0, EXIT_USER = 1, EXIT_USAGE = 2 };
 
@@ -30,7 +31,10 @@ typedef struct Driver {
     FeOptions fe;      /* entry graph, -D bindings */
     FeDefine *defines;
     size_t capdefines;
-    Diag diag; /* messages about the model and the run */
+    Diag diag;             /* messages about the model and the run */
+    PassContext pc;        /* -O, --print-after(-all), --time-passes */
+    const char *pass_list; /* --passes=LIST, or NULL */
+    bool opt_given;        /* -O0, -O1 or -O2 was given */
 } Driver;
 
 void driver_init(Driver *drv, const char *tool);
@@ -46,8 +50,16 @@ void driver_version(const Driver *drv);
 bool driver_value(Driver *drv, int argc, char **argv, int *i, const char *name, const char **value,
                   bool *bad);
 
-/* Shared model options: -D NAME=VALUE, --entry NAME. */
+/* Shared model options: -D NAME=VALUE, --entry NAME; and the middle end's:
+ * -O0/-O1/-O2, --passes=LIST, --print-after-all, --print-after=PASS,
+ * --time-passes. */
 DriverArg driver_option(Driver *drv, int argc, char **argv, int *i);
+/* The help lines of the middle end's options. */
+extern const char driver_pass_help[];
+/* Run the middle end on g as the options ask: the --passes list if given,
+ * else the pipeline at the -O level when `always` or an -O option was
+ * given; then the --time-passes table. */
+void driver_run_passes(Driver *drv, IrGraph *g, bool always);
 /* Set the model path (the one positional argument of accc). */
 DriverArg driver_set_model(Driver *drv, const char *path);
 /* Load drv->model (reporting every error). NULL on failure. */
