@@ -370,7 +370,8 @@ static bool parse_kw_number(Parser *ps, const char *name, double *v) {
     }
     next(ps);
     if (!expect_punct(ps, '=')) return false;
-    if (ps->tok.kind != T_INT && ps->tok.kind != T_FLOAT) {
+    if (ps->tok.kind != T_INT && ps->tok.kind != T_FLOAT && !is_word(ps, "inf") &&
+        !is_word(ps, "nan")) {
         error_at(ps, ps->tok.loc, "expected a number, found %s", tok_desc(&ps->tok));
         return false;
     }

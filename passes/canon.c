@@ -479,13 +479,14 @@ static bool canon_op(Rewriter *rw, IrOpId id, void *ctx) {
     case IR_OP_cast: return canon_cast(rw, id);
     case IR_OP_where: return canon_where(rw, id);
     case IR_OP_batch_norm: return canon_batch_norm(rw, id);
-    case IR_OP_tile:
-        if (all_equal(ir_attr_ints(g, id, "repeats", &n), n, 1))
-            return become(rw, id, in_(rw, id, 0));
-        return false;
-    case IR_OP_pad:
-        if (all_equal(ir_attr_ints(g, id, "pads", &n), n, 0)) return become(rw, id, in_(rw, id, 0));
-        return false;
+    case IR_OP_tile: {
+        const int64_t *rep = ir_attr_ints(g, id, "repeats", &n);
+        return all_equal(rep, n, 1) && become(rw, id, in_(rw, id, 0));
+    }
+    case IR_OP_pad: {
+        const int64_t *pads = ir_attr_ints(g, id, "pads", &n);
+        return all_equal(pads, n, 0) && become(rw, id, in_(rw, id, 0));
+    }
     case IR_OP_concat: return g->ops[id].nin == 1 && become(rw, id, in_(rw, id, 0));
     case IR_OP_split: return g->ops[id].nout == 1 && become(rw, id, in_(rw, id, 0));
     case IR_OP_fused:
