@@ -630,6 +630,10 @@ static bool parse_body_graph(Parser *ps, IrGraph *b) {
 static int32_t parse_body(Parser *ps) {
     if (ps->in_body) {
         error_at(ps, ps->tok.loc, "a body cannot hold an op with a body");
+        if (is_punct(ps, '{')) {
+            next(ps);
+            skip_body(ps);
+        }
         return -1;
     }
     if (!expect_punct(ps, '{')) return -1;

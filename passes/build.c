@@ -96,9 +96,9 @@ IrRef pb_slice(Build *b, IrRef x, int axis, int64_t first, int64_t len, int64_t 
     const IrType *t = pb_type(b, x);
     if (step == 1 && first == 0 && len == t->dims[axis]) return x;
     /* ends: one past the last index taken; for a negative step that may be
-     * before index 0, which ONNX's rules spell as INT64_MIN. */
+     * before index 0, which ONNX's rules spell -(dim + 1). */
     int64_t end = first + len * step;
-    if (step < 0 && end < 0) end = INT64_MIN;
+    if (step < 0 && end < 0) end = -(t->dims[axis] + 1);
     if (len == 0) first = 0, end = 0;
     int64_t a = axis;
     IrOpId op = pb_create(b, IR_OP_slice, 1, &x);

@@ -829,7 +829,7 @@ static bool lower_slice(Rewriter *rw, IrOpId id) {
         if (!sliced[a]) continue;
         cs[m] = first[a];
         ce[m] = first[a] + len[a] * step[a];
-        if (step[a] < 0 && ce[m] < 0) ce[m] = INT64_MIN;
+        if (step[a] < 0 && ce[m] < 0) ce[m] = -(t->dims[a] + 1);
         ca[m] = a;
         cst[m] = step[a];
         m++;
