@@ -59,7 +59,9 @@ static bool same_dims(const IrType *t, int rank, const int64_t *dims) {
     return true;
 }
 
-IrRef pb_reshape(Build *b, IrRef x, int rank, const int64_t *dims) {
+IrRef pb_reshape(Build *b, IrRef x, int rank, const int64_t *shape) {
+    int64_t dims[IR_MAX_RANK];
+    if (rank) memcpy(dims, shape, (size_t)rank * sizeof *dims);
     if (same_dims(pb_type(b, x), rank, dims)) return x;
     IrOpId op = pb_create(b, IR_OP_reshape, 1, &x);
     ir_set_attr_ints(b->g, op, "shape", rank, dims);
@@ -77,7 +79,10 @@ IrRef pb_transpose(Build *b, IrRef x, const int64_t *perm) {
     return pb_finish(b, op);
 }
 
-IrRef pb_expand(Build *b, IrRef x, int rank, const int64_t *dims) {
+IrRef pb_expand(Build *b, IrRef x, int rank, const int64_t *shape) {
+    /* shape may point into g->vals, which building moves: copy it. */
+    int64_t dims[IR_MAX_RANK];
+    memcpy(dims, shape, (size_t)rank * sizeof *dims);
     const IrType *t = pb_type(b, x);
     if (same_dims(t, rank, dims)) return x;
     if (t->rank < rank) {
@@ -109,25 +114,28 @@ IrRef pb_slice(Build *b, IrRef x, int axis, int64_t first, int64_t len, int64_t 
     return pb_finish(b, op);
 }
 
-IrRef pb_pad(Build *b, IrRef x, const int64_t *pads) {
+IrRef pb_pad(Build *b, IrRef x, const int64_t *pads, double value) {
     int rank = pb_type(b, x)->rank;
     int64_t pos[2 * IR_MAX_RANK];
     bool any = false;
     for (int i = 0; i < rank; i++) {
-        /* Negative pads crop: a slice first. */
-        int64_t pb_ = pads[i], pe = pads[rank + i];
-        if (pb_ < 0 || pe < 0) {
-            int64_t dim = pb_type(b, x)->dims[i];
-            int64_t first = pb_ < 0 ? -pb_ : 0, last = pe < 0 ? dim + pe : dim;
-            x = pb_slice(b, x, i, first, last - first, 1);
-        }
-        pos[i] = pb_ > 0 ? pb_ : 0;
-        pos[rank + i] = pe > 0 ? pe : 0;
+        /* Output index j reads x[j - begin] when that is inside x, else
+         * value: the part of x it reads, then what fills either side. */
+        int64_t dim = pb_type(b, x)->dims[i], begin = pads[i], end = pads[rank + i];
+        int64_t out = dim + begin + end;
+        int64_t lo = begin < 0 ? -begin : 0, hi = end < 0 ? dim + end : dim;
+        int64_t len = hi > lo ? hi - lo : 0;
+        if (lo > dim) lo = dim;
+        int64_t lead = begin < 0 ? 0 : begin > out - len ? out - len : begin;
+        x = pb_slice(b, x, i, len ? lo : 0, len, 1);
+        pos[i] = lead;
+        pos[rank + i] = out - len - lead;
         any |= pos[i] || pos[rank + i];
     }
     if (!any) return x;
     IrOpId op = pb_create(b, IR_OP_pad, 1, &x);
     ir_set_attr_ints(b->g, op, "pads", 2 * rank, pos);
+    ir_set_attr_float(b->g, op, "value", value);
     return pb_finish(b, op);
 }
 

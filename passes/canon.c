@@ -321,11 +321,32 @@ static IrRef const_from(Rewriter *rw, const IrType *t, const double *v) {
     return c;
 }
 
-static double *const_values(const IrConst *c) {
-    int64_t n = ir_type_count(&c->type);
-    double *v = xmalloc((size_t)(n ? n : 1) * sizeof *v);
-    for (int64_t i = 0; i < n; i++) v[i] = pb_const_at(c, i);
-    return v;
+/* A copy of constant w with element i multiplied by alpha * s[(i / div) % mod],
+ * computed in double and rounded once (f32 without a detour through
+ * dtype_get/dtype_set: the weights of a large network are millions). */
+static IrRef scaled(Rewriter *rw, const IrConst *w, const double *s, int64_t div, int64_t mod,
+                    double alpha) {
+    IrType t = w->type; /* pb_constant moves g->consts */
+    int64_t n = ir_type_count(&t);
+    void *data = xmalloc((size_t)(n ? n : 1) * dtype_size(t.dtype));
+    /* n = outer * mod * div: runs of div elements share a factor. */
+    int64_t i = 0, outer = n / (div * mod);
+    for (int64_t o = 0; o < outer; o++)
+        for (int64_t j = 0; j < mod; j++) {
+            double f = alpha * s[j];
+            if (t.dtype == ACC_DTYPE_F32) {
+                const float *src = (const float *)w->data + i;
+                float *dst = (float *)data + i;
+                for (int64_t q = 0; q < div; q++) dst[q] = (float)((double)src[q] * f);
+            } else {
+                for (int64_t q = 0; q < div; q++)
+                    dtype_set(t.dtype, data, (size_t)(i + q), pb_const_at(w, i + q) * f);
+            }
+            i += div;
+        }
+    IrRef c = pb_constant(&rw->b, &t, data);
+    free(data);
+    return c;
 }
 
 static bool fold_bn_conv(Rewriter *rw, IrOpId bn, IrOpId conv, const double *s, const double *t) {
@@ -334,13 +355,11 @@ static bool fold_bn_conv(Rewriter *rw, IrOpId bn, IrOpId conv, const double *s, 
     const IrConst *b = g->ops[conv].nin > 2 ? ir_value_const(g, g->ops[conv].in[2]) : NULL;
     if (!w || (g->ops[conv].nin > 2 && !b)) return false;
     int64_t m = w->type.dims[0], per = ir_type_count(&w->type) / (m ? m : 1);
-    double *wv = const_values(w);
-    for (int64_t i = 0; i < m * per; i++) wv[i] *= s[i / per];
     double *bv = xmalloc((size_t)(m ? m : 1) * sizeof *bv);
     for (int64_t c = 0; c < m; c++) bv[c] = (b ? pb_const_at(b, c) : 0.0) * s[c] + t[c];
-    IrType wt = w->type, bt = ir_type(w->type.dtype, 1, &m); /* const_from moves g->consts */
-    IrRef in[3] = {g->ops[conv].in[0], const_from(rw, &wt, wv), const_from(rw, &bt, bv)};
-    free(wv);
+    IrType bt = ir_type(w->type.dtype, 1, &m);
+    IrRef in[3] = {g->ops[conv].in[0], scaled(rw, w, s, per ? per : 1, m ? m : 1, 1.0),
+                   const_from(rw, &bt, bv)};
     free(bv);
     IrOpId op = pb_create(&rw->b, g->ops[conv].kind, 3, in);
     static const char *const names[] = {"stride", "pad", "dilation", "groups"};
@@ -380,14 +399,10 @@ static bool fold_bn_linear(Rewriter *rw, IrOpId bn, IrOpId mm, const double *s, 
         cv[i] = beta * (c ? pb_const_at(c, at) : 0.0) * s[i % ch] + t[i % ch];
     }
     /* w' = alpha * w * s by output column (rows when transposed). */
-    IrType wt = w->type;
-    int64_t rows = wt.dims[0], cols = wt.dims[1];
-    double *wv = const_values(w);
-    for (int64_t r = 0; r < rows; r++)
-        for (int64_t k = 0; k < cols; k++) wv[r * cols + k] *= alpha * s[tb ? r : k];
-    IrRef wn = const_from(rw, &wt, wv);
+    int64_t rows = w->type.dims[0], cols = w->type.dims[1];
+    IrRef wn = tb ? scaled(rw, w, s, cols ? cols : 1, rows ? rows : 1, alpha)
+                  : scaled(rw, w, s, 1, cols ? cols : 1, alpha);
     IrRef shift = const_from(rw, &ct, cv);
-    free(wv);
     free(cv);
     IrRef a = g->ops[mm].in[0];
     IrOpId op;

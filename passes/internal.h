@@ -34,8 +34,9 @@ IrRef pb_transpose(Build *b, IrRef x, const int64_t *perm);
 IrRef pb_expand(Build *b, IrRef x, int rank, const int64_t *dims);
 /* x[first : first + len * step : step] along axis (step may be negative). */
 IrRef pb_slice(Build *b, IrRef x, int axis, int64_t first, int64_t len, int64_t step);
-/* Constant-zero padding, pads = [begins..., ends...] (may be negative: cropped). */
-IrRef pb_pad(Build *b, IrRef x, const int64_t *pads);
+/* Constant padding with value, pads = [begins..., ends...] (negative ones
+ * crop): a slice of what x contributes, then a pad with no negative pads. */
+IrRef pb_pad(Build *b, IrRef x, const int64_t *pads, double value);
 /* reduce_* of kind over axes. */
 IrRef pb_reduce(Build *b, IrOpKind kind, IrRef x, int n, const int64_t *axes, bool keepdims);
 /* An op with attributes: create, then pb_finish. */

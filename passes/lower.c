@@ -222,12 +222,13 @@ static bool lower_elementwise(Rewriter *rw, IrOpId id) {
 
 /* scale and zero point along axis of x, shaped to broadcast against x. */
 static IrRef quant_param(Rewriter *rw, IrOpId id, IrRef p) {
-    const IrType *x = type_of(rw, in_(rw, id, 0)), *t = type_of(rw, p);
-    if (ir_type_count(t) == 1) return pb_reshape(&rw->b, p, 0, NULL);
-    int axis = ir_norm_axis(ir_attr_int(G(rw), id, "axis"), x->rank);
+    IrType x = *type_of(rw, in_(rw, id, 0));
+    IrType t = *type_of(rw, p);
+    if (ir_type_count(&t) == 1) return pb_reshape(&rw->b, p, 0, NULL);
+    int axis = ir_norm_axis(ir_attr_int(G(rw), id, "axis"), x.rank);
     int64_t dims[IR_MAX_RANK];
-    int rank = x->rank - axis;
-    dims[0] = x->dims[axis];
+    int rank = x.rank - axis;
+    dims[0] = x.dims[axis];
     for (int i = 1; i < rank; i++) dims[i] = 1;
     return pb_reshape(&rw->b, p, rank, dims);
 }
@@ -276,14 +277,14 @@ static bool lower_fused_body(Rewriter *rw, IrOpId id) {
 
 /* The axes a reduce_* op reduces, as a mask; false if none (noop). */
 static bool reduce_mask(Rewriter *rw, IrOpId id, bool *mask) {
-    const IrType *x = type_of(rw, in_(rw, id, 0));
+    IrType x = *type_of(rw, in_(rw, id, 0));
     int n;
     const int64_t *axes = ir_attr_ints(G(rw), id, "axes", &n);
     bool noop = ir_attr_bool(G(rw), id, "noop_with_empty_axes");
     bool any = false;
-    for (int i = 0; i < x->rank; i++) mask[i] = n == 0 && !noop;
-    for (int i = 0; i < n; i++) mask[ir_norm_axis(axes[i], x->rank)] = true;
-    for (int i = 0; i < x->rank; i++) any |= mask[i];
+    for (int i = 0; i < x.rank; i++) mask[i] = n == 0 && !noop;
+    for (int i = 0; i < n; i++) mask[ir_norm_axis(axes[i], x.rank)] = true;
+    for (int i = 0; i < x.rank; i++) any |= mask[i];
     return any;
 }
 
@@ -302,16 +303,16 @@ static IrRef make_reduce(Rewriter *rw, const char *kind, IrRef x, const bool *ma
 
 /* A kept-dimension result v reshaped to op's result. */
 static IrRef to_result(Rewriter *rw, IrOpId id, IrRef v) {
-    const IrType *y = type_of(rw, out_(rw, id));
-    return pb_reshape(&rw->b, v, y->rank, y->dims);
+    IrType y = *type_of(rw, out_(rw, id));
+    return pb_reshape(&rw->b, v, y.rank, y.dims);
 }
 
 static bool lower_reduce(Rewriter *rw, IrOpId id) {
     IrGraph *g = G(rw);
     IrOpKind kind = g->ops[id].kind;
     IrRef x = in_(rw, id, 0);
-    const IrType *xt = type_of(rw, x);
-    AccDtype dt = xt->dtype;
+    IrType xt = *type_of(rw, x);
+    AccDtype dt = xt.dtype;
     bool mask[IR_MAX_RANK];
     bool any = reduce_mask(rw, id, mask);
     Num n = num(rw, dt);
@@ -331,9 +332,9 @@ static bool lower_reduce(Rewriter *rw, IrOpId id) {
         return true;
     }
     int64_t axes[IR_MAX_RANK];
-    int na = mask_axes(mask, xt->rank, axes);
+    int na = mask_axes(mask, xt.rank, axes);
     int64_t count = 1;
-    for (int i = 0; i < na; i++) count *= xt->dims[axes[i]];
+    for (int i = 0; i < na; i++) count *= xt.dims[axes[i]];
     switch (kind) {
     case IR_OP_reduce_sum: v = make_reduce(rw, "sum", x, mask, dt); break;
     case IR_OP_reduce_prod: v = make_reduce(rw, "prod", x, mask, dt); break;
@@ -389,13 +390,13 @@ static bool lower_reduce(Rewriter *rw, IrOpId id) {
 
 static bool lower_arg_reduce(Rewriter *rw, IrOpId id) {
     IrGraph *g = G(rw);
-    const IrType *x = type_of(rw, in_(rw, id, 0));
+    IrType x = *type_of(rw, in_(rw, id, 0));
     int64_t axis = ir_attr_int(g, id, "axis");
     bool keep = ir_attr_bool(g, id, "keepdims");
     if (axis >= 0 && keep) return false;
     IrRef xv = in_(rw, id, 0);
     IrOpId op = pb_create(&rw->b, g->ops[id].kind, 1, &xv);
-    ir_set_attr_int(g, op, "axis", ir_norm_axis(axis, x->rank));
+    ir_set_attr_int(g, op, "axis", ir_norm_axis(axis, x.rank));
     ir_set_attr_bool(g, op, "keepdims", true);
     ir_set_attr_bool(g, op, "select_last_index", ir_attr_bool(g, id, "select_last_index"));
     rw_replace_op(rw, id, to_result(rw, id, pb_finish(&rw->b, op)));
@@ -405,21 +406,21 @@ static bool lower_arg_reduce(Rewriter *rw, IrOpId id) {
 static bool lower_global_pool(Rewriter *rw, IrOpId id) {
     IrGraph *g = G(rw);
     IrRef x = in_(rw, id, 0);
-    const IrType *t = type_of(rw, x);
+    IrType t = *type_of(rw, x);
     int64_t spatial = 1;
     bool mask[IR_MAX_RANK] = {false};
-    for (int i = 2; i < t->rank; i++) spatial *= t->dims[i], mask[i] = true;
+    for (int i = 2; i < t.rank; i++) spatial *= t.dims[i], mask[i] = true;
     IrRef v;
     if (g->ops[id].kind == IR_OP_global_avg_pool) {
-        Num n = num(rw, t->dtype);
+        Num n = num(rw, t.dtype);
         IrRef s = make_reduce(rw, "sum", to_ct(&n, x), mask, n.ct);
         v = from_ct(&n, op2(&n, IR_OP_div, s, k(&n, (double)spatial)));
     } else if (spatial == 0) {
-        v = make_reduce(rw, "max", x, mask, t->dtype);
+        v = make_reduce(rw, "max", x, mask, t.dtype);
     } else {
         /* max pooling over the whole plane keeps global_max_pool's NaN rule
          * (NaN never wins), which a max reduction would not. */
-        int64_t dims[4] = {t->dims[0], t->dims[1], 1, spatial};
+        int64_t dims[4] = {t.dims[0], t.dims[1], 1, spatial};
         IrRef flat = pb_reshape(&rw->b, x, 4, dims);
         IrOpId op = pb_create(&rw->b, IR_OP_max_pool2d, 1, &flat);
         ir_set_attr_ints(g, op, "kernel", 2, (int64_t[]){1, spatial});
@@ -433,10 +434,10 @@ static bool lower_global_pool(Rewriter *rw, IrOpId id) {
 
 static bool lower_softmax(Rewriter *rw, IrOpId id) {
     IrRef x = in_(rw, id, 0);
-    const IrType *t = type_of(rw, x);
+    IrType t = *type_of(rw, x);
     bool mask[IR_MAX_RANK] = {false};
-    mask[ir_norm_axis(ir_attr_int(G(rw), id, "axis"), t->rank)] = true;
-    Num n = num(rw, t->dtype);
+    mask[ir_norm_axis(ir_attr_int(G(rw), id, "axis"), t.rank)] = true;
+    Num n = num(rw, t.dtype);
     IrRef xc = to_ct(&n, x);
     IrRef m = make_reduce(rw, "max", xc, mask, n.ct);
     IrRef d = op2(&n, IR_OP_sub, xc, m);
@@ -451,10 +452,10 @@ static bool lower_softmax(Rewriter *rw, IrOpId id) {
 /* (x - mean) * rsqrt(var + eps) over the mask (two passes, as the
  * evaluator); returns it in the compute dtype. */
 static IrRef normalise(Rewriter *rw, Num *n, IrRef x, const bool *mask, double eps) {
-    const IrType *t = type_of(rw, x);
+    IrType t = *type_of(rw, x);
     int64_t count = 1;
-    for (int i = 0; i < t->rank; i++)
-        if (mask[i]) count *= t->dims[i];
+    for (int i = 0; i < t.rank; i++)
+        if (mask[i]) count *= t.dims[i];
     IrRef xc = to_ct(n, x);
     IrRef mean = op2(n, IR_OP_div, make_reduce(rw, "sum", xc, mask, n->ct), k(n, (double)count));
     IrRef d = op2(n, IR_OP_sub, xc, mean);
@@ -476,11 +477,11 @@ static IrRef per_channel(Rewriter *rw, IrRef v, int rank) {
 static bool lower_layer_norm(Rewriter *rw, IrOpId id) {
     IrGraph *g = G(rw);
     IrRef x = in_(rw, id, 0);
-    const IrType *t = type_of(rw, x);
-    int axis = ir_norm_axis(ir_attr_int(g, id, "axis"), t->rank);
+    IrType t = *type_of(rw, x);
+    int axis = ir_norm_axis(ir_attr_int(g, id, "axis"), t.rank);
     bool mask[IR_MAX_RANK] = {false};
-    for (int i = axis; i < t->rank; i++) mask[i] = true;
-    Num n = num(rw, t->dtype);
+    for (int i = axis; i < t.rank; i++) mask[i] = true;
+    Num n = num(rw, t.dtype);
     IrRef y = normalise(rw, &n, x, mask, ir_attr_float(g, id, "epsilon"));
     y = op2(&n, IR_OP_mul, y, to_ct(&n, in_(rw, id, 1)));
     if (g->ops[id].nin > 2) y = op2(&n, IR_OP_add, y, to_ct(&n, in_(rw, id, 2)));
@@ -526,19 +527,20 @@ static bool lower_batch_norm(Rewriter *rw, IrOpId id) {
  * the result reshaped to y's shape. */
 static IrRef make_matmul(Rewriter *rw, IrRef a, IrRef b, const IrType *y) {
     Build *bld = &rw->b;
-    const IrType *ta = type_of(rw, a), *tb = type_of(rw, b);
-    if (ta->rank == 1) a = pb_reshape(bld, a, 2, (int64_t[]){1, ta->dims[0]});
-    if (tb->rank == 1) b = pb_reshape(bld, b, 2, (int64_t[]){tb->dims[0], 1});
-    ta = type_of(rw, a);
-    tb = type_of(rw, b);
-    int rank = ta->rank > tb->rank ? ta->rank : tb->rank;
+    IrType ta = *type_of(rw, a);
+    IrType tb = *type_of(rw, b);
+    if (ta.rank == 1) a = pb_reshape(bld, a, 2, (int64_t[]){1, ta.dims[0]});
+    if (tb.rank == 1) b = pb_reshape(bld, b, 2, (int64_t[]){tb.dims[0], 1});
+    ta = *type_of(rw, a);
+    tb = *type_of(rw, b);
+    int rank = ta.rank > tb.rank ? ta.rank : tb.rank;
     for (int s = 0; s < 2; s++) {
         IrRef *v = s ? &b : &a;
-        const IrType *t = type_of(rw, *v);
-        if (t->rank == rank) continue;
+        IrType t = *type_of(rw, *v);
+        if (t.rank == rank) continue;
         int64_t dims[IR_MAX_RANK];
-        int shift = rank - t->rank;
-        for (int i = 0; i < rank; i++) dims[i] = i < shift ? 1 : t->dims[i - shift];
+        int shift = rank - t.rank;
+        for (int i = 0; i < rank; i++) dims[i] = i < shift ? 1 : t.dims[i - shift];
         *v = pb_reshape(bld, *v, rank, dims);
     }
     AccDtype acc = ir_acc_dtype(type_of(rw, a)->dtype, type_of(rw, b)->dtype);
@@ -606,13 +608,13 @@ static void copy_window(IrGraph *g, IrOpId to, IrOpId from) {
 static bool lower_conv(Rewriter *rw, IrOpId id) {
     IrGraph *g = G(rw);
     IrRef x = in_(rw, id, 0), w = in_(rw, id, 1);
-    const IrType *y = type_of(rw, out_(rw, id));
-    AccDtype dt = y->dtype;
+    IrType y = *type_of(rw, out_(rw, id));
+    AccDtype dt = y.dtype;
     KernelBuilder kb;
     kb_init(&kb, g, 1, ir_acc_dtype(dt, dt));
     IrRef r = kb.body->inputs[0];
     if (g->ops[id].nin > 2) {
-        IrRef bias = per_channel(rw, in_(rw, id, 2), y->rank);
+        IrRef bias = per_channel(rw, in_(rw, id, 2), y.rank);
         r = pb_op2(&kb.bb, IR_OP_add, r, kb_operand(&kb, bias));
     }
     IrRef lead[2] = {x, w};
@@ -630,9 +632,9 @@ static bool lower_1d(Rewriter *rw, IrOpId id, IrOpKind kind2d) {
     IrRef in[3];
     for (int i = 0; i < nin; i++) {
         IrRef v = in_(rw, o, i);
-        const IrType *t = type_of(rw, v);
-        if (i < 2 && t->rank == 3)
-            v = pb_reshape(&rw->b, v, 4, (int64_t[]){t->dims[0], t->dims[1], 1, t->dims[2]});
+        IrType t = *type_of(rw, v);
+        if (i < 2 && t.rank == 3)
+            v = pb_reshape(&rw->b, v, 4, (int64_t[]){t.dims[0], t.dims[1], 1, t.dims[2]});
         in[i] = v;
     }
     IrWindow w;
@@ -657,25 +659,23 @@ static bool lower_1d(Rewriter *rw, IrOpId id, IrOpKind kind2d) {
 
 /* x with stride - 1 zeros between its elements along axis. */
 static IrRef dilate(Build *b, IrRef x, int axis, int64_t stride) {
-    const IrType *t = pb_type(b, x);
-    int64_t h = t->dims[axis];
+    IrType t = *pb_type(b, x);
+    int64_t h = t.dims[axis];
     if (stride == 1 || h == 0) return x;
-    int rank = t->rank;
+    int rank = t.rank;
     int64_t dims[IR_MAX_RANK], pads[2 * IR_MAX_RANK] = {0};
     for (int i = 0, j = 0; i < rank; i++) {
-        dims[j++] = t->dims[i];
+        dims[j++] = t.dims[i];
         if (i == axis) dims[j++] = 1;
     }
     x = pb_reshape(b, x, rank + 1, dims);
     pads[(rank + 1) + axis + 1] = stride - 1; /* after each element */
-    x = pb_pad(b, x, pads);
-    dims[axis] = h * stride;
-    for (int i = axis + 1; i < rank; i++) dims[i] = t->dims[i];
-    const IrType *t2 = pb_type(b, x);
+    x = pb_pad(b, x, pads, 0.0);
+    IrType t2 = *pb_type(b, x);
     int64_t d2[IR_MAX_RANK];
     for (int i = 0, j = 0; i < rank + 1; i++) {
         if (i == axis + 1) continue;
-        d2[j++] = i == axis ? t2->dims[i] * t2->dims[i + 1] : t2->dims[i];
+        d2[j++] = i == axis ? t2.dims[i] * t2.dims[i + 1] : t2.dims[i];
     }
     x = pb_reshape(b, x, rank, d2);
     return pb_slice(b, x, axis, 0, (h - 1) * stride + 1, 1);
@@ -699,25 +699,24 @@ static bool lower_conv_transpose(Rewriter *rw, IrOpId id) {
         pads[2 + i] = span - win.pad_begin[i];
         pads[rank + 2 + i] = span - win.pad_end[i] + win.output_padding[i];
     }
-    x = pb_pad(b, x, pads);
+    x = pb_pad(b, x, pads, 0.0);
     /* w [C, M/g, k...] -> [g, C/g, M/g, k...] -> [g, M/g, C/g, k...] -> [M, C/g, k...] */
-    const IrType *wt = type_of(rw, w);
-    int64_t groups = win.groups, c = wt->dims[0], mg = wt->dims[1];
+    IrType wt = *type_of(rw, w);
+    int64_t groups = win.groups, c = wt.dims[0], mg = wt.dims[1];
     int64_t d5[IR_MAX_RANK], perm[IR_MAX_RANK], d4[IR_MAX_RANK];
     d5[0] = groups, d5[1] = c / groups, d5[2] = mg;
     perm[0] = 0, perm[1] = 2, perm[2] = 1;
     d4[0] = groups * mg, d4[1] = c / groups;
     for (int i = 0; i < nsp; i++) {
-        d5[3 + i] = wt->dims[2 + i];
+        d5[3 + i] = wt.dims[2 + i];
         perm[3 + i] = 3 + i;
-        d4[2 + i] = wt->dims[2 + i];
+        d4[2 + i] = wt.dims[2 + i];
     }
     w = pb_reshape(b, w, rank + 1, d5);
     w = pb_transpose(b, w, perm);
     w = pb_reshape(b, w, rank, d4);
     for (int i = 0; i < nsp; i++)
-        if (wt->dims[2 + i] > 1)
-            w = pb_slice(b, w, 2 + i, wt->dims[2 + i] - 1, wt->dims[2 + i], -1);
+        if (wt.dims[2 + i] > 1) w = pb_slice(b, w, 2 + i, wt.dims[2 + i] - 1, wt.dims[2 + i], -1);
     static const IrOpKind convs[] = {IR_OP_conv1d, IR_OP_conv2d, IR_OP_conv3d};
     IrRef in[3] = {x, w, g->ops[id].nin > 2 ? in_(rw, id, 2) : IR_NONE};
     IrOpId op = pb_create(b, convs[nsp - 1], g->ops[id].nin, in);
@@ -734,19 +733,19 @@ static bool lower_conv_transpose(Rewriter *rw, IrOpId id) {
 
 static bool lower_reshape_like(Rewriter *rw, IrOpId id) {
     IrGraph *g = G(rw);
-    const IrType *y = type_of(rw, out_(rw, id));
+    IrType y = *type_of(rw, out_(rw, id));
     if (g->ops[id].kind == IR_OP_reshape && ir_attr_bool(g, id, "allowzero")) {
         int n;
         const int64_t *shape = ir_attr_ints(g, id, "shape", &n);
-        bool same = n == y->rank;
-        for (int i = 0; same && i < n; i++) same = shape[i] == y->dims[i];
-        if (same && !ir_type_equal(y, type_of(rw, in_(rw, id, 0)))) return false;
+        bool same = n == y.rank;
+        for (int i = 0; same && i < n; i++) same = shape[i] == y.dims[i];
+        if (same && !ir_type_equal(&y, type_of(rw, in_(rw, id, 0)))) return false;
     }
     IrRef x = in_(rw, id, 0);
-    IrRef v = ir_type_equal(type_of(rw, x), y) ? x : IR_NONE;
+    IrRef v = ir_type_equal(type_of(rw, x), &y) ? x : IR_NONE;
     if (!v) {
         IrOpId op = pb_create(&rw->b, IR_OP_reshape, 1, &x);
-        ir_set_attr_ints(g, op, "shape", y->rank, y->dims);
+        ir_set_attr_ints(g, op, "shape", y.rank, y.dims);
         ir_set_attr_bool(g, op, "allowzero", true);
         v = pb_finish(&rw->b, op);
     }
@@ -765,9 +764,9 @@ static bool lower_transpose(Rewriter *rw, IrOpId id) {
 
 static bool lower_expand(Rewriter *rw, IrOpId id) {
     IrRef x = in_(rw, id, 0);
-    const IrType *y = type_of(rw, out_(rw, id));
-    if (type_of(rw, x)->rank == y->rank && !ir_type_equal(type_of(rw, x), y)) return false;
-    rw_replace_op(rw, id, pb_expand(&rw->b, x, y->rank, y->dims));
+    IrType y = *type_of(rw, out_(rw, id));
+    if (type_of(rw, x)->rank == y.rank && !ir_type_equal(type_of(rw, x), &y)) return false;
+    rw_replace_op(rw, id, pb_expand(&rw->b, x, y.rank, y.dims));
     return true;
 }
 
@@ -808,7 +807,7 @@ static bool lower_split(Rewriter *rw, IrOpId id) {
 static bool lower_slice(Rewriter *rw, IrOpId id) {
     IrGraph *g = G(rw);
     IrRef x = in_(rw, id, 0);
-    const IrType *t = type_of(rw, x);
+    IrType t = *type_of(rw, x);
     int n;
     const int64_t *starts = ir_attr_ints(g, id, "starts", &n);
     const int64_t *ends = ir_attr_ints(g, id, "ends", &n);
@@ -817,19 +816,19 @@ static bool lower_slice(Rewriter *rw, IrOpId id) {
     int64_t first[IR_MAX_RANK], len[IR_MAX_RANK], step[IR_MAX_RANK];
     bool sliced[IR_MAX_RANK] = {false};
     for (int i = 0; i < n; i++) {
-        int a = ir_norm_axis(axes[i], t->rank);
-        ir_slice_axis(t->dims[a], starts[i], ends[i], steps[i], &first[a], &len[a]);
+        int a = ir_norm_axis(axes[i], t.rank);
+        ir_slice_axis(t.dims[a], starts[i], ends[i], steps[i], &first[a], &len[a]);
         step[a] = steps[i];
-        sliced[a] = !(steps[i] == 1 && first[a] == 0 && len[a] == t->dims[a]);
+        sliced[a] = !(steps[i] == 1 && first[a] == 0 && len[a] == t.dims[a]);
         if (len[a] == 0) first[a] = 0, step[a] = 1;
     }
     int64_t cs[IR_MAX_RANK], ce[IR_MAX_RANK], ca[IR_MAX_RANK], cst[IR_MAX_RANK];
     int m = 0;
-    for (int a = 0; a < t->rank; a++) {
+    for (int a = 0; a < t.rank; a++) {
         if (!sliced[a]) continue;
         cs[m] = first[a];
         ce[m] = first[a] + len[a] * step[a];
-        if (step[a] < 0 && ce[m] < 0) ce[m] = -(t->dims[a] + 1);
+        if (step[a] < 0 && ce[m] < 0) ce[m] = -(t.dims[a] + 1);
         ca[m] = a;
         cst[m] = step[a];
         m++;
@@ -870,7 +869,7 @@ static IrRef pad_indices(Build *b, int64_t dim, int64_t pb_, int64_t pe, bool re
 static bool lower_pad(Rewriter *rw, IrOpId id) {
     IrGraph *g = G(rw);
     IrRef x = in_(rw, id, 0);
-    const IrType *t = type_of(rw, x);
+    IrType t = *type_of(rw, x);
     int n;
     const int64_t *pads = ir_attr_ints(g, id, "pads", &n);
     bool negative = false, any = false;
@@ -881,29 +880,16 @@ static bool lower_pad(Rewriter *rw, IrOpId id) {
     }
     if (!negative) return false;
     const char *mode = ir_attr_str(g, id, "mode");
-    int rank = t->rank;
+    int rank = t.rank;
     IrRef v = x;
     if (strcmp(mode, "constant") == 0) {
-        /* Crop first, then pad what is left to pad. */
-        int64_t pos[2 * IR_MAX_RANK];
-        for (int i = 0; i < rank; i++) {
-            int64_t b0 = pads[i], e0 = pads[rank + i], dim = type_of(rw, v)->dims[i];
-            int64_t first = b0 < 0 ? -b0 : 0, last = e0 < 0 ? dim + e0 : dim;
-            v = pb_slice(&rw->b, v, i, first, last - first, 1);
-            pos[i] = b0 > 0 ? b0 : 0;
-            pos[rank + i] = e0 > 0 ? e0 : 0;
-        }
-        IrOpId op = pb_create(&rw->b, IR_OP_pad, 1, &v);
-        ir_set_attr_ints(g, op, "pads", 2 * rank, pos);
-        ir_set_attr_str(g, op, "mode", "constant");
-        ir_set_attr_float(g, op, "value", ir_attr_float(g, id, "value"));
-        v = pb_finish(&rw->b, op);
+        v = pb_pad(&rw->b, x, pads, ir_attr_float(g, id, "value"));
     } else {
         /* reflect/edge with cropping: each axis is a gather of fixed
          * indices, which follow the evaluator's rule exactly. */
         for (int i = 0; i < rank; i++) {
             if (pads[i] == 0 && pads[rank + i] == 0) continue;
-            IrRef idx = pad_indices(&rw->b, t->dims[i], pads[i], pads[rank + i],
+            IrRef idx = pad_indices(&rw->b, t.dims[i], pads[i], pads[rank + i],
                                     strcmp(mode, "reflect") == 0);
             IrRef in[2] = {v, idx};
             IrOpId op = pb_create(&rw->b, IR_OP_gather, 2, in);
@@ -924,12 +910,12 @@ static bool lower_tile(Rewriter *rw, IrOpId id) {
     const int64_t *rep = ir_attr_ints(g, id, "repeats", &n);
     for (int a = 0; a < n; a++) {
         if (rep[a] == 1) continue;
-        const IrType *t = type_of(rw, x);
+        IrType t = *type_of(rw, x);
         int64_t with1[IR_MAX_RANK], wide[IR_MAX_RANK], merged[IR_MAX_RANK];
-        int r = t->rank;
+        int r = t.rank;
         if (r + 1 > IR_MAX_RANK) {
             /* No room for the extra axis: gather the axis's indices, repeated. */
-            int64_t d = t->dims[a], len = d * rep[a];
+            int64_t d = t.dims[a], len = d * rep[a];
             int64_t *idx = xmalloc((size_t)(len ? len : 1) * sizeof *idx);
             for (int64_t j = 0; j < len; j++) idx[j] = j % d;
             IrType it = ir_type(ACC_DTYPE_I64, 1, &len);
@@ -942,9 +928,9 @@ static bool lower_tile(Rewriter *rw, IrOpId id) {
         }
         for (int i = 0, j = 0; i < r; i++) {
             if (i == a) with1[j] = 1, wide[j++] = rep[a];
-            with1[j] = t->dims[i];
-            wide[j++] = t->dims[i];
-            merged[i] = i == a ? rep[a] * t->dims[i] : t->dims[i];
+            with1[j] = t.dims[i];
+            wide[j++] = t.dims[i];
+            merged[i] = i == a ? rep[a] * t.dims[i] : t.dims[i];
         }
         x = pb_reshape(&rw->b, x, r + 1, with1);
         x = pb_expand(&rw->b, x, r + 1, wide);

@@ -434,7 +434,7 @@ static IrRef gen_conv(Gen *gen) {
         op = create(gen, kind, nin, in);
         ir_set_attr_int(gen->g, op, "groups", groups);
         if (transposed && chance(gen, 30)) {
-            int64_t opad[2];
+            int64_t opad[3];
             for (int i = 0; i < nsp; i++) opad[i] = stride[i] > 1 ? rnd(gen, stride[i]) : 0;
             ir_set_attr_ints(gen->g, op, "output_padding", nsp, opad);
         }
