@@ -94,7 +94,7 @@ int main(int argc, char **argv) {
         if (r != DRIVER_NOT_MINE) continue;
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
             fputs(usage, stdout);
-            fputs(driver_pass_help, stdout);
+            driver_pass_help(stdout, 24);
             fputs(usage_end, stdout);
             goto done;
         } else if (strcmp(arg, "--version") == 0) {

@@ -63,7 +63,7 @@ int main(int argc, char **argv) {
         if (r != DRIVER_NOT_MINE) continue;
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
             fputs(usage, stdout);
-            fputs(driver_pass_help, stdout);
+            driver_pass_help(stdout, 20);
             fputs(usage_end, stdout);
             fputs(usage_passes, stdout);
             driver_free(&drv);

@@ -82,16 +82,35 @@ static bool parse_define(const char *s, FeDefine *out) {
     return true;
 }
 
-const char driver_pass_help[] =
-    "  -O0, -O1, -O2     optimisation level of the middle end (default -O2): -O0 runs\n"
-    "                    only lowering, -O1 adds folding, canonicalisation, CSE and\n"
-    "                    DCE, -O2 adds fusion (docs/passes.md)\n"
-    "  --passes=LIST     run exactly these passes, comma-separated, in order (canon,\n"
-    "                    fold, cse, dce, lower, fuse), instead of the pipeline\n"
-    "  --print-after-all print the IR after every pass (standard error)\n"
-    "  --print-after=PASS\n"
-    "                    print the IR after each run of PASS (standard error)\n"
-    "  --time-passes     print each pass's wall time (standard error)\n";
+/* The middle end's options for --help: the option, then its description
+ * (lines joined by \n). */
+static const char *const pass_help[][2] = {
+    {"-O0, -O1, -O2", "optimisation level of the middle end (default -O2): -O0\n"
+                      "lowers only, -O1 adds folding, canonicalisation, CSE and\n"
+                      "DCE, -O2 adds fusion (docs/passes.md)"},
+    {"--passes=LIST", "run exactly these passes, comma-separated, in order\n"
+                      "(canon, fold, cse, dce, lower, fuse), not the pipeline"},
+    {"--print-after-all", "print the IR after every pass (standard error)"},
+    {"--print-after=PASS", "print the IR after each run of PASS (standard error)"},
+    {"--time-passes", "print each pass's wall time (standard error)"},
+};
+
+void driver_pass_help(FILE *out, int column) {
+    for (size_t k = 0; k < ACC_ARRAY_LEN(pass_help); k++) {
+        int n = fprintf(out, "  %s", pass_help[k][0]);
+        const char *d = pass_help[k][1];
+        if (n >= column) {
+            fputc('\n', out);
+            n = 0;
+        }
+        while (*d) {
+            size_t len = strcspn(d, "\n");
+            fprintf(out, "%*s%.*s\n", column - n, "", (int)len, d);
+            n = 0;
+            d += len + (d[len] == '\n');
+        }
+    }
+}
 
 /* -O0/-O1/-O2, --passes, --print-after(-all), --time-passes. */
 static DriverArg driver_pass_option(Driver *drv, int argc, char **argv, int *i) {

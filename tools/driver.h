@@ -54,8 +54,8 @@ bool driver_value(Driver *drv, int argc, char **argv, int *i, const char *name, 
  * -O0/-O1/-O2, --passes=LIST, --print-after-all, --print-after=PASS,
  * --time-passes. */
 DriverArg driver_option(Driver *drv, int argc, char **argv, int *i);
-/* The help lines of the middle end's options. */
-extern const char driver_pass_help[];
+/* The help lines of the middle end's options, descriptions from column. */
+void driver_pass_help(FILE *out, int column);
 /* Run the middle end on g as the options ask: the --passes list if given,
  * else the pipeline at the -O level when `always` or an -O option was
  * given; then the --time-passes table. */
