@@ -427,8 +427,7 @@ static bool check_io(Checker *c, size_t i) {
             return fail(c, "tensor '%s': run %zu has a zero count or stride", io->name, r);
         /* The assembler's bound (.layout): no stride beyond the tensor. */
         if (run->stride > (uint64_t)(n ? n : 1))
-            return fail(c, "tensor '%s': run %zu has a stride larger than the tensor", io->name,
-                        r);
+            return fail(c, "tensor '%s': run %zu has a stride larger than the tensor", io->name, r);
         if (run->start >= (uint64_t)n ||
             (run->count - 1) > ((uint64_t)n - 1 - run->start) / run->stride)
             return fail(c, "tensor '%s': run %zu covers elements past the tensor's %lld", io->name,

@@ -452,6 +452,17 @@ static bool canon_body(Rewriter *rw, IrOpId id) {
         }
         return false;
     }
+    /* One op over distinct inputs: no rule applies, skip the copy. */
+    IrOpId only = body->first;
+    if (!body->ops[only].next) {
+        bool plain = true;
+        const IrOp *op = &body->ops[only];
+        for (int i = 0; i < op->nin; i++) {
+            plain &= body->vals[op->in[i]].def == IR_NONE;
+            for (int j = 0; j < i; j++) plain &= op->in[i] != op->in[j];
+        }
+        if (plain) return false;
+    }
     IrGraph *copy = ir_graph_clone(body);
     PassContext inner;
     pass_context_init(&inner);

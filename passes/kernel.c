@@ -89,6 +89,10 @@ IrRef kb_inline(KernelBuilder *kb, const IrGraph *src, const IrRef *args) {
 
 /* One op per distinct computation in a body, and none unused. */
 static void tidy(IrGraph *body) {
+    /* Nothing to share or drop: no op, or one op that gives the result. */
+    IrOpId first = body->first;
+    if (!first || (!body->ops[first].next && body->ops[first].out[0] == ir_body_result(body)))
+        return;
     PassContext pc;
     pass_context_init(&pc);
     pass_cse(body, &pc);

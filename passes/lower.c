@@ -692,6 +692,14 @@ static bool lower_conv_transpose(Rewriter *rw, IrOpId id) {
     IrWindow win;
     ir_window(g, id, &win);
     int nsp = win.nsp, rank = nsp + 2;
+    IrType y = *type_of(rw, out_(rw, id));
+    if (ir_type_count(type_of(rw, x)) == 0) {
+        /* Nothing to scatter: every output is the bias (or 0). */
+        IrRef v =
+            g->ops[id].nin > 2 ? per_channel(rw, in_(rw, id, 2), rank) : pb_scalar(b, y.dtype, 0.0);
+        rw_replace_op(rw, id, pb_expand(b, v, y.rank, y.dims));
+        return true;
+    }
     int64_t pads[2 * IR_MAX_RANK] = {0};
     for (int i = 0; i < nsp; i++) {
         x = dilate(b, x, 2 + i, win.stride[i]);

@@ -7,8 +7,9 @@
  * than its padded input, ...) is simply dropped.
  *
  * Values stay tame so that tolerances mean something: weights are scaled
- * by 1/sqrt(fan-in), exp only sees tanh's range, log and sqrt only
- * |x| + 1 and |x|, divisors are |x| + 1. Ops that are discontinuous
+ * by 1/sqrt(fan-in), exp and the periodic functions only see tanh's range,
+ * log and sqrt only |x| + 1 and |x|, divisors are |x| + 1, normalisations
+ * have an epsilon that bounds their sensitivity. Ops that are discontinuous
  * (floor, argmax, float-to-int casts, narrowing casts) are only used while
  * the graph is still exact, so both evaluations see the same operands.
  */
@@ -181,13 +182,14 @@ static IrOpId create(Gen *gen, IrOpKind k, int nin, const IrRef *in) {
     return ir_op_create(gen->g, k, nin, in, no_loc);
 }
 
+/* An operand that failed to build (IR_NONE) fails the op too. */
 static IrRef op1(Gen *gen, IrOpKind k, IrRef a) {
-    return finish(gen, create(gen, k, 1, &a));
+    return a ? finish(gen, create(gen, k, 1, &a)) : IR_NONE;
 }
 
 static IrRef op2(Gen *gen, IrOpKind k, IrRef a, IrRef b) {
     IrRef in[2] = {a, b};
-    return finish(gen, create(gen, k, 2, in));
+    return a && b ? finish(gen, create(gen, k, 2, in)) : IR_NONE;
 }
 
 static IrRef scalar(Gen *gen, AccDtype dt, double v) {
@@ -242,6 +244,8 @@ static IrRef gen_unary(Gen *gen) {
     case IR_OP_rsqrt:
     case IR_OP_reciprocal: x = plus_one_abs(gen, x); break;
     case IR_OP_sqrt: x = op1(gen, IR_OP_abs, x); break;
+    case IR_OP_sin:
+    case IR_OP_cos: /* periodic: an input rounded at a large magnitude moves them by its error */
     case IR_OP_tan:
     case IR_OP_sinh:
     case IR_OP_cosh: x = op1(gen, IR_OP_tanh, x); break;
@@ -258,6 +262,7 @@ static IrRef gen_unary(Gen *gen) {
         if (!gen->exact) k = IR_OP_relu;
         break;
     case IR_OP_clip: {
+        if (!x) return IR_NONE;
         IrRef in[3] = {x, scalar(gen, gen->dt, -0.5), scalar(gen, gen->dt, 0.75)};
         int n = (int)range(gen, 1, 3);
         return finish(gen, create(gen, IR_OP_clip, n, in));
@@ -677,12 +682,27 @@ static IrRef gen_move(Gen *gen) {
     return finish(gen, op);
 }
 
+/* Normalising a group of nearly equal values divides rounding errors by
+ * sqrt(var + epsilon): a larger epsilon keeps that amplification, which
+ * no tolerance could allow for, small (at most 1/sqrt(epsilon)). */
+static double norm_epsilon(const Gen *gen) {
+    return gen->dt == ACC_DTYPE_F32 ? 1e-3 : 0.1;
+}
+
+/* In f16 and bf16 a large input is rounded by a large amount, which a
+ * normalisation (x - mean, exp(x - max)) turns into a large error of an
+ * output near 1: keep their inputs within tanh's range there. */
+static IrRef tame(Gen *gen, IrRef x) {
+    return gen->dt == ACC_DTYPE_F32 ? x : op1(gen, IR_OP_tanh, x);
+}
+
 static IrRef gen_norm(Gen *gen) {
     if (!gen->is_float) return IR_NONE;
     switch (rnd(gen, 6)) {
     case 0:
     case 1: {
-        IrRef x = pick_rank(gen, 1, 4);
+        IrRef x = tame(gen, pick_rank(gen, 1, 4));
+        if (!x) return IR_NONE;
         int r = type_of(gen, x)->rank;
         IrOpId op = create(gen, chance(gen, 50) ? IR_OP_softmax : IR_OP_log_softmax, 1, &x);
         ir_set_attr_int(gen->g, op, "axis", range(gen, -r, r - 1));
@@ -690,7 +710,8 @@ static IrRef gen_norm(Gen *gen) {
         return finish(gen, op);
     }
     case 2: {
-        IrRef x = pick_rank(gen, 1, 4);
+        IrRef x = tame(gen, pick_rank(gen, 1, 4));
+        if (!x) return IR_NONE;
         const IrType *t = type_of(gen, x);
         int axis = (int)range(gen, 0, t->rank - 1);
         IrType norm = ir_type(gen->dt, t->rank - axis, t->dims + axis);
@@ -698,11 +719,13 @@ static IrRef gen_norm(Gen *gen) {
         IrRef in[3] = {x, positive_constant(gen, &st, 0.5, 1.5), constant(gen, &st, 0.1)};
         IrOpId op = create(gen, IR_OP_layer_norm, (int)range(gen, 2, 3), in);
         ir_set_attr_int(gen->g, op, "axis", chance(gen, 50) ? axis : axis - t->rank);
+        ir_set_attr_float(gen->g, op, "epsilon", norm_epsilon(gen));
         gen->exact = false;
         return finish(gen, op);
     }
     case 3: {
-        IrRef x = pick_rank(gen, 2, 4);
+        IrRef x = tame(gen, pick_rank(gen, 2, 4));
+        if (!x) return IR_NONE;
         int64_t c = type_of(gen, x)->dims[1];
         IrType vt = ir_type(gen->dt, 1, &c);
         IrRef in[5] = {x, positive_constant(gen, &vt, 0.5, 1.5), constant(gen, &vt, 0.1),
@@ -711,12 +734,15 @@ static IrRef gen_norm(Gen *gen) {
         return finish(gen, create(gen, IR_OP_batch_norm, 5, in));
     }
     case 4: {
-        IrRef x = pick_rank(gen, 3, 4);
+        IrRef x = tame(gen, pick_rank(gen, 3, 4));
+        if (!x) return IR_NONE;
         int64_t c = type_of(gen, x)->dims[1];
         IrType vt = ir_type(gen->dt, 1, &c);
         IrRef in[3] = {x, positive_constant(gen, &vt, 0.5, 1.5), constant(gen, &vt, 0.1)};
         gen->exact = false;
-        return finish(gen, create(gen, IR_OP_instance_norm, 3, in));
+        IrOpId op = create(gen, IR_OP_instance_norm, 3, in);
+        ir_set_attr_float(gen->g, op, "epsilon", norm_epsilon(gen));
+        return finish(gen, op);
     }
     default: {
         /* Quantise a graph input (exactly known) and dequantise it. */
