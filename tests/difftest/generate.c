@@ -117,8 +117,8 @@ static IrRef pick_rank(Gen *gen, int lo, int hi) {
     int start = (int)rnd(gen, gen->npool ? gen->npool : 1);
     for (int k = 0; k < gen->npool; k++) {
         IrRef v = gen->pool[(start + k) % gen->npool];
-        const IrType *t = type_of(gen, v);
-        if (t->rank >= lo && t->rank <= hi && t->dtype == gen->dt) return v;
+        IrType t = *type_of(gen, v);
+        if (t.rank >= lo && t.rank <= hi && t.dtype == gen->dt) return v;
     }
     if (hi > gen->o->max_rank + 1) hi = gen->o->max_rank + 1;
     if (lo > hi) lo = hi;
@@ -150,15 +150,16 @@ static IrType broadcastable(Gen *gen, const IrType *t) {
 /* A second operand for an elementwise op with a: a pool value that
  * broadcasts with it, or a constant or new input of a broadcastable shape. */
 static IrRef partner(Gen *gen, IrRef a) {
-    const IrType *t = type_of(gen, a);
+    IrType t = *type_of(gen, a);
     if (chance(gen, 40)) {
         IrRef b = pick(gen);
         IrType r;
-        if (b != a && type_of(gen, b)->dtype == t->dtype &&
-            ir_broadcast(t, type_of(gen, b), &r, NULL) && ir_type_count(&r) <= gen->o->max_elements)
+        if (b != a && type_of(gen, b)->dtype == t.dtype &&
+            ir_broadcast(&t, type_of(gen, b), &r, NULL) &&
+            ir_type_count(&r) <= gen->o->max_elements)
             return b;
     }
-    IrType s = broadcastable(gen, t);
+    IrType s = broadcastable(gen, &t);
     if (chance(gen, 30) && gen->g->ninputs < 4) return new_input(gen, &s);
     return constant(gen, &s, 1.0);
 }
@@ -356,9 +357,9 @@ static IrRef gen_matmul(Gen *gen) {
     }
     if (gen->is_float && chance(gen, 35)) {
         IrRef a = pick_rank(gen, 2, 2);
-        const IrType *at = type_of(gen, a);
+        IrType at = *type_of(gen, a);
         bool ta = chance(gen, 30), tb = chance(gen, 50);
-        int64_t m = at->dims[ta ? 1 : 0], kdim = at->dims[ta ? 0 : 1],
+        int64_t m = at.dims[ta ? 1 : 0], kdim = at.dims[ta ? 0 : 1],
                 n = range(gen, 1, gen->o->max_dim);
         IrType bt = ir_type(gen->dt, 2, tb ? (int64_t[]){n, kdim} : (int64_t[]){kdim, n});
         IrRef in[3] = {a, constant(gen, &bt, fan_in(kdim)), IR_NONE};
@@ -379,14 +380,13 @@ static IrRef gen_matmul(Gen *gen) {
         return finish(gen, op);
     }
     IrRef a = pick_rank(gen, 1, 4);
-    const IrType *at = type_of(gen, a);
-    int64_t kdim = at->dims[at->rank - 1], n = range(gen, 1, gen->o->max_dim);
+    IrType at = *type_of(gen, a);
+    int64_t kdim = at.dims[at.rank - 1], n = range(gen, 1, gen->o->max_dim);
     IrType bt;
     if (chance(gen, 20))
         bt = ir_type(gen->dt, 1, &kdim);
-    else if (at->rank >= 3 && chance(gen, 40))
-        bt =
-            ir_type(gen->dt, 3, (int64_t[]){chance(gen, 50) ? 1 : at->dims[at->rank - 3], kdim, n});
+    else if (at.rank >= 3 && chance(gen, 40))
+        bt = ir_type(gen->dt, 3, (int64_t[]){chance(gen, 50) ? 1 : at.dims[at.rank - 3], kdim, n});
     else
         bt = ir_type(gen->dt, 2, (int64_t[]){kdim, n});
     IrRef b = constant(gen, &bt, fan_in(kdim));
@@ -398,10 +398,10 @@ static IrRef gen_conv(Gen *gen) {
     bool one_d = chance(gen, 25), three_d = !one_d && chance(gen, 15);
     int rank = one_d ? 3 : three_d ? 5 : 4;
     IrRef x = pick_rank(gen, rank, rank);
-    const IrType *xt = type_of(gen, x);
+    IrType xt = *type_of(gen, x);
     if (!gen->is_float) return IR_NONE;
-    int nsp = xt->rank - 2;
-    int64_t ch = xt->dims[1];
+    int nsp = xt.rank - 2;
+    int64_t ch = xt.dims[1];
     int what = (int)rnd(gen, 5);
     int64_t k[3], stride[3], dil[3], pad[6];
     for (int i = 0; i < nsp; i++) {
@@ -419,7 +419,7 @@ static IrRef gen_conv(Gen *gen) {
         IrType wt;
         memset(&wt, 0, sizeof wt);
         wt.dtype = gen->dt;
-        wt.rank = xt->rank;
+        wt.rank = xt.rank;
         wt.dims[0] = transposed ? ch : m;
         wt.dims[1] = transposed ? m / groups : ch / groups;
         for (int i = 0; i < nsp; i++) wt.dims[2 + i] = k[i];
@@ -542,13 +542,13 @@ static bool reshaped(Gen *gen, const IrType *t, IrType *s) {
 
 static IrRef gen_move(Gen *gen) {
     IrRef x = pick(gen);
-    const IrType *t = type_of(gen, x);
-    int r = t->rank;
+    IrType t = *type_of(gen, x);
+    int r = t.rank;
     IrOpId op;
     switch (rnd(gen, 12)) {
     case 0: {
         IrType s;
-        if (!reshaped(gen, t, &s)) return IR_NONE;
+        if (!reshaped(gen, &t, &s)) return IR_NONE;
         op = create(gen, IR_OP_reshape, 1, &x);
         int64_t shape[IR_MAX_RANK];
         for (int i = 0; i < s.rank; i++) shape[i] = s.dims[i];
@@ -576,7 +576,7 @@ static IrRef gen_move(Gen *gen) {
         int n = 0;
         for (int i = 0; i < r; i++) {
             if (!chance(gen, 60)) continue;
-            int64_t d = t->dims[i];
+            int64_t d = t.dims[i];
             steps[n] = chance(gen, 25) ? -1 : range(gen, 1, 2);
             starts[n] = range(gen, -d, d - 1);
             ends[n] = steps[n] > 0 ? range(gen, -d, d + 2)
@@ -606,7 +606,7 @@ static IrRef gen_move(Gen *gen) {
     case 4: {
         if (r < 1) return IR_NONE;
         int axis = (int)rnd(gen, r);
-        IrType s = *t;
+        IrType s = t;
         s.dims[axis] = range(gen, 1, 3);
         IrRef in[3] = {x, chance(gen, 50) ? x : constant(gen, &s, 1.0), x};
         op = create(gen, IR_OP_concat, (int)range(gen, 2, 3), in);
@@ -616,7 +616,7 @@ static IrRef gen_move(Gen *gen) {
     case 5: {
         if (r < 1) return IR_NONE;
         int axis = (int)rnd(gen, r);
-        int64_t d = t->dims[axis], sizes[3];
+        int64_t d = t.dims[axis], sizes[3];
         int n = 0;
         int64_t left = d;
         while (left > 0 && n < 2) {
@@ -645,7 +645,7 @@ static IrRef gen_move(Gen *gen) {
         int extra = (int)rnd(gen, 2);
         for (int i = 0; i < extra; i++) shape[i] = range(gen, 1, 3);
         for (int i = 0; i < r; i++)
-            shape[extra + i] = t->dims[i] == 1 ? range(gen, 1, 3) : t->dims[i];
+            shape[extra + i] = t.dims[i] == 1 ? range(gen, 1, 3) : t.dims[i];
         op = create(gen, IR_OP_expand, 1, &x);
         ir_set_attr_ints(gen->g, op, "shape", extra + r, shape);
         break;
@@ -667,7 +667,7 @@ static IrRef gen_move(Gen *gen) {
     case 10: {
         if (r < 1) return IR_NONE;
         int axis = (int)rnd(gen, r);
-        int64_t d = t->dims[axis];
+        int64_t d = t.dims[axis];
         if (d == 0) return IR_NONE; /* nothing to gather from */
         int64_t n = range(gen, 1, 4);
         IrType it = ir_type(chance(gen, 50) ? ACC_DTYPE_I64 : ACC_DTYPE_I32, 1, &n);
@@ -712,13 +712,13 @@ static IrRef gen_norm(Gen *gen) {
     case 2: {
         IrRef x = tame(gen, pick_rank(gen, 1, 4));
         if (!x) return IR_NONE;
-        const IrType *t = type_of(gen, x);
-        int axis = (int)range(gen, 0, t->rank - 1);
-        IrType norm = ir_type(gen->dt, t->rank - axis, t->dims + axis);
+        IrType t = *type_of(gen, x);
+        int axis = (int)range(gen, 0, t.rank - 1);
+        IrType norm = ir_type(gen->dt, t.rank - axis, t.dims + axis);
         IrType st = broadcastable(gen, &norm);
         IrRef in[3] = {x, positive_constant(gen, &st, 0.5, 1.5), constant(gen, &st, 0.1)};
         IrOpId op = create(gen, IR_OP_layer_norm, (int)range(gen, 2, 3), in);
-        ir_set_attr_int(gen->g, op, "axis", chance(gen, 50) ? axis : axis - t->rank);
+        ir_set_attr_int(gen->g, op, "axis", chance(gen, 50) ? axis : axis - t.rank);
         ir_set_attr_float(gen->g, op, "epsilon", norm_epsilon(gen));
         gen->exact = false;
         return finish(gen, op);
