@@ -79,6 +79,11 @@ void ev_unflatten(const IrType *t, int64_t j, int64_t *idx);
 
 int ev_error(IrEval *c, const char *fmt, ...) ACC_PRINTF(2, 3);
 
+/* Reduce x into y (the reduce_* op kind k's accumulation and finishing)
+ * over the dimensions marked in mask; y has x's rank (reduced dimensions of
+ * size 1) or the rank without them. */
+void ev_reduce(IrOpKind k, const bool *mask, const EvTensor *x, EvTensor *y);
+
 #define EV_NAME(c)             ir_op_name((c)->kind)
 #define EV_ATTR_INT(c, name)   ir_attr_int((c)->g, (c)->op, name)
 #define EV_ATTR_FLOAT(c, name) ir_attr_float((c)->g, (c)->op, name)

@@ -8,14 +8,10 @@
 #include <string.h>
 
 /* For each input dimension, the stride of the matching result dimension,
- * or 0 when the dimension is reduced. */
-static void result_strides(const IrEval *c, const EvTensor *x, const EvTensor *y, int64_t *st) {
-    int n;
-    const int64_t *axes = ir_attr_ints(c->g, c->op, "axes", &n);
-    bool keep = EV_ATTR_BOOL(c, "keepdims"), noop = EV_ATTR_BOOL(c, "noop_with_empty_axes");
-    bool mask[IR_MAX_RANK];
-    for (int i = 0; i < x->type.rank; i++) mask[i] = n == 0 && !noop;
-    for (int i = 0; i < n; i++) mask[ir_norm_axis(axes[i], x->type.rank)] = true;
+ * or 0 when the dimension is reduced (mask). y keeps reduced dimensions as
+ * size 1 when its rank is x's. */
+static void result_strides(const bool *mask, const EvTensor *x, const EvTensor *y, int64_t *st) {
+    bool keep = y->type.rank == x->type.rank;
     int64_t ys[IR_MAX_RANK];
     ev_strides(&y->type, ys);
     for (int i = 0, k = 0; i < x->type.rank; i++) {
@@ -29,11 +25,20 @@ static void result_strides(const IrEval *c, const EvTensor *x, const EvTensor *y
 }
 
 int ir_eval_reduce(IrEval *c) {
+    int n;
+    const int64_t *axes = ir_attr_ints(c->g, c->op, "axes", &n);
+    bool noop = EV_ATTR_BOOL(c, "noop_with_empty_axes");
+    bool mask[IR_MAX_RANK];
     const EvTensor *x = c->in[0];
-    EvTensor *y = c->out[0];
-    IrOpKind k = c->kind;
+    for (int i = 0; i < x->type.rank; i++) mask[i] = n == 0 && !noop;
+    for (int i = 0; i < n; i++) mask[ir_norm_axis(axes[i], x->type.rank)] = true;
+    ev_reduce(c->kind, mask, x, c->out[0]);
+    return 0;
+}
+
+void ev_reduce(IrOpKind k, const bool *mask, const EvTensor *x, EvTensor *y) {
     int64_t st[IR_MAX_RANK], idx[IR_MAX_RANK];
-    result_strides(c, x, y, st);
+    result_strides(mask, x, y, st);
     size_t ny = (size_t)(y->count ? y->count : 1);
     int64_t *map = xmalloc((size_t)(x->count ? x->count : 1) * sizeof *map);
     int64_t *count = xcalloc(ny, sizeof *count);
@@ -104,7 +109,6 @@ int ir_eval_reduce(IrEval *c) {
     }
     free(map);
     free(count);
-    return 0;
 }
 
 /* NumPy's argmax/argmin: the first extreme element, and NaN counts as the

@@ -76,6 +76,16 @@ bool ir_broadcast(const IrType *a, const IrType *b, IrType *out, int *bad_dim) {
     return true;
 }
 
+void ir_broadcast_strides(const IrType *in, const IrType *out, int64_t *strides) {
+    int64_t own = 1;
+    int shift = out->rank - in->rank;
+    for (int i = out->rank - 1; i >= 0; i--) {
+        int k = i - shift;
+        strides[i] = (k < 0 || in->dims[k] == 1) ? 0 : own;
+        if (k >= 0) own *= in->dims[k];
+    }
+}
+
 /* ---- Graphs ------------------------------------------------------------------ */
 
 IrGraph *ir_graph_new(const char *name) {
@@ -101,6 +111,8 @@ void ir_graph_free(IrGraph *g) {
     free(g->inputs);
     free(g->outputs);
     free(g->uses);
+    for (int32_t i = 0; i < g->nbodies; i++) ir_graph_free(g->bodies[i]);
+    free(g->bodies);
     arena_free(&g->arena);
     free(g);
 }
@@ -315,6 +327,8 @@ void ir_set_attr(IrGraph *g, IrOpId op, const char *name, const IrAttr *value) {
             ir_attr_kind_name(want), ir_attr_kind_name(value->kind));
     if (value->kind == IR_ATTR_TENSOR && (value->u.tensor < 0 || value->u.tensor >= g->nconsts))
         ice("attribute '%s': no constant %d", name, value->u.tensor);
+    if (value->kind == IR_ATTR_BODY && (value->u.body < 0 || value->u.body >= g->nbodies))
+        ice("attribute '%s': no body %d", name, value->u.body);
     g->ops[op].attrs[slot] = copy_attr(g, value);
 }
 
@@ -349,6 +363,14 @@ void ir_set_attr_ints(IrGraph *g, IrOpId op, const char *name, int n, const int6
     ir_set_attr(g, op, name, &a);
 }
 
+void ir_set_attr_body(IrGraph *g, IrOpId op, const char *name, IrGraph *body) {
+    IrAttr a;
+    memset(&a, 0, sizeof a);
+    a.kind = IR_ATTR_BODY;
+    a.u.body = ir_body_add(g, body);
+    ir_set_attr(g, op, name, &a);
+}
+
 void ir_set_attr_floats(IrGraph *g, IrOpId op, const char *name, int n, const double *v) {
     IrAttr a;
     memset(&a, 0, sizeof a);
@@ -373,6 +395,7 @@ bool ir_attr_equal(const IrAttr *a, const IrAttr *b) {
     case IR_ATTR_FLOATS:
         return a->n == b->n && (a->n == 0 || memcmp(a->u.fs, b->u.fs, (size_t)a->n * 8) == 0);
     case IR_ATTR_TENSOR: return a->u.tensor == b->u.tensor;
+    case IR_ATTR_BODY: return a->u.body == b->u.body;
     case IR_ATTR_KIND_COUNT: break;
     }
     ice("ir_attr_equal: bad kind %d", (int)a->kind);
@@ -441,6 +464,10 @@ static bool check_attrs(IrGraph *g, IrOpId id, Diag *d, bool check_only) {
         }
         if (a->kind == IR_ATTR_TENSOR && (a->u.tensor < 0 || a->u.tensor >= g->nconsts)) {
             ok = fail(d, op->loc, "attribute '%s' of '%s' names no constant", s->name, info->name);
+            continue;
+        }
+        if (a->kind == IR_ATTR_BODY && (a->u.body < 0 || a->u.body >= g->nbodies)) {
+            ok = fail(d, op->loc, "attribute '%s' of '%s' names no body", s->name, info->name);
             continue;
         }
         if (s->choices) {
@@ -533,7 +560,16 @@ IrRef ir_build2(IrGraph *g, IrOpKind kind, IrRef a, IrRef b) {
 
 static uint64_t fnv1a(uint64_t h, const void *data, size_t len) {
     const unsigned char *p = data;
-    for (size_t i = 0; i < len; i++) {
+    /* Eight bytes a step (FNV-1a over words): weights run to hundreds of MB. */
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h ^= w;
+        h *= 0x100000001b3ull;
+        h ^= h >> 29;
+    }
+    for (; i < len; i++) {
         h ^= p[i];
         h *= 0x100000001b3ull;
     }
@@ -637,13 +673,77 @@ const IrUse *ir_uses(const IrGraph *g, IrRef v, int *n) {
     return &g->uses[g->vals[v].first_use];
 }
 
-/* ---- Cloning ----------------------------------------------------------------- */
+/* ---- Copying ops and cloning --------------------------------------------------- */
+
+/* A copy of constant k of src in dst, recipe included. */
+static int32_t copy_const(IrGraph *dst, const IrGraph *src, int32_t k) {
+    const IrConst *from = &src->consts[k];
+    int32_t index = ir_const_add(dst, &from->type, from->data);
+    IrConst *to = &dst->consts[index];
+    to->origin = from->origin;
+    to->path = from->path ? arena_strdup(&dst->arena, from->path) : NULL;
+    to->seed = from->seed;
+    to->a = from->a;
+    to->b = from->b;
+    return index;
+}
+
+/* Copy the attributes of src's op onto dst's op nid. Tensors and bodies are
+ * copied into dst, through the maps when given (-1: not copied yet). */
+static void copy_attrs(IrGraph *dst, IrOpId nid, const IrGraph *src, IrOpId id, int32_t *const_map,
+                       int32_t *body_map) {
+    const IrOp *op = &src->ops[id];
+    const IrOpInfo *info = ir_op_info(op->kind);
+    for (int i = 0; i < info->nattrs; i++) {
+        IrAttr a = op->attrs[i];
+        if (a.kind == IR_ATTR_TENSOR) {
+            int32_t k = a.u.tensor;
+            if (!const_map)
+                a.u.tensor = copy_const(dst, src, k);
+            else {
+                if (const_map[k] < 0) const_map[k] = copy_const(dst, src, k);
+                a.u.tensor = const_map[k];
+            }
+        }
+        if (a.kind == IR_ATTR_BODY) {
+            int32_t k = a.u.body;
+            if (!body_map)
+                a.u.body = ir_body_add(dst, ir_graph_clone(src->bodies[k]));
+            else {
+                if (body_map[k] < 0) body_map[k] = ir_body_add(dst, ir_graph_clone(src->bodies[k]));
+                a.u.body = body_map[k];
+            }
+        }
+        if (a.kind != IR_ATTR_NONE) dst->ops[nid].attrs[i] = copy_attr(dst, &a);
+    }
+}
+
+IrOpId ir_op_copy(IrGraph *dst, const IrGraph *src, IrOpId id, const IrRef *in, SrcLoc loc) {
+    const IrOp *op = &src->ops[id];
+    IrOpKind kind = op->kind;
+    int nin = op->nin;
+    IrOpId nid = ir_op_create(dst, kind, nin, in, loc);
+    if (dst == src) {
+        /* Same graph: tensors and bodies are shared (both are immutable). */
+        const IrOpInfo *info = ir_op_info(kind);
+        for (int i = 0; i < info->nattrs; i++) {
+            IrAttr a = dst->ops[id].attrs[i];
+            if (a.kind != IR_ATTR_NONE) dst->ops[nid].attrs[i] = copy_attr(dst, &a);
+        }
+    } else {
+        copy_attrs(dst, nid, src, id, NULL, NULL);
+    }
+    if (!ir_op_finish(dst, nid, NULL)) ice("ir_op_copy: %s failed", ir_op_name(kind));
+    return nid;
+}
 
 IrGraph *ir_graph_clone(const IrGraph *g) {
     IrGraph *c = ir_graph_new(g->name);
     IrRef *map = xcalloc((size_t)g->nvals, sizeof *map);
     int32_t *const_map = xmalloc((size_t)(g->nconsts ? g->nconsts : 1) * sizeof *const_map);
+    int32_t *body_map = xmalloc((size_t)(g->nbodies ? g->nbodies : 1) * sizeof *body_map);
     for (int32_t i = 0; i < g->nconsts; i++) const_map[i] = -1;
+    for (int32_t i = 0; i < g->nbodies; i++) body_map[i] = -1;
     for (int i = 0; i < g->ninputs; i++) {
         const IrValue *v = &g->vals[g->inputs[i]];
         map[g->inputs[i]] = ir_add_input(c, v->name, &v->type);
@@ -653,25 +753,7 @@ IrGraph *ir_graph_clone(const IrGraph *g) {
         const IrOp *op = &g->ops[id];
         for (int i = 0; i < op->nin; i++) in[i] = map[op->in[i]];
         IrOpId nid = ir_op_create(c, op->kind, op->nin, in, op->loc);
-        const IrOpInfo *info = ir_op_info(op->kind);
-        for (int i = 0; i < info->nattrs; i++) {
-            IrAttr a = op->attrs[i];
-            if (a.kind == IR_ATTR_TENSOR) {
-                int32_t k = a.u.tensor;
-                if (const_map[k] < 0) {
-                    const IrConst *src = &g->consts[k];
-                    const_map[k] = ir_const_add(c, &src->type, src->data);
-                    IrConst *dst = &c->consts[const_map[k]];
-                    dst->origin = src->origin;
-                    dst->path = src->path ? arena_strdup(&c->arena, src->path) : NULL;
-                    dst->seed = src->seed;
-                    dst->a = src->a;
-                    dst->b = src->b;
-                }
-                a.u.tensor = const_map[k];
-            }
-            if (a.kind != IR_ATTR_NONE) c->ops[nid].attrs[i] = copy_attr(c, &a);
-        }
+        copy_attrs(c, nid, g, id, const_map, body_map);
         IrRef *out = ARENA_ARRAY(&c->arena, IrRef, op->nout ? op->nout : 1);
         for (int i = 0; i < op->nout; i++) {
             const IrValue *v = &g->vals[op->out[i]];
@@ -684,5 +766,6 @@ IrGraph *ir_graph_clone(const IrGraph *g) {
         ir_add_output(c, g->outputs[i].name, map[g->outputs[i].val]);
     free(map);
     free(const_map);
+    free(body_map);
     return c;
 }

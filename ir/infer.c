@@ -338,9 +338,10 @@ static bool window_attrs(IrInfer *c, int nsp) {
 void ir_window(const IrGraph *g, IrOpId id, IrWindow *w) {
     const IrOp *op = &g->ops[id];
     memset(w, 0, sizeof *w);
-    w->nsp = ir_op_spatial_rank(op->kind);
-    if (!w->nsp) ice("ir_window: %s is not a conv or pool op", ir_op_name(op->kind));
     const IrType *x = &g->vals[op->in[0]].type;
+    w->nsp = op->kind == IR_OP_fused_conv ? x->rank - 2 : ir_op_spatial_rank(op->kind);
+    if (w->nsp < 1 || w->nsp > 3)
+        ice("ir_window: %s is not a conv or pool op", ir_op_name(op->kind));
     const IrType *y = &g->vals[op->out[0]].type;
     int n;
     const int64_t *stride = ir_attr_ints(g, id, "stride", &n);
@@ -369,13 +370,14 @@ void ir_window(const IrGraph *g, IrOpId id, IrWindow *w) {
 }
 
 /* Checks shared by conv and conv_transpose: x [N, C, ...], w [A, B, k...]. */
-static bool conv_operands(IrInfer *c, int nsp) {
+static bool conv_operands(IrInfer *c, int nsp, bool has_bias) {
     char want[64];
     snprintf(want, sizeof want, "a rank-%d x ([N, C, %d spatial])", nsp + 2, nsp);
     if (!need_rank(c, 0, nsp + 2, nsp + 2, want)) return false;
     snprintf(want, sizeof want, "a rank-%d weight", nsp + 2);
     if (!need_rank(c, 1, nsp + 2, nsp + 2, want) || !same_dtype(c, 0, 1)) return false;
-    if (c->nin == 3 && (!same_dtype(c, 0, 2) || !need_rank(c, 2, 1, 1, "a 1-D bias"))) return false;
+    if (has_bias && c->nin == 3 && (!same_dtype(c, 0, 2) || !need_rank(c, 2, 1, 1, "a 1-D bias")))
+        return false;
     int64_t groups = attr_int(c, "groups");
     if (groups < 1) {
         ir_infer_error(c, "'%s' groups=%lld must be positive", NAME(c), (long long)groups);
@@ -389,9 +391,8 @@ static bool conv_operands(IrInfer *c, int nsp) {
     return window_attrs(c, nsp);
 }
 
-bool ir_infer_conv(IrInfer *c) {
-    int nsp = ir_op_spatial_rank(c->kind);
-    if (!conv_operands(c, nsp)) return false;
+/* The result of a convolution (after conv_operands' checks). */
+static bool conv_result(IrInfer *c, int nsp, bool has_bias) {
     const IrType *x = c->in[0], *w = c->in[1];
     int64_t groups = attr_int(c, "groups"), ch = x->dims[1], m = w->dims[0];
     if (ch % groups || m % groups) {
@@ -409,7 +410,7 @@ bool ir_infer_conv(IrInfer *c) {
                        (long long)w->dims[1], (long long)groups);
         return false;
     }
-    if (c->nin == 3 && c->in[2]->dims[0] != m) {
+    if (has_bias && c->nin == 3 && c->in[2]->dims[0] != m) {
         ir_infer_error(c, "'%s' bias %s needs %lld entries, one per output channel", NAME(c),
                        ir_type_str(c->in[2]), (long long)m);
         return false;
@@ -435,9 +436,46 @@ bool ir_infer_conv(IrInfer *c) {
     return true;
 }
 
+bool ir_infer_conv(IrInfer *c) {
+    int nsp = ir_op_spatial_rank(c->kind);
+    return conv_operands(c, nsp, true) && conv_result(c, nsp, true);
+}
+
+/* A convolution kernel: conv2d or conv3d without bias, then a body over
+ * the accumulator and the extra operands. */
+bool ir_infer_fused_conv(IrInfer *c) {
+    int nsp = c->in[0]->rank - 2;
+    if (nsp != 2 && nsp != 3) {
+        ir_infer_error(c, "'fused_conv' needs a rank-4 or rank-5 x ([N, C, spatial...]), got %s",
+                       ir_type_str(c->in[0]));
+        return false;
+    }
+    if (!conv_operands(c, nsp, false) || !conv_result(c, nsp, false)) return false;
+    IrType y = c->out[0];
+    AccDtype in[IR_MAX_OPERANDS];
+    in[0] = ir_acc_dtype(c->in[0]->dtype, c->in[1]->dtype);
+    for (int i = 2; i < c->nin; i++) {
+        int bad;
+        IrType r;
+        bool ok = ir_broadcast(c->in[i], &y, &r, &bad) && r.rank == y.rank;
+        for (int d = 0; ok && d < r.rank; d++) ok = r.dims[d] == y.dims[d];
+        if (!ok) {
+            ir_infer_error(c, "'fused_conv' operand %d %s does not broadcast to the result %s",
+                           i + 1, ir_type_str(c->in[i]), ir_type_str(&y));
+            return false;
+        }
+        in[i - 1] = ir_compute_dtype(c->in[i]->dtype);
+    }
+    AccDtype result;
+    if (!ir_infer_body(c, in, c->nin - 1, &result)) return false;
+    c->out[0] = y;
+    c->out[0].dtype = ir_attr_dtype(c->g, c->op, "dtype");
+    return true;
+}
+
 bool ir_infer_conv_transpose(IrInfer *c) {
     int nsp = ir_op_spatial_rank(c->kind);
-    if (!conv_operands(c, nsp)) return false;
+    if (!conv_operands(c, nsp, true)) return false;
     fill_ints(c, "output_padding", nsp, 0);
     const IrType *x = c->in[0], *w = c->in[1];
     int64_t groups = attr_int(c, "groups"), ch = x->dims[1];

@@ -63,6 +63,11 @@ enum {
     IR_COMM = 1 << 1, /* commutative in its two operands */
     IR_MOVE = 1 << 2, /* data movement: results are copies of input elements */
     IR_RED = 1 << 3,  /* reduction */
+    /* A kernel-family op (docs/passes.md, "The lowered form"): after the
+     * lower pass, top-level ops are constants and non-elementwise ops with
+     * this flag; inside a body, elementwise ops with this flag (the scalar
+     * primitives) and rank-0 constants. */
+    IR_KERNEL = 1 << 4,
 };
 
 typedef enum IrAttrKind {
@@ -75,6 +80,7 @@ typedef enum IrAttrKind {
     IR_ATTR_INTS,   /* list of int64 */
     IR_ATTR_FLOATS, /* list of double */
     IR_ATTR_TENSOR, /* a constant tensor: index into g->consts */
+    IR_ATTR_BODY,   /* a scalar expression (a small graph): index into g->bodies */
     IR_ATTR_KIND_COUNT
 } IrAttrKind;
 
@@ -89,6 +95,7 @@ typedef struct IrAttr {
         int64_t *is;
         double *fs;
         int32_t tensor;
+        int32_t body;
     } u;
 } IrAttr;
 
@@ -141,6 +148,10 @@ const char *ir_type_str(const IrType *t);
  * some dimension pair is neither equal nor 1; then *bad_dim is the failing
  * result dimension. */
 bool ir_broadcast(const IrType *a, const IrType *b, IrType *out, int *bad_dim);
+/* How to read in broadcast to out (NumPy rules, aligned from the right):
+ * strides[i] is in's C-order stride for result dimension i, 0 where in is
+ * broadcast (absent or of size 1). */
+void ir_broadcast_strides(const IrType *in, const IrType *out, int64_t *strides);
 
 /* ---- graphs, values, ops, attributes, constants (graph.c) -------------------- */
 
@@ -216,6 +227,9 @@ typedef struct IrGraph {
     IrUse *uses; /* ir_build_uses */
     size_t nuses, capuses;
     bool uses_valid;
+    struct IrGraph **bodies; /* the bodies of fused kernels (body.c), owned */
+    int32_t nbodies;
+    size_t capbodies;
 } IrGraph;
 
 IrGraph *ir_graph_new(const char *name);
@@ -278,7 +292,15 @@ void ir_set_attr_str(IrGraph *g, IrOpId op, const char *name, const char *v);
 void ir_set_attr_dtype(IrGraph *g, IrOpId op, const char *name, AccDtype v);
 void ir_set_attr_ints(IrGraph *g, IrOpId op, const char *name, int n, const int64_t *v);
 void ir_set_attr_floats(IrGraph *g, IrOpId op, const char *name, int n, const double *v);
+/* Attach body (a graph made with ir_body_new) to op; g takes ownership. */
+void ir_set_attr_body(IrGraph *g, IrOpId op, const char *name, IrGraph *body);
+/* Tensors and bodies compare by index: equal attributes, not equal contents
+ * (ir_body_equal compares bodies). */
 bool ir_attr_equal(const IrAttr *a, const IrAttr *b);
+/* A copy of op of graph src as a finished op of dst (they may be the same
+ * graph), with operands in[] (values of dst); constant data and bodies are
+ * copied. Returns the new op. */
+IrOpId ir_op_copy(IrGraph *dst, const IrGraph *src, IrOpId op, const IrRef *in, SrcLoc loc);
 
 /* Constants. ir_const_add copies data (count * dtype_size bytes) into the
  * graph's table and returns its index; ir_constant makes the constant op
@@ -297,6 +319,52 @@ bool ir_const_splat(const IrConst *c, double *v);
 /* Use lists. */
 void ir_build_uses(IrGraph *g);
 const IrUse *ir_uses(const IrGraph *g, IrRef v, int *n);
+
+/* ---- body.c: the bodies of fused kernels (docs/ir.md, "Fused kernels") ------- *
+ *
+ * fused, fused_matmul, fused_conv and fused_reduce carry a body: a small
+ * graph of rank-0 values whose inputs stand for elements of the op's
+ * operands (and of the accumulator), whose ops are elementwise ops and
+ * rank-0 constants, and whose one output is the element computed. Body
+ * values never have dtype f16 or bf16: those compute in f32 inside a body
+ * (ir_compute_dtype), and the op rounds once, when it stores its result. A
+ * body is immutable once attached; a pass that changes one builds a new one. */
+
+/* f32 for f16 and bf16, else t itself. */
+AccDtype ir_compute_dtype(AccDtype t);
+/* The accumulator of a matmul or convolution of a and b: f32 for floats,
+ * i32 for i8/u8, else a's dtype. */
+AccDtype ir_acc_dtype(AccDtype a, AccDtype b);
+/* A new body with n rank-0 inputs of the given dtypes (names may be NULL).
+ * Build its ops with the builder, then ir_body_finish. */
+IrGraph *ir_body_new(int n, const AccDtype *dtypes, const char *const *names);
+void ir_body_finish(IrGraph *body, IrRef result);
+/* Add body to g's table (g owns it) and return its index. */
+int32_t ir_body_add(IrGraph *g, IrGraph *body);
+/* The body of a fused op, or NULL for an op without one. */
+const IrGraph *ir_op_body(const IrGraph *g, IrOpId op);
+/* The body's result (its one output). */
+IrRef ir_body_result(const IrGraph *body);
+/* Which operand of an op of kind feeds body input i: the operand index, or
+ * -1 for the accumulator (input 0 of fused_matmul and fused_conv). */
+int ir_body_operand(IrOpKind kind, int input);
+/* The number of leading operands that are not body inputs (2 for
+ * fused_matmul and fused_conv, 0 for fused and fused_reduce). */
+int ir_body_skip(IrOpKind kind);
+/* Same inputs, ops, attributes and constants, in the same order. */
+bool ir_body_equal(const IrGraph *a, const IrGraph *b);
+/* A hash of a body's structure, consistent with ir_body_equal. */
+uint64_t ir_body_hash(const IrGraph *body);
+/* For infer functions: check the body attribute "body" of c's op against
+ * the dtypes of its inputs (already promoted) and return its result dtype.
+ * Also fills in the "dtype" attribute when absent. */
+bool ir_infer_body(IrInfer *c, const AccDtype *inputs, int n, AccDtype *result);
+/* True if any op of g carries a body. */
+bool ir_graph_has_bodies(const IrGraph *g);
+/* Rewrite every fused op of g into the plain ops it stands for (casts to
+ * f32 around f16/bf16, then the body's ops over whole tensors): the same
+ * results, bit for bit. --emit=g uses it, since the DSL has no bodies. */
+void ir_unfuse(IrGraph *g);
 
 /* ---- ops.c: the op table ------------------------------------------------------ */
 
@@ -361,12 +429,18 @@ void ir_slice_axis(int64_t dim, int64_t start, int64_t end, int64_t step, int64_
  * (kinds, choices, ranges) and every result type against shape inference.
  * Reports each problem to d (prefixed "verifier: ") and returns false if any. */
 bool ir_verify(IrGraph *g, Diag *d);
+/* ir_verify, then the lowered form the backend relies on (docs/passes.md,
+ * "The lowered form"): only kernel ops, with their attributes in canonical
+ * form, and bodies of scalar primitives. */
+bool ir_verify_lowered(IrGraph *g, Diag *d);
 /* The verifier between passes: in debug builds (ACCC_DEBUG) a failure is an
  * internal error naming the problem; in release builds it costs nothing. */
 #ifdef ACCC_DEBUG
-#define IR_VERIFY_DEBUG(g) ((void)ir_verify((g), NULL))
+#define IR_VERIFY_DEBUG(g)         ((void)ir_verify((g), NULL))
+#define IR_VERIFY_LOWERED_DEBUG(g) ((void)ir_verify_lowered((g), NULL))
 #else
-#define IR_VERIFY_DEBUG(g) ((void)0)
+#define IR_VERIFY_DEBUG(g)         ((void)0)
+#define IR_VERIFY_LOWERED_DEBUG(g) ((void)0)
 #endif
 
 /* ---- print.c: the text form (docs/ir.md) ------------------------------------ */
@@ -380,6 +454,9 @@ typedef struct IrPrintOptions {
 void ir_print(StrBuf *sb, const IrGraph *g, const IrPrintOptions *opts);
 /* An attribute's value and a constant's recipe, as in the text form. */
 void ir_print_attr(StrBuf *sb, const IrGraph *g, const IrAttr *a, const IrPrintOptions *opts);
+/* A body as it appears after "body=": "{(%0: f32[]) -> f32[]", its ops one
+ * per line (indented 4), "return %N", "}" (indented 2). */
+void ir_print_body(StrBuf *sb, const IrGraph *body, const IrPrintOptions *opts);
 void ir_print_const(StrBuf *sb, const IrConst *c, const IrPrintOptions *opts);
 /* Stable, unique printable names for every value ("x", "x.1", "3"). */
 typedef struct IrNames {

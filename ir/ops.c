@@ -33,6 +33,7 @@ static const char *const kind_names[IR_ATTR_KIND_COUNT] = {
     [IR_ATTR_NONE] = "none", [IR_ATTR_INT] = "int",       [IR_ATTR_FLOAT] = "float",
     [IR_ATTR_BOOL] = "bool", [IR_ATTR_STR] = "str",       [IR_ATTR_DTYPE] = "dtype",
     [IR_ATTR_INTS] = "ints", [IR_ATTR_FLOATS] = "floats", [IR_ATTR_TENSOR] = "tensor",
+    [IR_ATTR_BODY] = "body",
 };
 
 const char *ir_attr_kind_name(IrAttrKind kind) {
@@ -75,6 +76,12 @@ static void parse_operands(IrOpInfo *info, const char *text) {
         if (len > 3 && strcmp(words[i] + len - 3, "...") == 0) {
             if (i != n - 1) bad_row(info->name, "operands", text);
             words[i][len - 3] = '\0';
+            info->nin_max = -1;
+        } else if (len > 1 && words[i][len - 1] == '*') {
+            /* zero or more */
+            if (i != n - 1 || info->nin_min != n) bad_row(info->name, "operands", text);
+            words[i][len - 1] = '\0';
+            info->nin_min = i;
             info->nin_max = -1;
         } else if (len > 1 && words[i][len - 1] == '?') {
             words[i][len - 1] = '\0';

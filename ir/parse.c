@@ -53,6 +53,7 @@ typedef struct Parser {
     IrGraph *g;
     ValueMap values;
     int errors_here; /* errors in the current statement (one is enough) */
+    bool in_body;    /* parsing the body of a fused op */
 } Parser;
 
 /* ---- Value map ------------------------------------------------------------------- */
@@ -369,7 +370,8 @@ static bool parse_kw_number(Parser *ps, const char *name, double *v) {
     }
     next(ps);
     if (!expect_punct(ps, '=')) return false;
-    if (ps->tok.kind != T_INT && ps->tok.kind != T_FLOAT) {
+    if (ps->tok.kind != T_INT && ps->tok.kind != T_FLOAT && !is_word(ps, "inf") &&
+        !is_word(ps, "nan")) {
         error_at(ps, ps->tok.loc, "expected a number, found %s", tok_desc(&ps->tok));
         return false;
     }
@@ -504,6 +506,8 @@ static bool parse_list(Parser *ps, IrAttr *a, bool floats) {
 
 /* attr_value, by the schema's kind. result_type is the op's declared first
  * result type (a constant's shape). */
+static int32_t parse_body(Parser *ps);
+
 static bool parse_attr_value(Parser *ps, IrAttrKind kind, IrAttr *a, const IrType *result_type) {
     memset(a, 0, sizeof *a);
     a->kind = kind;
@@ -546,11 +550,117 @@ static bool parse_attr_value(Parser *ps, IrAttrKind kind, IrAttr *a, const IrTyp
         if (!result_type) break;
         a->u.tensor = parse_tensor(ps, result_type);
         return a->u.tensor >= 0;
+    case IR_ATTR_BODY:
+        if (!is_punct(ps, '{')) break;
+        a->u.body = parse_body(ps);
+        return a->u.body >= 0;
     default: break;
     }
     error_at(ps, t->loc, "expected %s for this attribute, found %s", ir_attr_kind_name(kind),
              tok_desc(t));
     return false;
+}
+
+static void parse_op(Parser *ps);
+static IrRef use_value(Parser *ps);
+static bool define_value(Parser *ps, const char *key, SrcLoc loc, IrRef v);
+
+/* Skip past the '}' that closes a body whose '{' was read. */
+static void skip_body(Parser *ps) {
+    int depth = 1;
+    while (ps->tok.kind != T_EOF && depth > 0) {
+        if (is_punct(ps, '{')) depth++;
+        if (is_punct(ps, '}')) depth--;
+        next(ps);
+    }
+}
+
+/* The body's own statements, in its own graph and scope; false on errors. */
+static bool parse_body_graph(Parser *ps, IrGraph *b) {
+    int before = ps->d->nerrors;
+    if (!expect_punct(ps, '(')) return false;
+    while (ps->tok.kind == T_VALUE) {
+        char *key = xstrdup(ps->tok.text);
+        SrcLoc loc = ps->tok.loc;
+        next(ps);
+        IrType t;
+        if (!expect_punct(ps, ':') || !parse_type(ps, &t)) {
+            free(key);
+            return false;
+        }
+        IrRef v = ir_add_input(b, key[0] == '#' ? NULL : key, &t);
+        define_value(ps, key, loc, v);
+        free(key);
+        if (!is_punct(ps, ',')) break;
+        next(ps);
+    }
+    if (!expect_punct(ps, ')')) return false;
+    if (ps->tok.kind != T_ARROW) {
+        error_at(ps, ps->tok.loc, "expected '->', found %s", tok_desc(&ps->tok));
+        return false;
+    }
+    next(ps);
+    IrType ret;
+    if (!parse_type(ps, &ret)) return false;
+    while (!is_word(ps, "return")) {
+        if (ps->tok.kind == T_EOF || is_punct(ps, '}') || is_word(ps, "graph")) {
+            error_at(ps, ps->tok.loc, "expected 'return' before the end of the body");
+            return false;
+        }
+        ps->errors_here = 0;
+        parse_op(ps);
+    }
+    ps->errors_here = 0;
+    next(ps);
+    SrcLoc vloc = ps->tok.loc;
+    IrRef v = use_value(ps);
+    if (v == IR_NONE) return false;
+    if (v > 0) {
+        if (!ir_type_equal(&b->vals[v].type, &ret))
+            error_at(ps, vloc, "the body returns %s, but declares %s",
+                     ir_type_str(&b->vals[v].type), dtype_name(ret.dtype));
+        ir_add_output(b, "y", v);
+    }
+    return v > 0 && ps->d->nerrors == before;
+}
+
+/* body := '{' '(' [value ':' type {',' value ':' type}] ')' '->' type
+ *         {op} 'return' value '}'
+ * Returns the body's index in the graph, or -1 after errors. */
+static int32_t parse_body(Parser *ps) {
+    if (ps->in_body) {
+        error_at(ps, ps->tok.loc, "a body cannot hold an op with a body");
+        if (is_punct(ps, '{')) {
+            next(ps);
+            skip_body(ps);
+        }
+        return -1;
+    }
+    if (!expect_punct(ps, '{')) return -1;
+    IrGraph *outer = ps->g;
+    ValueMap outer_values = ps->values;
+    int outer_errors = ps->errors_here;
+    memset(&ps->values, 0, sizeof ps->values);
+    IrGraph *b = ps->g = ir_graph_new("body");
+    ps->in_body = true;
+    bool ok = parse_body_graph(ps, b);
+    if (ok && is_punct(ps, '}'))
+        next(ps);
+    else {
+        if (ok) error_at(ps, ps->tok.loc, "expected '}' after the body's return");
+        ok = false;
+        skip_body(ps);
+    }
+    map_free(&ps->values);
+    ps->values = outer_values;
+    ps->g = outer;
+    ps->in_body = false;
+    ps->errors_here = outer_errors + !ok;
+    if (!ok) {
+        ir_graph_free(b);
+        return -1;
+    }
+    return ir_body_add(outer, b);
 }
 
 static void free_attr(IrAttr *a) {

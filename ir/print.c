@@ -231,6 +231,7 @@ void ir_print_attr(StrBuf *sb, const IrGraph *g, const IrAttr *a, const IrPrintO
         sb_putc(sb, ']');
         break;
     case IR_ATTR_TENSOR: ir_print_const(sb, &g->consts[a->u.tensor], opts); break;
+    case IR_ATTR_BODY: ir_print_body(sb, g->bodies[a->u.body], opts); break;
     case IR_ATTR_NONE:
     case IR_ATTR_KIND_COUNT: sb_puts(sb, "<none>"); break;
     }
@@ -260,6 +261,40 @@ void ir_print_op(StrBuf *sb, const IrGraph *g, const IrNames *names, IrOpId id,
         ir_print_attr(sb, g, &op->attrs[i], opts);
     }
     sb_putc(sb, ')');
+}
+
+/* {(%0: f32[], %acc: f32[]) -> f32[]
+ *     %1: f32[] = add(%acc, %0)
+ *     return %1
+ *   } */
+void ir_print_body(StrBuf *sb, const IrGraph *body, const IrPrintOptions *opts) {
+    IrNames names;
+    ir_names_init(&names, body);
+    sb_puts(sb, "{(");
+    for (int i = 0; i < body->ninputs; i++) {
+        if (i) sb_puts(sb, ", ");
+        put_value(sb, &names, body->inputs[i]);
+        sb_puts(sb, ": ");
+        ir_type_print(sb, &body->vals[body->inputs[i]].type);
+    }
+    sb_puts(sb, ") -> ");
+    for (int i = 0; i < body->noutputs; i++) {
+        if (i) sb_puts(sb, ", ");
+        ir_type_print(sb, &body->vals[body->outputs[i].val].type);
+    }
+    sb_putc(sb, '\n');
+    ir_for_each_op(body, id) {
+        sb_puts(sb, "    ");
+        ir_print_op(sb, body, &names, id, opts);
+        sb_putc(sb, '\n');
+    }
+    sb_puts(sb, "    return");
+    for (int i = 0; i < body->noutputs; i++) {
+        sb_puts(sb, i ? ", " : " ");
+        put_value(sb, &names, body->outputs[i].val);
+    }
+    sb_puts(sb, "\n  }");
+    ir_names_free(&names);
 }
 
 void ir_print(StrBuf *sb, const IrGraph *g, const IrPrintOptions *opts) {

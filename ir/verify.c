@@ -112,6 +112,108 @@ static void check_op(Verifier *v, IrOpId id, bool *defined) {
         }
     }
     for (int i = 0; i < op->nout; i++) defined[op->out[i]] = true;
+    const IrOpInfo *info = ir_op_info(op->kind);
+    for (int i = 0; i < info->nattrs; i++) {
+        const IrAttr *a = &op->attrs[i];
+        if (a->kind != IR_ATTR_BODY || a->u.body < 0 || a->u.body >= g->nbodies) continue;
+        if (!ir_verify(g->bodies[a->u.body], v->d)) report(v, id, "its body is malformed");
+    }
+}
+
+/* ---- The lowered form ------------------------------------------------------------ */
+
+static bool ascending_axes(const int64_t *axes, int n, int rank, bool nonempty) {
+    if (nonempty && n == 0) return false;
+    for (int i = 0; i < n; i++)
+        if (axes[i] < 0 || axes[i] >= rank || (i && axes[i] <= axes[i - 1])) return false;
+    return true;
+}
+
+/* The canonical attributes of each kernel op (docs/passes.md). */
+static void check_canonical(Verifier *v, IrOpId id) {
+    IrGraph *g = v->g;
+    const IrOp *op = &g->ops[id];
+    const IrType *x = op->nin ? &g->vals[op->in[0]].type : NULL;
+    const IrType *y = &g->vals[op->out[0]].type;
+    int n;
+    switch (op->kind) {
+    case IR_OP_reshape: {
+        const int64_t *shape = ir_attr_ints(g, id, "shape", &n);
+        bool ok = n == y->rank && ir_attr_bool(g, id, "allowzero");
+        for (int i = 0; ok && i < n; i++) ok = shape[i] == y->dims[i];
+        if (!ok)
+            report(v, id, "a lowered reshape has shape= its result's dimensions, allowzero=true");
+        break;
+    }
+    case IR_OP_expand:
+        if (x->rank != y->rank) report(v, id, "a lowered expand keeps its operand's rank");
+        break;
+    case IR_OP_slice: {
+        const int64_t *axes = ir_attr_ints(g, id, "axes", &n);
+        const int64_t *starts = ir_attr_ints(g, id, "starts", &n);
+        bool ok = ascending_axes(axes, n, x->rank, false);
+        for (int i = 0; ok && i < n; i++)
+            ok = starts[i] >= 0 && (starts[i] < x->dims[axes[i]] || y->dims[axes[i]] == 0);
+        if (!ok) report(v, id, "a lowered slice lists ascending axes, each with its first index");
+        break;
+    }
+    case IR_OP_pad: {
+        const int64_t *pads = ir_attr_ints(g, id, "pads", &n);
+        for (int i = 0; i < n; i++)
+            if (pads[i] < 0) {
+                report(v, id, "a lowered pad has no negative pads");
+                break;
+            }
+        break;
+    }
+    case IR_OP_concat:
+    case IR_OP_gather:
+        if (ir_attr_int(g, id, "axis") < 0) report(v, id, "a lowered op has a non-negative axis");
+        break;
+    case IR_OP_argmax:
+    case IR_OP_argmin:
+        if (ir_attr_int(g, id, "axis") < 0 || !ir_attr_bool(g, id, "keepdims"))
+            report(v, id, "a lowered %s has a non-negative axis and keepdims=true",
+                   ir_op_name(op->kind));
+        break;
+    case IR_OP_fused_reduce: {
+        const int64_t *axes = ir_attr_ints(g, id, "axes", &n);
+        if (!ascending_axes(axes, n, y->rank, true))
+            report(v, id, "a lowered fused_reduce lists its axes, ascending");
+        break;
+    }
+    default: break;
+    }
+}
+
+static void check_lowered_op(Verifier *v, IrOpId id) {
+    IrGraph *g = v->g;
+    const IrOp *op = &g->ops[id];
+    unsigned flags = ir_op_info(op->kind)->flags;
+    if (!(flags & IR_KERNEL) || (flags & IR_EW)) {
+        report(v, id, "'%s' is not a kernel op, but the graph is lowered", ir_op_name(op->kind));
+        return;
+    }
+    const IrGraph *body = ir_op_body(g, id);
+    if (body) {
+        ir_for_each_op(body, b) {
+            IrOpKind k = body->ops[b].kind;
+            unsigned f = ir_op_info(k)->flags;
+            if (k != IR_OP_constant && (f & (IR_KERNEL | IR_EW)) != (IR_KERNEL | IR_EW))
+                report(v, id, "its body holds '%s', which is not a scalar primitive",
+                       ir_op_name(k));
+        }
+    }
+    check_canonical(v, id);
+}
+
+bool ir_verify_lowered(IrGraph *g, Diag *d) {
+    if (!ir_verify(g, d)) return false;
+    Verifier v = {g, d, {NULL, 0}, true};
+    ir_names_init(&v.names, g);
+    ir_for_each_op(g, id) check_lowered_op(&v, id);
+    ir_names_free(&v.names);
+    return v.ok;
 }
 
 bool ir_verify(IrGraph *g, Diag *d) {

@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ARENA_MIN_BLOCK (64 * 1024)
+/* Small first: a graph may be a fused kernel's body of a few values. */
+#define ARENA_MIN_BLOCK (4 * 1024)
 
 struct ArenaBlock {
     ArenaBlock *prev;

@@ -44,9 +44,14 @@ static const char usage[] =
     "  --threads N           simulate tiles on N host threads (default: one per core);\n"
     "                        results and statistics do not depend on N\n"
     "  --max-cycles N        stop a run that takes more than N cycles\n"
-    "                        (default 10000000000)\n"
+    "                        (default 10000000000)\n";
+
+static const char usage_end[] =
     "  --help                print this help\n"
     "  --version             print the version\n"
+    "\n"
+    "With --reference, the passes run only when -O or --passes is given: the evaluator\n"
+    "then computes the graph as the middle end leaves it.\n"
     "\n"
     "Exit status: 0 success, 1 error in the model or the tensors, a trap or the cycle\n"
     "limit, 2 bad command line.\n";
@@ -54,6 +59,7 @@ static const char usage[] =
 static int run_reference(Driver *drv, const DriverIO *io) {
     IrGraph *g = driver_load(drv);
     if (!g) return EXIT_USER;
+    driver_run_passes(drv, g, false);
     const char **in_names = xcalloc((size_t)g->ninputs + 1, sizeof *in_names);
     IrType *in_types = xcalloc((size_t)g->ninputs + 1, sizeof *in_types);
     const char **out_names = xcalloc((size_t)g->noutputs + 1, sizeof *out_names);
@@ -108,6 +114,8 @@ int main(int argc, char **argv) {
         if (r != DRIVER_NOT_MINE) continue;
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
             fputs(usage, stdout);
+            driver_pass_help(stdout, 24);
+            fputs(usage_end, stdout);
             goto done;
         } else if (strcmp(arg, "--version") == 0) {
             driver_version(&drv);

@@ -1,11 +1,13 @@
 /*
- * accc: the compiler. Today it reads a model (.g, .ir or .onnx), checks it
- * and writes it back as IR text or DSL text (large constants without a
- * recipe go to .npy files beside a DSL output); compiling to ACC-1 code
- * joins as further --emit kinds.
+ * accc: the compiler. Today it reads a model (.g, .ir or .onnx), checks it,
+ * runs the middle end's passes when asked (-O, --passes) and writes the
+ * result as IR text or DSL text (large constants without a recipe go to
+ * .npy files beside a DSL output); compiling to ACC-1 code joins as further
+ * --emit kinds.
  *
- *   accc [--emit=ir|g] [-o OUT] [--entry NAME] [-D NAME=VALUE]...
- *        [--freeze NAME=FILE.npy]... [--target PRESET] MODEL
+ *   accc [--emit=ir|g] [-o OUT] [-O0|-O1|-O2] [--passes=LIST] [--entry NAME]
+ *        [-D NAME=VALUE]... [--freeze NAME=FILE.npy]... [--target PRESET]
+ *        [--print-after-all] [--print-after=PASS] [--time-passes] MODEL
  */
 #include "driver.h"
 
@@ -15,7 +17,7 @@
 static const char usage[] =
     "usage: accc [options] MODEL.g|MODEL.ir|MODEL.onnx\n"
     "\n"
-    "Read a model, check it and write it out.\n"
+    "Read a model, check it, optionally run the middle end's passes, and write it out.\n"
     "\n"
     "  --emit=KIND       what to write: ir (the IR text form) or g (DSL text; constants\n"
     "                    of 64 or more elements without a recipe are written to\n"
@@ -28,7 +30,14 @@ static const char usage[] =
     "  --freeze NAME=FILE.npy\n"
     "                    treat the input NAME as the constant in FILE.npy (needed\n"
     "                    when an ONNX input decides a shape, e.g. a Reshape's shape)\n"
-    "  --target PRESET   the machine: acc1 (default), acc1-gc2 or acc1-mini\n"
+    "  --target PRESET   the machine: acc1 (default), acc1-gc2 or acc1-mini\n";
+
+static const char usage_passes[] =
+    "\n"
+    "With --emit=ir or g, no pass runs unless -O or --passes is given: then the\n"
+    "IR is written as the passes leave it (e.g. accc --emit=ir --passes=canon,dce IN.ir).\n";
+
+static const char usage_end[] =
     "  --help            print this help\n"
     "  --version         print the version\n"
     "\n"
@@ -60,6 +69,9 @@ int main(int argc, char **argv) {
         if (r != DRIVER_NOT_MINE) continue;
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
             fputs(usage, stdout);
+            driver_pass_help(stdout, 20);
+            fputs(usage_end, stdout);
+            fputs(usage_passes, stdout);
             driver_free(&drv);
             return EXIT_OK;
         } else if (strcmp(arg, "--version") == 0) {
@@ -93,6 +105,7 @@ int main(int argc, char **argv) {
         driver_free(&drv);
         return EXIT_USER;
     }
+    driver_run_passes(&drv, g, emit == EMIT_ASM || emit == EMIT_BIN);
     if (!out) out = "-";
     StrBuf text;
     sb_init(&text);

@@ -18,9 +18,11 @@ void driver_init(Driver *drv, const char *tool) {
     memset(drv, 0, sizeof *drv);
     drv->tool = tool;
     diag_init(&drv->diag, tool, stderr);
+    pass_context_init(&drv->pc);
 }
 
 void driver_free(Driver *drv) {
+    pass_context_free(&drv->pc);
     for (int k = 0; k < drv->fe.ndefines; k++) free((char *)drv->defines[k].name);
     free(drv->defines);
     for (int k = 0; k < drv->fe.nfreezes; k++) free((char *)drv->freezes[k].name);
@@ -84,6 +86,89 @@ static bool parse_define(const char *s, FeDefine *out) {
     return true;
 }
 
+/* The middle end's options for --help: the option, then its description
+ * (lines joined by \n). */
+static const char *const pass_help[][2] = {
+    {"-O0, -O1, -O2", "optimisation level of the middle end (default -O2): -O0\n"
+                      "lowers only, -O1 adds folding, canonicalisation, CSE and\n"
+                      "DCE, -O2 adds fusion (docs/passes.md)"},
+    {"--passes=LIST", "run exactly these passes, comma-separated, in order\n"
+                      "(canon, fold, cse, dce, lower, fuse), not the pipeline"},
+    {"--print-after-all", "print the IR after every pass (standard error)"},
+    {"--print-after=PASS", "print the IR after each run of PASS (standard error)"},
+    {"--time-passes", "print each pass's wall time (standard error)"},
+};
+
+void driver_pass_help(FILE *out, int column) {
+    for (size_t k = 0; k < ACC_ARRAY_LEN(pass_help); k++) {
+        int n = fprintf(out, "  %s", pass_help[k][0]);
+        const char *d = pass_help[k][1];
+        if (n >= column) {
+            fputc('\n', out);
+            n = 0;
+        }
+        while (*d) {
+            size_t len = strcspn(d, "\n");
+            fprintf(out, "%*s%.*s\n", column - n, "", (int)len, d);
+            n = 0;
+            d += len + (d[len] == '\n');
+        }
+    }
+}
+
+/* -O0/-O1/-O2, --passes, --print-after(-all), --time-passes. */
+static DriverArg driver_pass_option(Driver *drv, int argc, char **argv, int *i) {
+    const char *arg = argv[*i], *v;
+    bool bad = false;
+    char err[512];
+    if (strcmp(arg, "-O0") == 0 || strcmp(arg, "-O1") == 0 || strcmp(arg, "-O2") == 0) {
+        drv->pc.opt_level = arg[2] - '0';
+        drv->opt_given = true;
+        return DRIVER_TAKEN;
+    }
+    if (strncmp(arg, "-O", 2) == 0) {
+        driver_usage(drv, "unknown optimisation level '%s' (use -O0, -O1 or -O2)", arg);
+        return DRIVER_BAD;
+    }
+    if (driver_value(drv, argc, argv, i, "--passes", &v, &bad)) {
+        if (bad) return DRIVER_BAD;
+        if (!pass_list_check(v, err, sizeof err)) {
+            driver_usage(drv, "--passes: %s", err);
+            return DRIVER_BAD;
+        }
+        drv->pass_list = v;
+        return DRIVER_TAKEN;
+    }
+    if (strcmp(arg, "--print-after-all") == 0) {
+        drv->pc.print_after_all = true;
+        return DRIVER_TAKEN;
+    }
+    if (driver_value(drv, argc, argv, i, "--print-after", &v, &bad)) {
+        if (bad) return DRIVER_BAD;
+        if (!pass_find(v)) {
+            const char *hint = pass_suggest(v);
+            driver_usage(drv, "--print-after: unknown pass '%s'%s%s%s", v,
+                         hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
+            return DRIVER_BAD;
+        }
+        drv->pc.print_after = v;
+        return DRIVER_TAKEN;
+    }
+    if (strcmp(arg, "--time-passes") == 0) {
+        drv->pc.time_passes = true;
+        return DRIVER_TAKEN;
+    }
+    return DRIVER_NOT_MINE;
+}
+
+void driver_run_passes(Driver *drv, IrGraph *g, bool always) {
+    if (drv->pass_list)
+        pass_run_list(g, &drv->pc, drv->pass_list);
+    else if (always || drv->opt_given)
+        pass_pipeline(g, &drv->pc);
+    if (drv->pc.time_passes) pass_print_timings(&drv->pc);
+}
+
 DriverArg driver_option(Driver *drv, int argc, char **argv, int *i) {
     const char *v;
     bool bad = false;
@@ -140,7 +225,7 @@ DriverArg driver_option(Driver *drv, int argc, char **argv, int *i) {
         drv->target = p;
         return DRIVER_TAKEN;
     }
-    return DRIVER_NOT_MINE;
+    return driver_pass_option(drv, argc, argv, i);
 }
 
 DriverArg driver_set_model(Driver *drv, const char *path) {

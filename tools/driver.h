@@ -14,6 +14,7 @@
 #define ACCC_DRIVER_H
 
 #include "frontend.h"
+#include "passes.h"
 
 enum { EXIT_OK = 0, EXIT_USER = 1, EXIT_USAGE = 2 };
 
@@ -32,8 +33,11 @@ typedef struct Driver {
     size_t capdefines;
     FeFreeze *freezes;
     size_t capfreezes;
-    int target; /* IsaPreset (--target); the first preset by default */
-    Diag diag;  /* messages about the model and the run */
+    int target;            /* IsaPreset (--target); the first preset by default */
+    Diag diag;             /* messages about the model and the run */
+    PassContext pc;        /* -O, --print-after(-all), --time-passes */
+    const char *pass_list; /* --passes=LIST, or NULL */
+    bool opt_given;        /* -O0, -O1 or -O2 was given */
 } Driver;
 
 void driver_init(Driver *drv, const char *tool);
@@ -50,8 +54,16 @@ bool driver_value(Driver *drv, int argc, char **argv, int *i, const char *name, 
                   bool *bad);
 
 /* Shared model options: -D NAME=VALUE, --entry NAME, --freeze NAME=FILE.npy,
- * --target PRESET (checked against the machine presets). */
+ * --target PRESET (checked against the machine presets); and the middle
+ * end's: -O0/-O1/-O2, --passes=LIST, --print-after-all, --print-after=PASS,
+ * --time-passes. */
 DriverArg driver_option(Driver *drv, int argc, char **argv, int *i);
+/* The help lines of the middle end's options, descriptions from column. */
+void driver_pass_help(FILE *out, int column);
+/* Run the middle end on g as the options ask: the --passes list if given,
+ * else the pipeline at the -O level when `always` or an -O option was
+ * given; then the --time-passes table. */
+void driver_run_passes(Driver *drv, IrGraph *g, bool always);
 /* Set the model path (the one positional argument of accc). */
 DriverArg driver_set_model(Driver *drv, const char *path);
 /* Load drv->model (reporting every error). NULL on failure. */

@@ -158,7 +158,22 @@ static void emit_op(StrBuf *sb, const IrGraph *g, const Idents *ids, IrOpId id) 
     sb_puts(sb, ")\n");
 }
 
+static void emit_graph(StrBuf *sb, const IrGraph *g, const IrPrintOptions *opts);
+
 void fe_emit_dsl(StrBuf *sb, const IrGraph *g, const IrPrintOptions *opts) {
+    if (!ir_graph_has_bodies(g)) {
+        emit_graph(sb, g, opts);
+        return;
+    }
+    /* The DSL has no fused kernels: write them out as the plain ops they
+     * stand for (the same results). */
+    IrGraph *plain = ir_graph_clone(g);
+    ir_unfuse(plain);
+    emit_graph(sb, plain, opts);
+    ir_graph_free(plain);
+}
+
+static void emit_graph(StrBuf *sb, const IrGraph *g, const IrPrintOptions *opts) {
     Idents ids;
     idents_init(&ids, g);
     char *gname = make_ident(g->name, false);

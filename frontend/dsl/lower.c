@@ -539,6 +539,12 @@ static int lower_call(Lower *L, Scope *s, const Node *call, Val *out, int max) {
         diag_error(L->d, call->loc, "constants are made with 'param NAME: TYPE = ...'");
         return -1;
     }
+    if (kind >= 0 && ir_attr_slot((IrOpKind)kind, "body") >= 0) {
+        diag_error(L->d, call->loc,
+                   "'%s' is a kernel the compiler's passes make; it cannot be written in the DSL",
+                   call->str);
+        return -1;
+    }
     if (kind >= 0) return lower_op_call(L, s, call, (IrOpKind)kind, out, max);
     for (size_t i = 0; i < ACC_ARRAY_LEN(initialisers); i++)
         if (strcmp(call->str, initialisers[i]) == 0) {

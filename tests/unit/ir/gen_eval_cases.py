@@ -551,6 +551,95 @@ case("dequantize_axis", "dequantize_linear", [DQ2, dqs, dqz],
 case("dequantize_i32", "dequantize_linear", [np.array([-1000, 7], np.int32), np.float32(0.25)], [f32([-250, 1.75])])
 
 
+# ---- Fused kernels (made by the passes; docs/ir.md "Fused kernels") -----------------
+# A body computes in f32 for f16 operands and the kernel rounds once, at the
+# store: the f16 case below checks that no rounding happens in between.
+
+FX = rand(2, 3, lo=-2, hi=2).astype(np.float16)
+FB = rand(3, lo=-1, hi=1)
+fx, fb = FX.astype(np.float64), FB.astype(np.float64)
+case("fused_f16", None, [FX, FB], [(f32(f32(fx + fb) * np.float32(1.5))).astype(np.float16)],
+     text="""graph fused_f16(%x: f16[2, 3], %b: f32[3]) -> (y: f16[2, 3]) {
+  %y: f16[2, 3] = fused(%x, %b, dtype=f16, body={(%0: f32[], %1: f32[]) -> f32[]
+    %2: f32[] = add(%0, %1)
+    %3: f32[] = constant(value=1.5)
+    %4: f32[] = mul(%2, %3)
+    return %4
+  })
+  return %y
+}
+""")
+CI = randint(2, 4, lo=-100, hi=100, dtype=np.int8)
+# div truncates toward zero: -3 / 2 is -1
+case("fused_where_i8", None, [CI], [np.where(CI > 0, CI, np.trunc(CI / 2)).astype(np.int8)],
+     text="""graph fused_where_i8(%x: i8[2, 4]) -> (y: i8[2, 4]) {
+  %y: i8[2, 4] = fused(%x, body={(%0: i8[]) -> i8[]
+    %z: i8[] = constant(value=0)
+    %p: bool[] = greater(%0, %z)
+    %t: i8[] = constant(value=2)
+    %h: i8[] = div(%0, %t)
+    %r: i8[] = where(%p, %0, %h)
+    return %r
+  })
+  return %y
+}
+""")
+MA, MW, MB = rand(1, 3, 4), rand(3, 4, 5), rand(5)
+mm = np.matmul(MA.astype(np.float64), MW.astype(np.float64))
+case("fused_matmul", None, [MA, MW, MB], [f32(np.maximum(f32(f32(mm) + MB.astype(np.float64)), 0))],
+     text="""graph fused_matmul(%a: f32[1, 3, 4], %w: f32[3, 4, 5], %b: f32[5]) -> (y: f32[3, 3, 5]) {
+  %y: f32[3, 3, 5] = fused_matmul(%a, %w, %b, body={(%acc: f32[], %0: f32[]) -> f32[]
+    %1: f32[] = add(%acc, %0)
+    %2: f32[] = relu(%1)
+    return %2
+  })
+  return %y
+}
+""")
+QA, QB = randint(2, 8, lo=-128, hi=128, dtype=np.int8), randint(8, 3, lo=0, hi=256, dtype=np.uint8)
+case("fused_matmul_i8", None, [QA, QB], [(QA.astype(np.int64) @ QB.astype(np.int64)).astype(np.int32)],
+     text="""graph fused_matmul_i8(%a: i8[2, 8], %b: u8[8, 3]) -> (y: i32[2, 3]) {
+  %y: i32[2, 3] = fused_matmul(%a, %b, body={(%acc: i32[]) -> i32[]
+    return %acc
+  })
+  return %y
+}
+""")
+CX, CW, CB = rand(1, 2, 5, 5), rand(4, 2, 3, 3), rand(4)
+conv = conv_nd(CX.astype(np.float64), CW.astype(np.float64), None, [2, 1], [1, 0, 1, 0], [1, 1], 1)
+case("fused_conv", None, [CX, CW, CB], [f32(f32(conv) * CB.astype(np.float64).reshape(4, 1, 1))],
+     text="""graph fused_conv(%x: f32[1, 2, 5, 5], %w: f32[4, 2, 3, 3], %s: f32[4]) -> (y: f32[1, 4, 3, 3]) {
+  %s2: f32[4, 1, 1] = reshape(%s, shape=[4, 1, 1])
+  %y: f32[1, 4, 3, 3] = fused_conv(%x, %w, %s2, stride=[2, 1], pad=[1, 0, 1, 0], body={(%acc: f32[], %0: f32[]) -> f32[]
+    %1: f32[] = mul(%acc, %0)
+    return %1
+  })
+  return %y
+}
+""")
+RX, RM = rand(2, 3, 4), rand(2, 1, 4)
+rd = ((RX.astype(np.float64) - RM.astype(np.float64)) ** 2)
+case("fused_reduce", None, [RX, RM], [f32(f32(rd).astype(np.float64).sum(axis=1, keepdims=True))],
+     text="""graph fused_reduce(%x: f32[2, 3, 4], %m: f32[2, 1, 4]) -> (y: f32[2, 1, 4]) {
+  %y: f32[2, 1, 4] = fused_reduce(%x, %m, kind="sum", axes=[1], body={(%0: f32[], %1: f32[]) -> f32[]
+    %2: f32[] = sub(%0, %1)
+    %3: f32[] = mul(%2, %2)
+    return %3
+  })
+  return %y
+}
+""")
+RH = rand(3, 5).astype(np.float16)
+case("fused_reduce_max_f16", None, [RH], [RH.astype(np.float64).max(axis=(0, 1), keepdims=True).astype(np.float16)],
+     text="""graph fused_reduce_max_f16(%x: f16[3, 5]) -> (y: f16[1, 1]) {
+  %y: f16[1, 1] = fused_reduce(%x, kind="max", axes=[0, 1], dtype=f16, body={(%0: f32[]) -> f32[]
+    return %0
+  })
+  return %y
+}
+""")
+
+
 # ---- Writing the cases -------------------------------------------------------------------
 
 def main():

@@ -1,0 +1,139 @@
+/*
+ * What the pass files share, private to passes/ (the public interface is
+ * passes.h). rw_ is the one-walk rewriter, pb_ the op builders, kb_ the
+ * builder of kernel bodies.
+ */
+#ifndef ACCC_PASSES_INTERNAL_H
+#define ACCC_PASSES_INTERNAL_H
+
+#include "passes.h"
+
+/* ---- build.c: building ops --------------------------------------------------------- *
+ * Each builder makes a finished op at g's insert point, at loc, and returns
+ * its result; the shape-changing ones return x itself when nothing would
+ * change. Data-movement builders make the canonical forms of the lowered
+ * form (docs/passes.md). */
+
+typedef struct Build {
+    IrGraph *g;
+    SrcLoc loc;
+} Build;
+
+const IrType *pb_type(const Build *b, IrRef v);
+IrRef pb_op1(Build *b, IrOpKind kind, IrRef x);
+IrRef pb_op2(Build *b, IrOpKind kind, IrRef x, IrRef y);
+IrRef pb_op3(Build *b, IrOpKind kind, IrRef x, IrRef y, IrRef z);
+/* A rank-0 constant holding v in dtype t (dtype_set's rounding). */
+IrRef pb_scalar(Build *b, AccDtype t, double v);
+IrRef pb_constant(Build *b, const IrType *t, const void *data);
+IrRef pb_cast(Build *b, IrRef x, AccDtype t);
+/* reshape with shape = dims, allowzero = true. */
+IrRef pb_reshape(Build *b, IrRef x, int rank, const int64_t *dims);
+IrRef pb_transpose(Build *b, IrRef x, const int64_t *perm);
+/* expand to dims, x first reshaped to rank dims' rank. */
+IrRef pb_expand(Build *b, IrRef x, int rank, const int64_t *dims);
+/* x[first : first + len * step : step] along axis (step may be negative). */
+IrRef pb_slice(Build *b, IrRef x, int axis, int64_t first, int64_t len, int64_t step);
+/* Constant padding with value, pads = [begins..., ends...] (negative ones
+ * crop): a slice of what x contributes, then a pad with no negative pads. */
+IrRef pb_pad(Build *b, IrRef x, const int64_t *pads, double value);
+/* reduce_* of kind over axes. */
+IrRef pb_reduce(Build *b, IrOpKind kind, IrRef x, int n, const int64_t *axes, bool keepdims);
+/* An op with attributes: create, then pb_finish. */
+IrOpId pb_create(Build *b, IrOpKind kind, int nin, const IrRef *in);
+IrRef pb_finish(Build *b, IrOpId op);
+/* Every element of constant v as double (f16/bf16 widened). */
+double pb_const_at(const IrConst *c, int64_t i);
+/* True if v is a constant whose every element equals x (bitwise for
+ * floats, so -0.0 differs from 0.0). */
+bool pb_is_splat(const IrGraph *g, IrRef v, double x);
+
+/* ---- rewrite.c: rewriting in one walk --------------------------------------------- *
+ * A pass walks the ops in program order. When it replaces a value, later
+ * operands are redirected as the walk reaches them (uses always come after
+ * their definition), so a replacement costs O(1), not a scan of the graph;
+ * graph outputs are redirected by rw_finish. Use counts are kept as a hint
+ * for heuristics (fuse only single-use values, ...), never for deciding what
+ * may be erased: dce decides that. */
+
+typedef struct Rewriter {
+    IrGraph *g;
+    Build b;       /* builds at the op being visited, with its location */
+    IrRef *repl;   /* per value: what replaces it, or 0 */
+    int32_t *uses; /* per value: reads by operands and outputs (a hint) */
+    size_t capvals;
+    uint8_t *counted; /* per op: its operands are counted in uses */
+    size_t capops;
+    int64_t budget; /* rewrites left; the walk stops rewriting at 0 */
+    PassContext *pc;
+} Rewriter;
+
+void rw_init(Rewriter *rw, IrGraph *g, PassContext *pc);
+/* Redirect the graph outputs and free the rewriter. */
+void rw_finish(Rewriter *rw);
+/* The value that now stands for v. */
+IrRef rw_value(Rewriter *rw, IrRef v);
+/* Uses of old read new from now on. */
+void rw_replace(Rewriter *rw, IrRef old, IrRef new_value);
+/* Replace op's only result by v and erase op. */
+void rw_replace_op(Rewriter *rw, IrOpId op, IrRef v);
+/* Erase op (its results must be replaced or unused). */
+void rw_erase(Rewriter *rw, IrOpId op);
+int32_t rw_uses(Rewriter *rw, IrRef v);
+
+/* Called on each op with the insert point before it and rw->b.loc at its
+ * location. Returns true if it rewrote: built ops before op and replaced
+ * and erased op, or changed op in place. */
+typedef bool RewriteFn(Rewriter *rw, IrOpId op, void *ctx);
+/* Walk the graph once; after a rewrite, the walk continues with the first
+ * op built by it, so new ops are rewritten too. */
+void rw_walk(Rewriter *rw, RewriteFn *fn, void *ctx);
+
+/* ---- fold.c ----------------------------------------------------------------------- */
+
+/* If every operand of op is a constant (and the result is not much larger
+ * than they are), evaluate op and build constants for its results before
+ * it; out[i] gets result i's replacement. */
+bool pass_fold_op(Build *b, IrOpId op, IrRef *out);
+
+/* ---- kernel.c: building kernel bodies ----------------------------------------------- *
+ * A KernelBuilder collects the operands of a fused op being built (each
+ * distinct outer value once) and the ops of its body. */
+
+typedef struct KernelBuilder {
+    IrGraph *g;                      /* the graph the kernel goes into */
+    IrGraph *body;                   /* the body being built */
+    Build bb;                        /* builds in the body */
+    int skip;                        /* leading operands that are not body inputs */
+    IrRef operands[IR_MAX_OPERANDS]; /* outer values, after the skipped ones */
+    IrRef inputs[IR_MAX_OPERANDS];   /* the body input standing for each */
+    int n;
+} KernelBuilder;
+
+/* A builder for a kernel whose body starts with nacc accumulator inputs
+ * (0, or 1 named "acc") of dtype acc. */
+void kb_init(KernelBuilder *kb, IrGraph *g, int nacc, AccDtype acc);
+/* The body input standing for outer value v (one per distinct value), of
+ * v's compute dtype. */
+IrRef kb_operand(KernelBuilder *kb, IrRef v);
+/* Body values for the operands in[0..n) of an elementwise op: one-element
+ * constants become body constants when that leaves the kernel's shape
+ * alone, the others body inputs. */
+void kb_operands(KernelBuilder *kb, int n, const IrRef *in, IrRef *args);
+/* A body constant of dtype t. */
+IrRef kb_scalar(KernelBuilder *kb, AccDtype t, double v);
+/* Copy the ops of src (another body) into this one, with src's inputs
+ * standing for args; returns the value of src's result. */
+IrRef kb_inline(KernelBuilder *kb, const IrGraph *src, const IrRef *args);
+/* Finish the body with result r and make the op (fused, fused_reduce, ...)
+ * before g's insert point with the skipped leading operands lead[], the
+ * collected operands, the attributes already set by the caller through
+ * the returned op (use kb_finish_op to finish it). */
+IrOpId kb_make(KernelBuilder *kb, IrOpKind kind, const IrRef *lead, IrRef r, AccDtype dtype,
+               SrcLoc loc);
+/* Finish an op made by kb_make after setting its other attributes. */
+IrRef kb_finish_op(IrGraph *g, IrOpId op);
+/* Free a builder whose body was not used. */
+void kb_abandon(KernelBuilder *kb);
+
+#endif
