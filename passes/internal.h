@@ -136,4 +136,92 @@ IrRef kb_finish_op(IrGraph *g, IrOpId op);
 /* Free a builder whose body was not used. */
 void kb_abandon(KernelBuilder *kb);
 
+/* ---- tile.c, move.c: the tiler's state and the movement engine --------------------- */
+
+/* How destination element x of a map node is found (docs/backend.md,
+ * "Movement"): a leaf is an IR value that is computed, an input or a
+ * constant (MAP_VALUE) or an internal buffer (MAP_BUF); the other kinds
+ * are views, each with one child per source. */
+typedef enum MapKind {
+    MAP_VALUE,     /* an IR value (not a view) */
+    MAP_BUF,       /* a buffer of the plan */
+    MAP_RESHAPE,   /* same flat index */
+    MAP_TRANSPOSE, /* a[0..rank): result dim i is child dim a[i] */
+    MAP_EXPAND,    /* child dims of size 1 broadcast */
+    MAP_SLICE,     /* a[d]: first index, b[d]: step (every dimension) */
+    MAP_CONCAT,    /* along axis; children in order */
+    MAP_PAD,       /* a[d]: begin pads; mode 0 constant (padv), 1 reflect, 2 edge */
+    MAP_GATHER,    /* constant indices idx along axis */
+    MAP_GATHER_EL, /* gather_elements with constant indices idx along axis */
+    MAP_CONVWIN,   /* [g, N*O..., Cg*K...] windows of x [N, C, spatial...] (implicit matmul) */
+    MAP_POOLWIN,   /* [N, C, O..., K...] windows of x [N, C, spatial...], pad padv */
+    MAP_CONVOUT,   /* [N, M, O...] from an accumulator [g, N*O..., Mg] */
+} MapKind;
+
+typedef struct MapNode MapNode;
+struct MapNode {
+    MapKind kind;
+    AccDtype dtype;
+    int rank;
+    int64_t dims[IR_MAX_RANK];
+    int nchild;
+    MapNode **child;
+    IrRef value;   /* MAP_VALUE */
+    int32_t buf;   /* MAP_BUF */
+    int axis, mode;
+    int64_t a[IR_MAX_RANK], b[IR_MAX_RANK];
+    double padv;
+    const IrConst *idx; /* MAP_GATHER, MAP_GATHER_EL */
+    int idx_rank;
+    int64_t idx_dims[IR_MAX_RANK];
+    IrWindow win;  /* windows: geometry; a[0] groups */
+};
+
+/* What the tiler knows about each IR value. */
+typedef enum ValKind { VAL_NONE, VAL_INPUT, VAL_CONST, VAL_COMPUTED, VAL_VIEW } ValKind;
+
+typedef struct ValState {
+    ValKind kind;
+    int32_t home;   /* the buffer it was computed into (or placed in), -1 if none */
+    int32_t *bufs;  /* every buffer holding it, in any layout */
+    int32_t nbufs;
+    size_t capbufs;
+} ValState;
+
+typedef struct Tiler {
+    Plan *p;
+    const IrGraph *g;
+    const IsaMachine *m;
+    PassContext *pc;
+    ValState *vals; /* per IrRef */
+    Arena *arena;   /* the plan's */
+    int32_t next_base; /* where the next small layout starts (spreads small ops) */
+    StrBuf tmp;
+} Tiler;
+
+/* move.c */
+/* Whether v is defined by an op the tiler treats as a view. */
+bool move_is_view(const IrGraph *g, IrRef v);
+/* The map of value v: a leaf, or its view op over its operands' maps. */
+MapNode *move_map_of_value(Tiler *t, IrRef v);
+MapNode *move_map_leaf_buf(Tiler *t, int32_t buf);
+MapNode *move_map_node(Tiler *t, MapKind kind, AccDtype dtype, int rank, const int64_t *dims,
+                       int nchild, MapNode **child);
+/* Make buffer dst (a layout buffer, kind VALUE, CONST or ACC) hold map's
+ * elements: the copies, fills and transfers, as tasks of op. A CONST dst is
+ * filled at compile time (every leaf must be a constant). */
+void move_into(Tiler *t, int32_t dst, MapNode *map, IrOpId op);
+/* Whether every leaf of map is a constant. */
+bool move_map_is_const(Tiler *t, const MapNode *map);
+
+/* tile.c */
+/* A buffer holding value v in layout want (made, moved or reused). */
+int32_t tile_value_in(Tiler *t, IrRef v, const PlanLayout *want);
+/* A buffer holding v in some layout (its home, or a default one). */
+int32_t tile_value_home(Tiler *t, IrRef v);
+/* Record that v is held by buffer b. */
+void tile_note_buf(Tiler *t, IrRef v, int32_t b);
+/* The printable name of an IR value ("%h1") for listings. */
+const char *tile_value_name(Tiler *t, IrRef v);
+
 #endif

@@ -1,13 +1,12 @@
 /*
- * accc: the compiler. Today it reads a model (.g, .ir or .onnx), checks it,
- * runs the middle end's passes when asked (-O, --passes) and writes the
- * result as IR text or DSL text (large constants without a recipe go to
- * .npy files beside a DSL output); compiling to ACC-1 code joins as further
- * --emit kinds.
+ * accc: the compiler. It reads a model (.g, .ir or .onnx), checks it, runs
+ * the passes and writes an ACC-1 binary (the default), its assembly (-S,
+ * --emit=asm), or the IR or DSL text (--emit=ir|g; large constants without
+ * a recipe go to .npy files beside a DSL output).
  *
- *   accc [--emit=ir|g] [-o OUT] [-O0|-O1|-O2] [--passes=LIST] [--entry NAME]
- *        [-D NAME=VALUE]... [--freeze NAME=FILE.npy]... [--target PRESET]
- *        [--print-after-all] [--print-after=PASS] [--time-passes] MODEL
+ *   accc [--emit=ir|g|asm|bin] [-S] [-o OUT] [--report=FILE.json] [-O0|-O1|-O2]
+ *        [--passes=LIST] [--entry NAME] [-D NAME=VALUE]... [--freeze NAME=FILE.npy]...
+ *        [--target PRESET] [--print-after-all] [--print-after=PASS] [--time-passes] MODEL
  */
 #include "driver.h"
 
@@ -17,13 +16,17 @@
 static const char usage[] =
     "usage: accc [options] MODEL.g|MODEL.ir|MODEL.onnx\n"
     "\n"
-    "Read a model, check it, optionally run the middle end's passes, and write it out.\n"
+    "Compile a model for ACC-1, or write it out as IR or DSL text.\n"
     "\n"
-    "  --emit=KIND       what to write: ir (the IR text form) or g (DSL text; constants\n"
-    "                    of 64 or more elements without a recipe are written to\n"
-    "                    OUT.NAME.npy files beside OUT); asm and bin (ACC-1 code)\n"
-    "                    are not available yet\n"
+    "  --emit=KIND       what to write: bin (an ACC-1 binary, the default), asm (its\n"
+    "                    assembly, which acc-as turns into the same binary), ir (the\n"
+    "                    IR text form) or g (DSL text; constants of 64 or more\n"
+    "                    elements without a recipe are written to OUT.NAME.npy files\n"
+    "                    beside OUT)\n"
+    "  -S                the same as --emit=asm\n"
     "  -o FILE           where to write it (default: standard output, also '-o -')\n"
+    "  --report=FILE     with asm or bin: write the plan's memory use per tile and\n"
+    "                    cycle estimates per superstep as JSON\n"
     "  --entry NAME      the graph to compile (default: the last in the file)\n"
     "  -D NAME=VALUE     bind a named dimension, overriding its 'dim' declaration\n"
     "                    (ONNX: a symbolic dimension of the graph inputs)\n"
@@ -34,8 +37,9 @@ static const char usage[] =
 
 static const char usage_passes[] =
     "\n"
-    "With --emit=ir or g, no pass runs unless -O or --passes is given: then the\n"
-    "IR is written as the passes leave it (e.g. accc --emit=ir --passes=canon,dce IN.ir).\n";
+    "Compiling runs the pipeline at -O2 and the backend's passes (tile, schedule,\n"
+    "place). With --emit=ir or g, no pass runs unless -O or --passes is given: then\n"
+    "the IR is written as the passes leave it (e.g. accc --emit=ir --passes=canon,dce IN.ir).\n";
 
 static const char usage_end[] =
     "  --help            print this help\n"
@@ -55,11 +59,32 @@ static int parse_emit(Driver *drv, const char *v, Emit *emit) {
     return driver_usage(drv, "--emit needs ir, g, asm or bin, not '%s'", v);
 }
 
+/* --emit=asm|bin: compile, then write the assembly or the binary (and the
+ * report), each completely or not at all. */
+static int compile(Driver *drv, IrGraph *g, Emit emit, const char *out, const char *report) {
+    BackendOptions opts = {.want_asm = emit == EMIT_ASM, .want_report = report != NULL};
+    BackendOutput bo;
+    int rc = driver_compile(drv, g, &opts, &bo);
+    if (rc != EXIT_OK) return rc;
+    if (emit == EMIT_ASM) {
+        rc = driver_write(drv, out, bo.asm_text.data, bo.asm_text.len);
+    } else {
+        StrBuf bin;
+        sb_init(&bin);
+        asm_image_write(bo.image, &bin);
+        rc = driver_write(drv, out, bin.data, bin.len);
+        sb_free(&bin);
+    }
+    if (rc == EXIT_OK && report) rc = driver_write(drv, report, bo.report.data, bo.report.len);
+    backend_output_free(&bo);
+    return rc;
+}
+
 int main(int argc, char **argv) {
     Driver drv;
     driver_init(&drv, "accc");
     Emit emit = EMIT_BIN;
-    const char *out = NULL;
+    const char *out = NULL, *report = NULL;
     int rc = EXIT_OK;
     for (int i = 1; i < argc && rc == EXIT_OK; i++) {
         const char *arg = argv[i], *v;
@@ -80,6 +105,11 @@ int main(int argc, char **argv) {
             return EXIT_OK;
         } else if (driver_value(&drv, argc, argv, &i, "--emit", &v, &bad)) {
             rc = bad ? EXIT_USAGE : parse_emit(&drv, v, &emit);
+        } else if (strcmp(arg, "-S") == 0) {
+            emit = EMIT_ASM;
+        } else if (driver_value(&drv, argc, argv, &i, "--report", &v, &bad)) {
+            if (bad) rc = EXIT_USAGE;
+            report = v;
         } else if (driver_value(&drv, argc, argv, &i, "-o", &v, &bad)) {
             if (bad) rc = EXIT_USAGE;
             out = v;
@@ -90,11 +120,8 @@ int main(int argc, char **argv) {
         }
     }
     if (rc == EXIT_OK && !drv.model) rc = driver_usage(&drv, "no model given");
-    if (rc == EXIT_OK && (emit == EMIT_ASM || emit == EMIT_BIN))
-        rc = driver_usage(&drv,
-                          "compiling to ACC-1 code (--emit=%s) is not available yet; use "
-                          "--emit=ir or --emit=g",
-                          emit_names[emit]);
+    if (rc == EXIT_OK && report && emit != EMIT_ASM && emit != EMIT_BIN)
+        rc = driver_usage(&drv, "--report needs --emit=asm or --emit=bin");
     if (rc != EXIT_OK) {
         driver_free(&drv);
         return rc;
@@ -105,14 +132,18 @@ int main(int argc, char **argv) {
         driver_free(&drv);
         return EXIT_USER;
     }
-    driver_run_passes(&drv, g, emit == EMIT_ASM || emit == EMIT_BIN);
     if (!out) out = "-";
-    StrBuf text;
-    sb_init(&text);
-    rc = emit == EMIT_IR ? driver_emit_ir(&drv, g, out, &text)
-                         : driver_emit_dsl(&drv, g, out, &text);
-    if (rc == EXIT_OK) rc = driver_write(&drv, out, text.data, text.len);
-    sb_free(&text);
+    if (emit == EMIT_ASM || emit == EMIT_BIN) {
+        rc = compile(&drv, g, emit, out, report);
+    } else {
+        driver_run_passes(&drv, g, false);
+        StrBuf text;
+        sb_init(&text);
+        rc = emit == EMIT_IR ? driver_emit_ir(&drv, g, out, &text)
+                             : driver_emit_dsl(&drv, g, out, &text);
+        if (rc == EXIT_OK) rc = driver_write(&drv, out, text.data, text.len);
+        sb_free(&text);
+    }
     ir_graph_free(g);
     driver_free(&drv);
     return rc;

@@ -169,6 +169,15 @@ void driver_run_passes(Driver *drv, IrGraph *g, bool always) {
     if (drv->pc.time_passes) pass_print_timings(&drv->pc);
 }
 
+int driver_compile(Driver *drv, IrGraph *g, const BackendOptions *opts, BackendOutput *out) {
+    drv->pc.machine = isa_preset((IsaPreset)drv->target);
+    drv->pc.diag = &drv->diag;
+    driver_run_passes(drv, g, true);
+    int rc = backend_compile(g, &drv->pc, opts, out) == 0 ? EXIT_OK : EXIT_USER;
+    if (rc != EXIT_OK) diag_finish(&drv->diag);
+    return rc;
+}
+
 DriverArg driver_option(Driver *drv, int argc, char **argv, int *i) {
     const char *v;
     bool bad = false;

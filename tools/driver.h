@@ -13,6 +13,7 @@
 #ifndef ACCC_DRIVER_H
 #define ACCC_DRIVER_H
 
+#include "backend.h"
 #include "frontend.h"
 #include "passes.h"
 
@@ -64,6 +65,11 @@ void driver_pass_help(FILE *out, int column);
  * else the pipeline at the -O level when `always` or an -O option was
  * given; then the --time-passes table. */
 void driver_run_passes(Driver *drv, IrGraph *g, bool always);
+/* Compile g for the --target machine: the pipeline (the backend's passes
+ * included) and code generation. EXIT_OK with out filled (free it with
+ * backend_output_free), or EXIT_USER after reporting (the model does not
+ * fit, or uses what the backend cannot compile). */
+int driver_compile(Driver *drv, IrGraph *g, const BackendOptions *opts, BackendOutput *out);
 /* Set the model path (the one positional argument of accc). */
 DriverArg driver_set_model(Driver *drv, const char *path);
 /* Load drv->model (reporting every error). NULL on failure. */

@@ -1,0 +1,305 @@
+/*
+ * The compiled differential test: graphs compiled by the whole toolchain
+ * (middle end, backend passes, code generation) for a target, run on
+ * libaccsim, and compared with the reference evaluator within dt_compare's
+ * tolerances (exact for integer outputs and exact graphs).
+ *
+ *   difftest-compiled [--target PRESET]... [--seeds N] [--first S] [--families LIST]
+ *                     [--model FILE]... [--cases DIR] [--verbose]
+ *
+ * Three sources of graphs: seeded random graphs (difftest.h; --families
+ * picks ew, matmul, conv, reduce, move, norm or all), model files (the
+ * examples), and the evaluator's per-op cases (DIR/manifest.txt from
+ * tests/unit/ir/gen_eval_cases.py: every op of the IR). Each runs on every
+ * --target (default acc1-mini). Exit status 1 if anything fails; a failure
+ * names what to rerun.
+ */
+#include "accsim.h"
+#include "backend.h"
+#include "difftest.h"
+#include "frontend.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct Run {
+    const IsaMachine *targets[8];
+    int ntargets;
+    bool verbose;
+    int failures, checks;
+} Run;
+
+static void show(const IrGraph *g, const PassContext *pc) {
+    StrBuf sb;
+    sb_init(&sb);
+    ir_print(&sb, g, NULL);
+    if (pc && pc->plan) plan_print(&sb, pc->plan);
+    fputs(sb.data, stdout);
+    sb_free(&sb);
+}
+
+/* Compile g for m and run it on inputs; outputs into got. 0, or -1 with
+ * the reason in msg. */
+static int compile_and_run(const IrGraph *g0, const IsaMachine *m, const NpyArray *inputs,
+                           NpyArray *got, char *msg, size_t msglen, bool verbose) {
+    IrGraph *g = ir_graph_clone(g0);
+    if (verbose) {
+        printf("--- compiling for %s\n", m->preset);
+        fflush(stdout);
+    }
+    Diag d;
+    diag_init(&d, "difftest-compiled", stdout);
+    PassContext pc;
+    pass_context_init(&pc);
+    pc.machine = m;
+    pc.diag = &d;
+    pass_pipeline(g, &pc);
+    if (verbose && pc.plan) {
+        show(g, &pc);
+        fflush(stdout);
+    }
+    BackendOutput out;
+    memset(&out, 0, sizeof out);
+    int rc = -1;
+    if (pc.failed || !pc.plan) {
+        snprintf(msg, msglen, "does not compile (%d errors above)", d.nerrors);
+    } else if (backend_generate(pc.plan, NULL, &out) == 0) {
+        char err[512];
+        SimModel *sm = sim_load_image(out.image, err, sizeof err);
+        if (!sm) {
+            snprintf(msg, msglen, "the image does not load: %s", err);
+        } else {
+            for (int k = 0; k < g->ninputs; k++) sim_bind_input(sm, k, inputs[k].data);
+            for (int k = 0; k < g->noutputs; k++) {
+                const IrType *t = &g->vals[g->outputs[k].val].type;
+                npy_alloc(&got[k], t->dtype, t->rank, t->dims);
+                sim_bind_output(sm, k, got[k].data);
+            }
+            SimOptions so = {.threads = 1, .max_cycles = 0, .trace = false};
+            SimStatus st = sim_run(sm, &so);
+            if (st == SIM_OK) {
+                rc = 0;
+            } else {
+                snprintf(msg, msglen, "the run failed: %s", sim_message(sm));
+                for (int k = 0; k < g->noutputs; k++) npy_free(&got[k]);
+            }
+            sim_free(sm);
+        }
+    }
+    if (rc != 0 && verbose) show(g, &pc);
+    backend_output_free(&out);
+    pass_context_free(&pc);
+    diag_free(&d);
+    ir_graph_free(g);
+    return rc;
+}
+
+/* Evaluate t's graph and its compiled form on every target, compare. */
+static void check(Run *run, const char *what, const DtGraph *t, const NpyArray *inputs) {
+    const IrGraph *g = t->g;
+    NpyArray *want = xcalloc((size_t)g->noutputs + 1, sizeof *want);
+    char err[512];
+    if (ir_eval(g, inputs, want, err, sizeof err) != 0) {
+        free(want);
+        return; /* the evaluator rejects these inputs: nothing to compare */
+    }
+    for (int i = 0; i < run->ntargets; i++) {
+        const IsaMachine *m = run->targets[i];
+        NpyArray *got = xcalloc((size_t)g->noutputs + 1, sizeof *got);
+        char msg[2048];
+        run->checks++;
+        if (compile_and_run(g, m, inputs, got, msg, sizeof msg, run->verbose) != 0) {
+            printf("FAIL %s on %s: %s\n", what, m->preset, msg);
+            run->failures++;
+        } else {
+            bool ok = true;
+            for (int k = 0; k < g->noutputs; k++) {
+                if (ok && !dt_compare(t, k, &got[k], &want[k], msg, sizeof msg)) {
+                    printf("FAIL %s on %s: %s\n", what, m->preset, msg);
+                    run->failures++;
+                    ok = false;
+                    if (run->verbose) show(g, NULL);
+                }
+                npy_free(&got[k]);
+            }
+        }
+        free(got);
+    }
+    for (int k = 0; k < g->noutputs; k++) npy_free(&want[k]);
+    free(want);
+}
+
+/* ---- The evaluator's per-op cases -------------------------------------------------- */
+
+static bool load_input(const char *path, const IrType *t, NpyArray *a) {
+    char err[512];
+    if (npy_load(path, a, err, sizeof err) < 0) return false;
+    if (a->dtype != t->dtype) {
+        NpyArray b;
+        npy_alloc(&b, t->dtype, a->ndim, a->shape);
+        for (size_t i = 0; i < a->count; i++)
+            dtype_set(b.dtype, b.data, i, dtype_get(a->dtype, a->data, i));
+        npy_free(a);
+        *a = b;
+    }
+    return true;
+}
+
+static void run_cases(Run *run, const char *dir) {
+    char *manifest = path_join(dir, "manifest.txt");
+    size_t len;
+    char err[512];
+    char *text = file_read(manifest, &len, err, sizeof err);
+    free(manifest);
+    if (!text) {
+        printf("FAIL cases: %s\n", err);
+        run->failures++;
+        return;
+    }
+    char name[256] = "", ir[512] = "", ins[IR_MAX_RESULTS][512];
+    int nin = 0;
+    bool error_case = false;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        if (!strncmp(line, "case ", 5)) {
+            snprintf(name, sizeof name, "%s", line + 5);
+            nin = 0;
+            error_case = false;
+        } else if (!strncmp(line, "ir ", 3)) {
+            snprintf(ir, sizeof ir, "%s", line + 3);
+        } else if (!strncmp(line, "in ", 3) && nin < IR_MAX_RESULTS) {
+            snprintf(ins[nin++], sizeof ins[0], "%s", line + 3);
+        } else if (!strncmp(line, "error", 5)) {
+            error_case = true;
+        } else if (!strcmp(line, "end") && !error_case) {
+            char *path = path_join(dir, ir);
+            Diag d;
+            diag_init(&d, "difftest-compiled", stdout);
+            size_t n;
+            char *src = file_read(path, &n, err, sizeof err);
+            IrParseOptions po;
+            memset(&po, 0, sizeof po);
+            po.base_dir = dir;
+            IrGraph *g = src ? ir_parse(path, src, n, &po, &d) : NULL;
+            free(src);
+            free(path);
+            diag_free(&d);
+            if (!g) {
+                printf("FAIL case %s: does not parse\n", name);
+                run->failures++;
+                continue;
+            }
+            NpyArray *in = xcalloc((size_t)g->ninputs + 1, sizeof *in);
+            bool ok = nin == g->ninputs;
+            for (int k = 0; k < g->ninputs && ok; k++) {
+                char *p = path_join(dir, ins[k]);
+                ok = load_input(p, &g->vals[g->inputs[k]].type, &in[k]);
+                free(p);
+            }
+            if (ok) {
+                char what[300];
+                snprintf(what, sizeof what, "case %s", name);
+                DtGraph t = {g, ACC_DTYPE_F32, false, 1};
+                check(run, what, &t, in);
+            } else {
+                printf("FAIL case %s: its inputs do not load\n", name);
+                run->failures++;
+            }
+            for (int k = 0; k < g->ninputs; k++) npy_free(&in[k]);
+            free(in);
+            ir_graph_free(g);
+        }
+    }
+    free(text);
+}
+
+/* ---- Options ------------------------------------------------------------------------- */
+
+static unsigned parse_families(const char *list) {
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } names[] = {{"ew", DT_EW},         {"matmul", DT_MATMUL}, {"conv", DT_CONV},
+                 {"reduce", DT_REDUCE}, {"move", DT_MOVE},     {"norm", DT_NORM},
+                 {"all", DT_ALL}};
+    unsigned f = 0;
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", list);
+    for (char *w = strtok(buf, ","); w; w = strtok(NULL, ",")) {
+        bool found = false;
+        for (size_t i = 0; i < ACC_ARRAY_LEN(names); i++)
+            if (!strcmp(w, names[i].name)) f |= names[i].bit, found = true;
+        if (!found) return 0;
+    }
+    return f;
+}
+
+static int usage(void) {
+    fprintf(stderr, "usage: difftest-compiled [--target PRESET]... [--seeds N] [--first S] "
+                    "[--families LIST] [--model FILE]... [--cases DIR] [--verbose]\n");
+    return 2;
+}
+
+int main(int argc, char **argv) {
+    Run run;
+    memset(&run, 0, sizeof run);
+    uint64_t first = 1, count = 0;
+    unsigned families = DT_ALL;
+    const char *models[64], *cases = NULL;
+    int nmodels = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--seeds") && i + 1 < argc)
+            count = strtoull(argv[++i], NULL, 10);
+        else if (!strcmp(a, "--first") && i + 1 < argc)
+            first = strtoull(argv[++i], NULL, 10);
+        else if (!strcmp(a, "--families") && i + 1 < argc) {
+            if (!(families = parse_families(argv[++i]))) return usage();
+        } else if (!strcmp(a, "--target") && i + 1 < argc && run.ntargets < 8) {
+            int p = isa_preset_lookup(argv[++i]);
+            if (p < 0) return usage();
+            run.targets[run.ntargets++] = isa_preset((IsaPreset)p);
+        } else if (!strcmp(a, "--model") && i + 1 < argc && nmodels < 64)
+            models[nmodels++] = argv[++i];
+        else if (!strcmp(a, "--cases") && i + 1 < argc)
+            cases = argv[++i];
+        else if (!strcmp(a, "--verbose"))
+            run.verbose = true;
+        else
+            return usage();
+    }
+    if (!run.ntargets) run.targets[run.ntargets++] = isa_preset(ISA_PRESET_acc1_mini);
+    for (int m = 0; m < nmodels; m++) {
+        Diag d;
+        diag_init(&d, "difftest-compiled", stdout);
+        FeOptions fo;
+        memset(&fo, 0, sizeof fo);
+        IrGraph *g = fe_load(models[m], &fo, &d);
+        diag_free(&d);
+        if (!g) {
+            printf("FAIL %s: does not load\n", models[m]);
+            run.failures++;
+            continue;
+        }
+        DtGraph t = {g, ACC_DTYPE_F32, false, 1};
+        NpyArray *in = dt_inputs(g, 1);
+        check(&run, models[m], &t, in);
+        dt_inputs_free(g, in);
+        ir_graph_free(g);
+    }
+    if (cases) run_cases(&run, cases);
+    DtOptions o;
+    dt_options_default(&o);
+    o.families = families;
+    for (uint64_t s = first; s < first + count; s++) {
+        DtGraph t;
+        dt_generate(s, &o, &t);
+        NpyArray *in = dt_inputs(t.g, s);
+        char what[64];
+        snprintf(what, sizeof what, "seed %llu", (unsigned long long)s);
+        check(&run, what, &t, in);
+        dt_inputs_free(t.g, in);
+        dt_graph_free(&t);
+    }
+    printf("%d checks, %d failures\n", run.checks, run.failures);
+    return run.failures ? 1 : 0;
+}
