@@ -41,7 +41,8 @@ typedef struct Accc {
 } Accc;
 
 /* Write g, the compiled graph, to drv->output (and any other output)
- * through driver_output. */
+ * through driver_output. Errors go to drv->diag: driver_finish then writes
+ * nothing and exits 1. */
 typedef void EmitFn(Driver *drv, IrGraph *g, const Accc *a);
 
 static void emit_ir(Driver *drv, IrGraph *g, const Accc *a) {

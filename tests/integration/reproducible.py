@@ -33,7 +33,7 @@ EMITS = [
 ]
 # Flag sets every model is compiled with (the backend's --emit kinds run
 # the whole pipeline whatever they say).
-FLAGS = [[], ["-O2"], ["-O1", "--target=acc1-mini"]]
+FLAGS = [[], ["-O2"], ["-O1", "--target=acc1-gc2"]]
 # acc-run's host thread counts, whose results must not differ.
 THREADS = ["1", "3"]
 
