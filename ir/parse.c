@@ -455,7 +455,7 @@ static int32_t parse_tensor(Parser *ps, const IrType *t) {
         char *path = path_join(ps->opts->base_dir ? ps->opts->base_dir : ".", ps->tok.text);
         next(ps);
         char err[512];
-        int32_t k = ir_const_load(ps->g, t, path, err, sizeof err);
+        int32_t k = ir_const_load(ps->g, t, path, ps->opts->deps, err, sizeof err);
         free(path);
         if (k < 0) error_at(ps, path_loc, "%s", err);
         if (!expect_punct(ps, ')')) return -1;
