@@ -36,6 +36,10 @@ typedef struct FeOptions {
     size_t max_const_bytes; /* largest constant a model may make; 0: IR_MAX_CONST_BYTES */
     int32_t max_ops;        /* most ops after inlining or importing; 0: FE_MAX_OPS */
     bool no_files;          /* refuse import and load() (fuzzing) */
+    /* Every file the model is read from (the model, imports, load() and
+     * --freeze weights, ONNX external data) is recorded here when read,
+     * for depfiles; NULL: nothing is recorded. */
+    FileDeps *deps;
 } FeOptions;
 
 #define FE_MAX_OPS 1000000 /* a model larger than this is surely a mistake */
@@ -58,13 +62,15 @@ IrGraph *fe_load(const char *path, const FeOptions *opts, Diag *d);
  * decide shapes). False after reporting an unknown name or a value that
  * does not match the input. */
 bool fe_freeze_inputs(IrGraph *g, const FeOptions *opts, Diag *d);
-/* The value of a --freeze entry: f->value, or f->path loaded (*owned: free
- * it with npy_free). 0, or -1 with a message in err. */
-int fe_freeze_value(const FeFreeze *f, NpyArray *out, bool *owned, char *err, size_t errlen);
+/* The value of a --freeze entry: f->value, or f->path loaded (and recorded
+ * in deps; *owned: free it with npy_free). 0, or -1 with a message in err. */
+int fe_freeze_value(const FeFreeze *f, FileDeps *deps, NpyArray *out, bool *owned, char *err,
+                    size_t errlen);
 /* f's value as a constant op of g, checked against want (its dtype; its
  * dims where not negative): f64 data narrows to a float dtype, f32 data
  * rounds to bf16. IR_NONE after reporting at loc. */
-IrRef fe_freeze_constant(IrGraph *g, const FeFreeze *f, const IrType *want, SrcLoc loc, Diag *d);
+IrRef fe_freeze_constant(IrGraph *g, const FeFreeze *f, FileDeps *deps, const IrType *want,
+                         SrcLoc loc, Diag *d);
 
 /* ---- onnx/import.c: ONNX models ---------------------------------------------------- */
 

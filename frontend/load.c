@@ -22,22 +22,25 @@ FeFormat fe_format_of(const char *path) {
     return FE_FORMAT_UNKNOWN;
 }
 
-int fe_freeze_value(const FeFreeze *f, NpyArray *out, bool *owned, char *err, size_t errlen) {
+int fe_freeze_value(const FeFreeze *f, FileDeps *deps, NpyArray *out, bool *owned, char *err,
+                    size_t errlen) {
     *owned = false;
     if (f->value) {
         *out = *f->value;
         return 0;
     }
     if (npy_load(f->path, out, err, errlen) < 0) return -1;
+    deps_add(deps, f->path);
     *owned = true;
     return 0;
 }
 
-IrRef fe_freeze_constant(IrGraph *g, const FeFreeze *f, const IrType *want, SrcLoc loc, Diag *d) {
+IrRef fe_freeze_constant(IrGraph *g, const FeFreeze *f, FileDeps *deps, const IrType *want,
+                         SrcLoc loc, Diag *d) {
     NpyArray a;
     bool owned;
     char err[600];
-    if (fe_freeze_value(f, &a, &owned, err, sizeof err) < 0) {
+    if (fe_freeze_value(f, deps, &a, &owned, err, sizeof err) < 0) {
         diag_error(d, loc, "--freeze %s: %s", f->name, err);
         return IR_NONE;
     }
@@ -86,7 +89,7 @@ bool fe_freeze_inputs(IrGraph *g, const FeOptions *opts, Diag *d) {
         IrRef in = g->inputs[index];
         IrType want = g->vals[in].type;
         ir_set_insert_point(g, g->first);
-        IrRef c = fe_freeze_constant(g, f, &want, diag_loc(0, 0, 0), d);
+        IrRef c = fe_freeze_constant(g, f, opts->deps, &want, diag_loc(0, 0, 0), d);
         ir_set_insert_point(g, IR_NONE);
         if (!c) {
             ok = false;
@@ -117,6 +120,7 @@ IrGraph *fe_load(const char *path, const FeOptions *opts, Diag *d) {
         diag_error(d, diag_loc(0, 0, 0), "%s", err);
         return NULL;
     }
+    deps_add(opts->deps, path);
     char *dir = path_dirname(path);
     const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
     IrGraph *g = NULL;
@@ -129,6 +133,7 @@ IrGraph *fe_load(const char *path, const FeOptions *opts, Diag *d) {
         po.base_dir = dir;
         po.max_const_bytes = opts->max_const_bytes;
         po.no_files = opts->no_files;
+        po.deps = opts->deps;
         g = ir_parse(name, text, len, &po, d);
     }
     free(dir);

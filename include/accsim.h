@@ -32,6 +32,12 @@
 #ifndef ACCSIM_H
 #define ACCSIM_H
 
+/* Installed as <accc/accsim.h> with the headers it includes (isa.h,
+ * support.h and the tables they read); C and C++ programs can use it. */
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include "isa.h"
 
 struct AsmImage;
@@ -169,5 +175,9 @@ int sim_trace_save(const SimModel *m, const char *path, char *err, size_t errlen
  * debugging). False if the range is not inside the SRAM of a tile that
  * the run used. */
 bool sim_read_sram(const SimModel *m, uint32_t tile, uint32_t addr, void *out, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

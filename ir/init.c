@@ -110,9 +110,11 @@ int32_t ir_const_uniform(IrGraph *g, const IrType *type, uint64_t seed, double l
     return k;
 }
 
-int32_t ir_const_load(IrGraph *g, const IrType *type, const char *path, char *err, size_t errlen) {
+int32_t ir_const_load(IrGraph *g, const IrType *type, const char *path, FileDeps *deps, char *err,
+                      size_t errlen) {
     NpyArray a;
     if (npy_load(path, &a, err, errlen) < 0) return -1;
+    deps_add(deps, path);
     bool same_shape = a.ndim == type->rank;
     for (int i = 0; same_shape && i < type->rank; i++) same_shape = a.shape[i] == type->dims[i];
     /* .npy has no bf16, so a bf16 weight comes as f32 and is rounded. */
@@ -159,11 +161,11 @@ static void safe_name(StrBuf *sb, const char *name) {
     }
 }
 
-int ir_const_externalize(IrGraph *g, const char *dir, const char *stem, int64_t min_elements,
-                         char *err, size_t errlen) {
+void ir_const_externalize(IrGraph *g, const char *dir, const char *stem, int64_t min_elements,
+                          OutFiles *files) {
     StrSet used;
     strset_init(&used);
-    int rc = 0, counter = 0;
+    int counter = 0;
     ir_for_each_op(g, id) {
         if (g->ops[id].kind != IR_OP_constant) continue;
         IrConst *c = &g->consts[g->ops[id].attrs[0].u.tensor];
@@ -195,16 +197,12 @@ int ir_const_externalize(IrGraph *g, const char *dir, const char *stem, int64_t 
                 dtype_set(t, a.data, i, dtype_get(c->type.dtype, c->data, i));
         }
         char *path = path_join(dir, file.data);
-        rc = npy_save(path, &a, err, errlen);
+        npy_serialize(&a, outfiles_add(files, path));
         npy_free(&a);
-        if (rc == 0) {
-            c->origin = IR_CONST_FILE;
-            c->path = arena_strdup(&g->arena, path);
-        }
+        c->origin = IR_CONST_FILE;
+        c->path = arena_strdup(&g->arena, path);
         free(path);
         sb_free(&file);
-        if (rc != 0) break;
     }
     strset_free(&used);
-    return rc;
 }

@@ -476,6 +476,7 @@ typedef struct IrParseOptions {
     const char *base_dir;   /* load("...") paths resolve against it; NULL: "." */
     size_t max_const_bytes; /* largest constant accepted; 0: 1 GiB */
     bool no_files;          /* refuse load("...") (fuzzing) */
+    FileDeps *deps;         /* records the files load() reads; NULL: none */
 } IrParseOptions;
 
 /* Parse IR text (registered with d under name) and verify each graph.
@@ -493,20 +494,23 @@ uint64_t ir_splitmix64(uint64_t *state);
 void ir_init_normal(AccDtype t, void *data, size_t count, uint64_t seed, double std);
 void ir_init_uniform(AccDtype t, void *data, size_t count, uint64_t seed, double lo, double hi);
 /* Constants made from the recipes the text forms print; each returns the
- * index in g->consts with its origin recorded. ir_const_load returns -1
- * with a message when the file cannot be read or does not hold exactly the
- * declared dtype and shape (f32 data is accepted, rounded, for bf16).
+ * index in g->consts with its origin recorded. ir_const_load records the
+ * file in deps (when not NULL) and returns -1 with a message when the file
+ * cannot be read or does not hold exactly the declared dtype and shape
+ * (f32 data is accepted, rounded, for bf16).
  * Seeds must be below 2^63 (the text forms write them as signed integers). */
 int32_t ir_const_zeros(IrGraph *g, const IrType *type);
 int32_t ir_const_ones(IrGraph *g, const IrType *type);
 int32_t ir_const_normal(IrGraph *g, const IrType *type, uint64_t seed, double std);
 int32_t ir_const_uniform(IrGraph *g, const IrType *type, uint64_t seed, double lo, double hi);
-int32_t ir_const_load(IrGraph *g, const IrType *type, const char *path, char *err, size_t errlen);
-/* Write every constant holding plain data (no recipe) of at least
- * min_elements elements to dir/STEM.NAME.npy (bf16 as f32) and make it a
- * load() of that file, so printed text stays small. 0, or -1 with err. */
-int ir_const_externalize(IrGraph *g, const char *dir, const char *stem, int64_t min_elements,
-                         char *err, size_t errlen);
+int32_t ir_const_load(IrGraph *g, const IrType *type, const char *path, FileDeps *deps, char *err,
+                      size_t errlen);
+/* Make every constant holding plain data (no recipe) of at least
+ * min_elements elements a load() of dir/STEM.NAME.npy, so printed text
+ * stays small, and queue that file (bf16 as f32) in files: the caller
+ * writes it with the text. */
+void ir_const_externalize(IrGraph *g, const char *dir, const char *stem, int64_t min_elements,
+                          OutFiles *files);
 
 /* ---- eval.c: the reference evaluator ---------------------------------------- */
 

@@ -455,7 +455,7 @@ static int32_t parse_tensor(Parser *ps, const IrType *t) {
         char *path = path_join(ps->opts->base_dir ? ps->opts->base_dir : ".", ps->tok.text);
         next(ps);
         char err[512];
-        int32_t k = ir_const_load(ps->g, t, path, err, sizeof err);
+        int32_t k = ir_const_load(ps->g, t, path, ps->opts->deps, err, sizeof err);
         free(path);
         if (k < 0) error_at(ps, path_loc, "%s", err);
         if (!expect_punct(ps, ')')) return -1;
@@ -575,9 +575,9 @@ static void skip_body(Parser *ps) {
     }
 }
 
-/* The body's own statements, in its own graph and scope; false on errors. */
-static bool parse_body_graph(Parser *ps, IrGraph *b) {
-    int before = ps->d->nerrors;
+/* inputs = "(" [value ":" type {"," value ":" type}] ")" "->"
+ * The inputs of a graph or a body, added to g and defined in the scope. */
+static bool parse_inputs(Parser *ps, IrGraph *g) {
     if (!expect_punct(ps, '(')) return false;
     while (ps->tok.kind == T_VALUE) {
         char *key = xstrdup(ps->tok.text);
@@ -588,7 +588,7 @@ static bool parse_body_graph(Parser *ps, IrGraph *b) {
             free(key);
             return false;
         }
-        IrRef v = ir_add_input(b, key[0] == '#' ? NULL : key, &t);
+        IrRef v = ir_add_input(g, key[0] == '#' ? NULL : key, &t);
         define_value(ps, key, loc, v);
         free(key);
         if (!is_punct(ps, ',')) break;
@@ -600,6 +600,13 @@ static bool parse_body_graph(Parser *ps, IrGraph *b) {
         return false;
     }
     next(ps);
+    return true;
+}
+
+/* The body's own statements, in its own graph and scope; false on errors. */
+static bool parse_body_graph(Parser *ps, IrGraph *b) {
+    int before = ps->d->nerrors;
+    if (!parse_inputs(ps, b)) return false;
     IrType ret;
     if (!parse_type(ps, &ret)) return false;
     while (!is_word(ps, "return")) {
@@ -855,28 +862,7 @@ static IrGraph *parse_graph(Parser *ps) {
     int nout = 0;
     size_t capout = 0;
     OutDecl *outs = NULL;
-    if (!expect_punct(ps, '(')) goto fail;
-    while (ps->tok.kind == T_VALUE) {
-        char *key = xstrdup(ps->tok.text);
-        SrcLoc loc = ps->tok.loc;
-        next(ps);
-        IrType t;
-        if (!expect_punct(ps, ':') || !parse_type(ps, &t)) {
-            free(key);
-            goto fail;
-        }
-        IrRef v = ir_add_input(g, key[0] == '#' ? NULL : key, &t);
-        define_value(ps, key, loc, v);
-        free(key);
-        if (!is_punct(ps, ',')) break;
-        next(ps);
-    }
-    if (!expect_punct(ps, ')')) goto fail;
-    if (ps->tok.kind != T_ARROW) {
-        error_at(ps, ps->tok.loc, "expected '->', found %s", tok_desc(&ps->tok));
-        goto fail;
-    }
-    next(ps);
+    if (!parse_inputs(ps, g)) goto fail;
     if (!expect_punct(ps, '(')) goto fail;
     while (!is_punct(ps, ')')) {
         XGROW(outs, capout, (size_t)nout + 1);

@@ -155,9 +155,23 @@ static int components(char *path, char **parts, int max) {
     return n;
 }
 
+/* path with its directory resolved (the file itself need not exist yet,
+ * and a symbolic link keeps its own name); NULL if the directory does not
+ * resolve. */
+static char *resolve_dir_of(const char *path) {
+    char *dir = path_dirname(path);
+    char *abs_dir = realpath(dir, NULL);
+    free(dir);
+    if (!abs_dir) return NULL;
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    char *full = path_join(abs_dir, base);
+    free(abs_dir);
+    return full;
+}
+
 /* path relative to dir, when both can be resolved; else path unchanged. */
 static char *relative_path(const char *path, const char *dir) {
-    char *abs_file = realpath(path, NULL), *abs_dir = realpath(dir ? dir : ".", NULL);
+    char *abs_file = resolve_dir_of(path), *abs_dir = realpath(dir ? dir : ".", NULL);
     if (!abs_file || !abs_dir) {
         free(abs_file);
         free(abs_dir);

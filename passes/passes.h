@@ -60,6 +60,12 @@ struct PassContext {
     const char *print_after; /* --print-after=PASS: the IR after each run of PASS */
     bool time_passes;        /* --time-passes: collect timings (pass_print_timings) */
     FILE *log;               /* where dumps and timings go (stderr) */
+    /* Called before each pass with its name (the driver's progress line);
+     * NULL: nothing is called. */
+    void (*before_pass)(void *user, const char *pass);
+    void *user;
+    bool count_only; /* pass_pipeline_length: pass_run counts and runs nothing */
+    int npasses;     /* passes run (or counted) so far */
     PassTiming *timings;
     int ntimings;
     size_t captimings;
@@ -82,13 +88,19 @@ const char *pass_suggest(const char *name);
 /* Run one pass: time it, verify the graph after it in debug builds (also the
  * lowered form once lower has run), print it if asked. */
 void pass_run(IrGraph *g, PassContext *pc, PassId id);
-/* The standard pipeline at pc->opt_level (docs/passes.md, "The pipeline"). */
+/* The standard pipeline at pc->opt_level (docs/passes.md, "The pipeline").
+ * It calls pass_run and nothing else, so that pass_pipeline_length can
+ * count it without a graph. */
 void pass_pipeline(IrGraph *g, PassContext *pc);
+/* How many passes the pipeline runs at an -O level (for progress). */
+int pass_pipeline_length(int opt_level);
 /* Check a comma-separated list of pass names ("canon,cse,dce"); on an
  * unknown name writes a message to err and returns false. */
 bool pass_list_check(const char *list, char *err, size_t errlen);
 /* Run the passes of a checked list, in order. */
 void pass_run_list(IrGraph *g, PassContext *pc, const char *list);
+/* How many passes a list names. */
+int pass_list_length(const char *list);
 /* The --time-passes table, on pc->log. */
 void pass_print_timings(const PassContext *pc);
 

@@ -99,8 +99,21 @@ static void dump(const IrGraph *g, PassContext *pc, const char *pass) {
     sb_free(&sb);
 }
 
+int pass_pipeline_length(int opt_level) {
+    PassContext pc;
+    pass_context_init(&pc);
+    pc.opt_level = opt_level;
+    pc.count_only = true;
+    pass_pipeline(NULL, &pc);
+    pass_context_free(&pc);
+    return pc.npasses;
+}
+
 void pass_run(IrGraph *g, PassContext *pc, PassId id) {
     const PassInfo *p = pass_info(id);
+    pc->npasses++;
+    if (pc->count_only) return;
+    if (pc->before_pass) pc->before_pass(pc->user, p->name);
     int32_t before = pc->time_passes ? live_ops(g) : 0;
     double start = now_ms();
     p->run(g, pc);
@@ -145,6 +158,13 @@ bool pass_list_check(const char *list, char *err, size_t errlen) {
         return false;
     }
     return true;
+}
+
+int pass_list_length(const char *list) {
+    char name[64];
+    int n = 0;
+    while (next_name(&list, name, sizeof name)) n++;
+    return n;
 }
 
 void pass_run_list(IrGraph *g, PassContext *pc, const char *list) {

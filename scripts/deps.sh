@@ -26,6 +26,7 @@ binutils             readelf, used to check the ELF files we write
 python3              runs lit and the test generators
 python3-numpy        .npy fixtures and conformance checks
 python3-onnx         ONNX node test suite for conformance
+groff-base           checks that the man pages (docs/man/) format without warnings
 "
 
 check_only=0

@@ -188,6 +188,7 @@ void diag_vreport(Diag *d, DiagLevel level, SrcLoc loc, const char *fmt, va_list
     } else if (level == DIAG_WARNING) {
         d->nwarnings++;
     }
+    if (!quiet && d->format == DIAG_TEXT && d->before_print) d->before_print(d->user);
     if (!quiet) {
         if (d->format == DIAG_JSON)
             add_json(d, level, loc, msg.data);
@@ -218,6 +219,7 @@ static const char *plural(int n, const char *word, const char *words) {
 }
 
 bool diag_finish(Diag *d) {
+    if (d->before_print) d->before_print(d->user);
     if (d->format == DIAG_JSON) {
         fprintf(d->out, "[%s%s%s]\n", d->json.len ? "\n" : "", d->json.len ? d->json.data : "",
                 d->json.len ? "\n" : "");

@@ -59,25 +59,22 @@ static int write_all(int fd, const void *data, size_t len) {
     return 0;
 }
 
-int file_write_atomic(const char *path, const void *data, size_t len, char *err, size_t errlen) {
-    if (strcmp(path, "-") == 0) {
-        if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0) {
-            snprintf(err, errlen, "cannot write to standard output: %s", strerror(errno));
-            return -1;
-        }
-        return 0;
-    }
+/* Write data to a new temporary file beside path; its name goes to *tmp
+ * (the caller frees it, and renames or unlinks the file). */
+static int write_temp(const char *path, const void *data, size_t len, char **tmp, char *err,
+                      size_t errlen) {
     char *dir = path_dirname(path);
     const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-    StrBuf tmp;
-    sb_init(&tmp);
-    sb_printf(&tmp, "%s/.%s.tmpXXXXXX", dir, base);
+    StrBuf name;
+    sb_init(&name);
+    sb_printf(&name, "%s/.%s.tmpXXXXXX", dir, base);
     free(dir);
+    *tmp = NULL;
 
-    int fd = mkstemp(tmp.data);
+    int fd = mkstemp(name.data);
     if (fd < 0) {
         snprintf(err, errlen, "cannot create '%s': %s", path, strerror(errno));
-        sb_free(&tmp);
+        sb_free(&name);
         return -1;
     }
     /* mkstemp makes the file 0600; give it the permissions open() would. */
@@ -90,15 +87,112 @@ int file_write_atomic(const char *path, const void *data, size_t len, char *err,
         rc = -1;
         saved = errno;
     }
-    if (rc == 0 && rename(tmp.data, path) != 0) {
-        rc = -1;
-        saved = errno;
-    }
     if (rc != 0) {
-        unlink(tmp.data);
+        unlink(name.data);
         snprintf(err, errlen, "cannot write '%s': %s", path, strerror(saved));
+        sb_free(&name);
+        return -1;
     }
-    sb_free(&tmp);
+    *tmp = sb_take(&name);
+    return 0;
+}
+
+static int write_stdout(const void *data, size_t len, char *err, size_t errlen) {
+    if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0) {
+        snprintf(err, errlen, "cannot write to standard output: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int file_write_atomic(const char *path, const void *data, size_t len, char *err, size_t errlen) {
+    if (strcmp(path, "-") == 0) return write_stdout(data, len, err, errlen);
+    char *tmp;
+    if (write_temp(path, data, len, &tmp, err, errlen) < 0) return -1;
+    int rc = rename(tmp, path);
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+        unlink(tmp);
+    }
+    free(tmp);
+    return rc;
+}
+
+/* ---- Outputs written together ------------------------------------------------- */
+
+void outfiles_init(OutFiles *o) {
+    memset(o, 0, sizeof *o);
+}
+
+void outfiles_free(OutFiles *o) {
+    for (size_t i = 0; i < o->n; i++) {
+        free(o->files[i]->path);
+        sb_free(&o->files[i]->data);
+        free(o->files[i]);
+    }
+    free(o->files);
+    outfiles_init(o);
+}
+
+StrBuf *outfiles_add(OutFiles *o, const char *path) {
+    OutFile *f = xmalloc(sizeof *f);
+    f->path = xstrdup(path);
+    sb_init(&f->data);
+    XGROW(o->files, o->cap, o->n + 1);
+    o->files[o->n++] = f;
+    return &f->data;
+}
+
+OutFile *outfiles_find(const OutFiles *o, const char *path) {
+    for (size_t i = 0; i < o->n; i++)
+        if (strcmp(o->files[i]->path, path) == 0) return o->files[i];
+    return NULL;
+}
+
+int outfiles_commit(OutFiles *o, char *err, size_t errlen) {
+    int rc = 0;
+    for (size_t i = 0; i < o->n && rc == 0; i++)
+        for (size_t j = 0; j < i && rc == 0; j++)
+            if (strcmp(o->files[i]->path, o->files[j]->path) == 0) {
+                snprintf(err, errlen, "'%s' would be written twice", o->files[i]->path);
+                rc = -1;
+            }
+    /* A directory in a file's place would fail its rename after others
+     * had been made: find it first. */
+    for (size_t i = 0; i < o->n && rc == 0; i++) {
+        struct stat st;
+        if (strcmp(o->files[i]->path, "-") != 0 && stat(o->files[i]->path, &st) == 0 &&
+            S_ISDIR(st.st_mode)) {
+            snprintf(err, errlen, "cannot write '%s': %s", o->files[i]->path, strerror(EISDIR));
+            rc = -1;
+        }
+    }
+    char **tmps = xcalloc(o->n + 1, sizeof *tmps);
+    for (size_t i = 0; i < o->n && rc == 0; i++) {
+        const OutFile *f = o->files[i];
+        if (strcmp(f->path, "-") != 0)
+            rc = write_temp(f->path, f->data.data, f->data.len, &tmps[i], err, errlen);
+    }
+    /* Every file is complete: put them in place. */
+    for (size_t i = 0; i < o->n && rc == 0; i++) {
+        if (!tmps[i]) continue;
+        if (rename(tmps[i], o->files[i]->path) != 0) {
+            snprintf(err, errlen, "cannot write '%s': %s", o->files[i]->path, strerror(errno));
+            rc = -1;
+            break;
+        }
+        free(tmps[i]);
+        tmps[i] = NULL;
+    }
+    for (size_t i = 0; i < o->n; i++) {
+        if (tmps[i]) unlink(tmps[i]);
+        free(tmps[i]);
+    }
+    free(tmps);
+    for (size_t i = 0; i < o->n && rc == 0; i++)
+        if (strcmp(o->files[i]->path, "-") == 0)
+            rc = write_stdout(o->files[i]->data.data, o->files[i]->data.len, err, errlen);
+    outfiles_free(o);
     return rc;
 }
 

@@ -160,6 +160,10 @@ typedef struct Diag {
     /* Prefixed to every message while set (NULL: none), e.g. "node 'conv1'
      * (Conv): " while an importer maps that node; the caller owns it. */
     const char *context;
+    /* Called before anything is written to out (NULL: nothing), so a
+     * progress line on the terminal can make way. */
+    void (*before_print)(void *user);
+    void *user;
     int nerrors, nwarnings;
     DiagFile *files; /* index 0 unused */
     size_t nfiles, capfiles;
@@ -181,6 +185,68 @@ bool diag_failed(const Diag *d); /* errors, or warnings under -Werror */
 /* Print the closing count ("2 errors and 1 warning generated.") in text
  * mode, or the JSON array in JSON mode. Returns diag_failed(). */
 bool diag_finish(Diag *d);
+
+/* ---- options.c: command lines read from a table ------------------------------ */
+
+/* One option of a command. The same table drives the parser (opt_match)
+ * and --help (opt_help, one line per option), so the two cannot drift.
+ * Spellings, by the name's form:
+ *   --name            a flag
+ *   --name=V, --name V                 value given (value != NULL); --help
+ *                                      shows --name=V, or --name V with OPT_SPACE
+ *   --name, --name=V                   OPT_OPTIONAL
+ *   -x V, -xV (also -MF FILE, -MFFILE)  a single-dash name with a value
+ *   -O2                                OPT_JOINED: the value only attached
+ *   -fname=V                           OPT_EQUALS: single dash, value after '='
+ */
+enum {
+    OPT_JOINED = 1,   /* the value is only ever attached: -O2 */
+    OPT_OPTIONAL = 2, /* a --name whose value may be left out */
+    OPT_EQUALS = 4,   /* a single-dash name whose value follows '=' */
+    OPT_HIDDEN = 8,   /* accepted but not listed (aliases such as -h) */
+    OPT_SPACE = 16,   /* a --name with a value, shown as "--name V" in --help */
+};
+
+typedef struct OptSpec {
+    int id;            /* what the caller switches on */
+    const char *name;  /* "--emit", "-o", "-MD" */
+    const char *value; /* the value's name in --help ("FILE"); NULL: takes none */
+    unsigned flags;
+    const char *help;  /* one line */
+    const char *shown; /* --help's spelling when not derived ("-O0, -O1, -O2"); or NULL */
+} OptSpec;
+
+typedef struct OptTable {
+    const char *title; /* heading in --help; NULL: none */
+    const OptSpec *specs;
+    size_t n;
+} OptTable;
+
+typedef enum OptResult {
+    OPT_FOUND,      /* an option: *table, *spec and *value (NULL if none) set */
+    OPT_POSITIONAL, /* not an option: a word, or "-" */
+    OPT_BAD,        /* unknown option, missing or unwanted value: err says which */
+} OptResult;
+
+/* Match argv[*i] against the tables (exact spellings first, then names
+ * with attached values, longest name first); a value in the next argument
+ * advances *i. An unknown option's message suggests the closest name. */
+OptResult opt_match(const OptTable *tables, size_t ntables, int argc, char **argv, int *i,
+                    size_t *table, const OptSpec **spec, const char **value, char *err,
+                    size_t errlen);
+/* How --help spells an option: "--emit=KIND", "-o FILE", "--random-inputs[=SEED]". */
+void opt_spelling(StrBuf *out, const OptSpec *spec);
+/* --help's option lines: each table's title, then "  SPELLING  help" per
+ * listed option, the help from column on (a spelling that reaches it gets
+ * the help two spaces after it). */
+void opt_help(StrBuf *out, const OptTable *tables, size_t ntables, int column);
+/* A command's --help on stdout: synopsis, the options (help at column
+ * 26), epilogue. */
+void opt_print_help(const char *synopsis, const OptTable *tables, size_t ntables,
+                    const char *epilogue);
+/* Report a bad command line through d ("tool: error: ...", then a note
+ * pointing to --help); returns 2, the exit status of a usage error. */
+int opt_usage(Diag *d, const char *fmt, ...) ACC_PRINTF(2, 3);
 
 /* ---- dtype.c: element types (the rows of dtype.def) ------------------------ */
 
@@ -245,10 +311,64 @@ char *file_read(const char *path, size_t *len, char *err, size_t errlen);
 /* Write data to path completely or not at all: a temporary file beside it,
  * then rename. "-" writes to stdout. Returns 0, or -1 with err set. */
 int file_write_atomic(const char *path, const void *data, size_t len, char *err, size_t errlen);
+/* Outputs written together at the end of a run: outfiles_add queues each
+ * one, outfiles_commit writes every file to a temporary file beside it and,
+ * only when all of them are complete, renames them into place in the order
+ * queued ("-" goes to standard output, after the renames). A run that fails
+ * before the commit writes nothing and leaves existing files alone; queue
+ * the file that tells a build the run is done (its main output) last, so
+ * that a rename failing half-way never leaves a new main output beside old
+ * side files. */
+typedef struct OutFile {
+    char *path;
+    StrBuf data;
+} OutFile;
+typedef struct OutFiles {
+    OutFile **files; /* in the order added */
+    size_t n, cap;
+} OutFiles;
+
+void outfiles_init(OutFiles *o);
+void outfiles_free(OutFiles *o);
+/* Queue an output; returns the (empty) buffer to fill, valid until
+ * outfiles_free. */
+StrBuf *outfiles_add(OutFiles *o, const char *path);
+/* The queued output for path, or NULL. */
+OutFile *outfiles_find(const OutFiles *o, const char *path);
+/* Write everything queued, then forget it. A path queued twice, or a file
+ * that cannot be written, fails before any file is renamed into place.
+ * Returns 0, or -1 with err set. */
+int outfiles_commit(OutFiles *o, char *err, size_t errlen);
 /* The directory part of path ("." if none), newly allocated. */
 char *path_dirname(const char *path);
 /* dir/rel, or rel itself when it is absolute or dir is "."; newly allocated. */
 char *path_join(const char *dir, const char *rel);
+
+/* ---- deps.c: the files a run read, for depfiles ------------------------------- */
+
+/* The input files a run read, each once, in the order first read: every
+ * reader of a model's files (the model, imports, weights, external data)
+ * records what it opened with deps_add, so the list is exactly what the
+ * output depends on. A NULL FileDeps records nothing. */
+typedef struct FileDeps {
+    char **paths;
+    size_t n, cap;
+    StrSet seen;
+} FileDeps;
+
+void deps_init(FileDeps *deps);
+void deps_free(FileDeps *deps);
+/* Record path (as it was opened); repeats, NULL deps and "-" (standard
+ * input) are ignored. */
+void deps_add(FileDeps *deps, const char *path);
+/* The Make rule "target: dep dep ..." that gcc -MD writes, one name per
+ * line, with spaces, '#', ':' and '$' escaped so GNU Make and Ninja
+ * (deps = gcc) read the same names; with phony, an empty rule for each
+ * dependency too (gcc -MP), so Make does not stop when one is deleted.
+ * 0, or -1 with err set when a name cannot be written (it holds a newline,
+ * a carriage return or a tab). */
+int deps_format_make(StrBuf *out, const char *target, const FileDeps *deps, bool phony, char *err,
+                     size_t errlen);
 
 /* ---- npy.c: NumPy .npy files ----------------------------------------------- */
 

@@ -12,13 +12,32 @@
 #include "asm.h"
 
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 
-static const char usage[] = "usage: acc-objdump [-d] [-h] [--tiles] FILE.bin\n"
-                            "  -d        disassemble everything, as reassemblable assembly\n"
-                            "  -h        list the sections and summarise the binary\n"
-                            "  --tiles   one line per tile: program, data, exchange slots\n"
-                            "  --help    print this help\n";
+#ifndef ACCC_VERSION
+#define ACCC_VERSION "unknown"
+#endif
+
+static const char synopsis[] = "usage: acc-objdump [-d] [-h] [--tiles] FILE.bin\n"
+                               "\n"
+                               "Show what an ACC-1 binary holds; output comes in the order -h, "
+                               "--tiles, -d.\n"
+                               "\n";
+static const char epilogue[] = "\n"
+                               "Exit status: 0 success, 1 not a valid ACC-1 binary, 2 bad "
+                               "command line, 3 internal error.\n";
+
+enum { OPT_DISASM, OPT_HEADERS, OPT_TILES, OPT_HELP, OPT_VERSION };
+
+static const OptSpec specs[] = {
+    {OPT_DISASM, "-d", NULL, 0, "disassemble everything, as reassemblable assembly", NULL},
+    {OPT_HEADERS, "-h", NULL, 0, "list the sections and summarise the binary", NULL},
+    {OPT_TILES, "--tiles", NULL, 0, "one line per tile: program, data, exchange slots", NULL},
+    {OPT_HELP, "--help", NULL, 0, "print this help", NULL},
+    {OPT_VERSION, "--version", NULL, 0, "print the version", NULL},
+};
+static const OptTable tables[] = {{NULL, specs, ACC_ARRAY_LEN(specs)}};
 
 static void summary(const AsmImage *img, StrBuf *out) {
     sb_printf(out, "machine %s: %u tiles, %u bytes of SRAM per tile, %u workers\n",
@@ -41,58 +60,83 @@ static void summary(const AsmImage *img, StrBuf *out) {
     }
 }
 
-int main(int argc, char **argv) {
-    bool disasm = false, headers = false, tiles = false;
-    const char *path = NULL;
+typedef struct Show {
+    bool disasm, headers, tiles;
+    const char *path;
+} Show;
+
+/* The command line into *s: 0 to go on, 2 after a usage error, -1 after
+ * --help or --version. */
+static int parse(Diag *d, int argc, char **argv, Show *s) {
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-d"))
-            disasm = true;
-        else if (!strcmp(argv[i], "-h"))
-            headers = true;
-        else if (!strcmp(argv[i], "--tiles"))
-            tiles = true;
-        else if (!strcmp(argv[i], "--help")) {
-            fputs(usage, stdout);
-            return 0;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "acc-objdump: error: unknown option '%s'\n%s", argv[i], usage);
-            return 2;
-        } else if (path) {
-            fprintf(stderr, "acc-objdump: error: more than one input file\n%s", usage);
-            return 2;
-        } else {
-            path = argv[i];
+        size_t t;
+        const OptSpec *spec;
+        const char *v;
+        char err[256];
+        OptResult r = opt_match(tables, 1, argc, argv, &i, &t, &spec, &v, err, sizeof err);
+        if (r == OPT_BAD) return opt_usage(d, "%s", err);
+        if (r == OPT_POSITIONAL) {
+            if (s->path)
+                return opt_usage(d, "more than one input file ('%s' and '%s')", s->path, argv[i]);
+            s->path = argv[i];
+            continue;
+        }
+        switch (spec->id) {
+        case OPT_DISASM: s->disasm = true; break;
+        case OPT_HEADERS: s->headers = true; break;
+        case OPT_TILES: s->tiles = true; break;
+        case OPT_HELP: opt_print_help(synopsis, tables, 1, epilogue); return -1;
+        case OPT_VERSION: printf("acc-objdump %s\n", ACCC_VERSION); return -1;
         }
     }
-    if (!path || !(disasm || headers || tiles)) {
-        fprintf(stderr, "acc-objdump: error: %s\n%s",
-                path ? "nothing to show: give -d, -h or --tiles" : "no input file", usage);
-        return 2;
-    }
+    if (!s->path) return opt_usage(d, "no input file");
+    if (!(s->disasm || s->headers || s->tiles))
+        return opt_usage(d, "nothing to show: give -d, -h or --tiles");
+    return 0;
+}
+
+static int show(Diag *d, const Show *s) {
     char err[600];
     size_t len;
-    char *data = file_read(path, &len, err, sizeof err);
+    char *data = file_read(s->path, &len, err, sizeof err);
     if (!data) {
-        fprintf(stderr, "acc-objdump: error: %s\n", err);
+        diag_error(d, diag_loc(0, 0, 0), "%s", err);
         return 1;
     }
     AsmImage *img = asm_image_read(data, len, err, sizeof err);
     if (!img) {
-        fprintf(stderr, "acc-objdump: error: %s: %s\n", path, err);
+        diag_error(d, diag_loc(0, 0, 0), "%s: %s", s->path, err);
         free(data);
         return 1;
     }
     StrBuf out;
     sb_init(&out);
-    if (headers) {
+    if (s->headers) {
         asm_list_sections(data, len, &out, err, sizeof err);
         summary(img, &out);
     }
-    if (tiles) asm_print_tiles(img, &out);
-    if (disasm) asm_disassemble(img, &out);
-    fwrite(out.data ? out.data : "", 1, out.len, stdout);
+    if (s->tiles) asm_print_tiles(img, &out);
+    if (s->disasm) asm_disassemble(img, &out);
+    int rc = 0;
+    if (file_write_atomic("-", out.data ? out.data : "", out.len, err, sizeof err) < 0) {
+        diag_error(d, diag_loc(0, 0, 0), "%s", err);
+        rc = 1;
+    }
     sb_free(&out);
     asm_image_free(img);
     free(data);
-    return 0;
+    return rc;
+}
+
+int main(int argc, char **argv) {
+    Diag diag;
+    diag_init(&diag, "acc-objdump", stderr);
+    /* A closed pipe on standard output is a write error, not a signal. */
+    signal(SIGPIPE, SIG_IGN);
+    Show s = {false, false, false, NULL};
+    int rc = parse(&diag, argc, argv, &s);
+    if (rc == 0) rc = show(&diag, &s);
+    if (rc >= 0) diag_finish(&diag);
+    diag_free(&diag);
+    return rc < 0 ? 0 : rc;
 }

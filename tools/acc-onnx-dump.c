@@ -10,20 +10,37 @@
 #include "onnx.h"
 
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 
-static const char usage[] =
+#ifndef ACCC_VERSION
+#define ACCC_VERSION "unknown"
+#endif
+
+static const char synopsis[] =
     "usage: acc-onnx-dump [--all] MODEL.onnx\n"
     "       acc-onnx-dump [--all] --tensor TENSOR.pb [--npy OUT.npy]\n"
     "\n"
-    "  Print an ONNX model as accc reads it: opsets, graph inputs and outputs\n"
-    "  with dtype and shape, initializers with their first values, nodes with\n"
-    "  their attributes.\n"
+    "Print an ONNX model as accc reads it: opsets, graph inputs and outputs with\n"
+    "dtype and shape, initializers with their first values, nodes with their\n"
+    "attributes.\n"
+    "\n";
+static const char epilogue[] =
     "\n"
-    "  --tensor   read a standalone TensorProto file (ONNX test data: input_0.pb)\n"
-    "  --npy F    with --tensor: also write the values to F as .npy (bf16 as f32)\n"
-    "  --all      print every value (default: the first 8 of each tensor)\n"
-    "  --help     print this help\n";
+    "Exit status: 0 success, 1 a file accc cannot read, 2 bad command line, 3 internal\n"
+    "error.\n";
+
+enum { OPT_ALL, OPT_TENSOR, OPT_NPY, OPT_HELP, OPT_VERSION };
+
+static const OptSpec specs[] = {
+    {OPT_ALL, "--all", NULL, 0, "print every value (default: the first 8 of each tensor)", NULL},
+    {OPT_TENSOR, "--tensor", NULL, 0, "read a standalone TensorProto file (ONNX test data)", NULL},
+    {OPT_NPY, "--npy", "FILE", OPT_SPACE, "with --tensor: also write the values as .npy", NULL},
+    {OPT_HELP, "--help", NULL, 0, "print this help", NULL},
+    {OPT_HELP, "-h", NULL, OPT_HIDDEN, "print this help", NULL},
+    {OPT_VERSION, "--version", NULL, 0, "print the version", NULL},
+};
+static const OptTable tables[] = {{NULL, specs, ACC_ARRAY_LEN(specs)}};
 
 enum { DEFAULT_VALUES = 8 };
 
@@ -50,51 +67,61 @@ static int write_npy(Diag *d, const OnnxTensor *t, const char *path) {
     return rc;
 }
 
-int main(int argc, char **argv) {
-    const char *input = NULL, *npy = NULL;
-    bool tensor = false;
-    OnnxDumpOptions opt = {DEFAULT_VALUES};
+typedef struct Dump {
+    const char *input, *npy;
+    bool tensor;
+    OnnxDumpOptions opt;
+} Dump;
+
+/* The command line into *o: 0 to go on, 2 after a usage error, -1 after
+ * --help or --version. */
+static int parse(Diag *d, int argc, char **argv, Dump *o) {
     for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-            fputs(usage, stdout);
-            return 0;
-        } else if (strcmp(arg, "--all") == 0) {
-            opt.max_values = 0;
-        } else if (strcmp(arg, "--tensor") == 0) {
-            tensor = true;
-        } else if (strcmp(arg, "--npy") == 0) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "acc-onnx-dump: error: --npy needs a file name\n");
-                return 2;
-            }
-            npy = argv[++i];
-        } else if (arg[0] == '-' && arg[1] != '\0') {
-            fprintf(stderr, "acc-onnx-dump: error: unknown option '%s'\n%s", arg, usage);
-            return 2;
-        } else if (!input) {
-            input = arg;
-        } else {
-            fprintf(stderr, "acc-onnx-dump: error: more than one input file\n");
-            return 2;
+        size_t t;
+        const OptSpec *spec;
+        const char *v;
+        char err[256];
+        OptResult r = opt_match(tables, 1, argc, argv, &i, &t, &spec, &v, err, sizeof err);
+        if (r == OPT_BAD) return opt_usage(d, "%s", err);
+        if (r == OPT_POSITIONAL) {
+            if (o->input)
+                return opt_usage(d, "more than one input file ('%s' and '%s')", o->input, argv[i]);
+            o->input = argv[i];
+            continue;
+        }
+        switch (spec->id) {
+        case OPT_ALL: o->opt.max_values = 0; break;
+        case OPT_TENSOR: o->tensor = true; break;
+        case OPT_NPY: o->npy = v; break;
+        case OPT_HELP: opt_print_help(synopsis, tables, 1, epilogue); return -1;
+        case OPT_VERSION: printf("acc-onnx-dump %s\n", ACCC_VERSION); return -1;
         }
     }
-    if (!input) {
-        fprintf(stderr, "acc-onnx-dump: error: no input file\n%s", usage);
-        return 2;
-    }
-    if (npy && !tensor) {
-        fprintf(stderr, "acc-onnx-dump: error: --npy needs --tensor\n");
-        return 2;
-    }
+    if (!o->input) return opt_usage(d, "no input file");
+    if (o->npy && !o->tensor) return opt_usage(d, "--npy needs --tensor");
+    return 0;
+}
 
+int main(int argc, char **argv) {
     Diag d;
+    diag_init(&d, "acc-onnx-dump", stderr);
+    /* A closed pipe on standard output is a write error, not a signal. */
+    signal(SIGPIPE, SIG_IGN);
+    Dump o = {NULL, NULL, false, {DEFAULT_VALUES}};
+    int rc = parse(&d, argc, argv, &o);
+    if (rc != 0) {
+        if (rc > 0) diag_finish(&d);
+        diag_free(&d);
+        return rc < 0 ? 0 : rc;
+    }
+    const char *input = o.input, *npy = o.npy;
+    bool tensor = o.tensor;
+    OnnxDumpOptions opt = o.opt;
+
     Arena arena;
     StrBuf out;
-    diag_init(&d, "acc-onnx-dump", stderr);
     arena_init(&arena);
     sb_init(&out);
-    int rc;
     if (tensor) {
         OnnxTensor *t;
         rc = onnx_tensor_read(input, &arena, &d, &t);
@@ -105,11 +132,14 @@ int main(int argc, char **argv) {
         rc = onnx_model_read(input, &arena, &d, &m);
         if (rc == 0) onnx_dump_model(m, &opt, &out);
     }
-    if (rc == 0) fwrite(out.data, 1, out.len, stdout);
+    char err[256];
+    if (rc == 0 && file_write_atomic("-", out.data ? out.data : "", out.len, err, sizeof err) < 0) {
+        diag_error(&d, diag_loc(0, 0, 0), "%s", err);
+        rc = -1;
+    }
     diag_finish(&d);
     sb_free(&out);
     arena_free(&arena);
     diag_free(&d);
-    if (fflush(stdout) != 0) return 1;
     return rc == 0 ? 0 : 1;
 }

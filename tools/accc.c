@@ -1,150 +1,186 @@
 /*
  * accc: the compiler. It reads a model (.g, .ir or .onnx), checks it, runs
- * the passes and writes an ACC-1 binary (the default), its assembly (-S,
- * --emit=asm), or the IR or DSL text (--emit=ir|g; large constants without
- * a recipe go to .npy files beside a DSL output).
+ * the middle end's passes and writes what --emit asks for: the IR text,
+ * DSL text (large constants in .npy files beside it), and — once the
+ * backend is in — ACC-1 assembly or a binary. Every output, the depfile
+ * (-MD) included, is written at the end and only if the compile
+ * succeeded (driver.h).
  *
- *   accc [--emit=ir|g|asm|bin] [-S] [-o OUT] [--report=FILE.json] [-O0|-O1|-O2]
- *        [--passes=LIST] [--entry NAME] [-D NAME=VALUE]... [--freeze NAME=FILE.npy]...
- *        [--target PRESET] [--print-after-all] [--print-after=PASS] [--time-passes] MODEL
+ *   accc [--emit=ir|g|asm|bin | -S] [-o OUT] [MODEL OPTIONS] [-MD [-MF F] [-MT T] [-MP]]
+ *        [-Werror] [-fdiagnostics-format=json] MODEL
  */
 #include "driver.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] =
-    "usage: accc [options] MODEL.g|MODEL.ir|MODEL.onnx\n"
+static const char synopsis[] =
+    "usage: accc [options] MODEL.g|MODEL.ir|MODEL.onnx|-\n"
     "\n"
-    "Compile a model for ACC-1, or write it out as IR or DSL text.\n"
-    "\n"
-    "  --emit=KIND       what to write: bin (an ACC-1 binary, the default), asm (its\n"
-    "                    assembly, which acc-as turns into the same binary), ir (the\n"
-    "                    IR text form) or g (DSL text; constants of 64 or more\n"
-    "                    elements without a recipe are written to OUT.NAME.npy files\n"
-    "                    beside OUT)\n"
-    "  -S                the same as --emit=asm\n"
-    "  -o FILE           where to write it (default: standard output, also '-o -')\n"
-    "  --report=FILE     with asm or bin: write the plan's memory use per tile and\n"
-    "                    cycle estimates per superstep as JSON\n"
-    "  --entry NAME      the graph to compile (default: the last in the file)\n"
-    "  -D NAME=VALUE     bind a named dimension, overriding its 'dim' declaration\n"
-    "                    (ONNX: a symbolic dimension of the graph inputs)\n"
-    "  --freeze NAME=FILE.npy\n"
-    "                    treat the input NAME as the constant in FILE.npy (needed\n"
-    "                    when an ONNX input decides a shape, e.g. a Reshape's shape)\n"
-    "  --target PRESET   the machine: acc1 (default), acc1-gc2 or acc1-mini\n";
+    "Compile a model for ACC-1, or write it out as IR or DSL text ('-': DSL text on\n"
+    "standard input).\n"
+    "\n";
 
-static const char usage_passes[] =
+static const char epilogue[] =
     "\n"
-    "Compiling runs the pipeline at -O2 and the backend's passes (tile, schedule,\n"
-    "place). With --emit=ir or g, no pass runs unless -O or --passes is given: then\n"
-    "the IR is written as the passes leave it (e.g. accc --emit=ir --passes=canon,dce IN.ir).\n";
+    "With --emit=ir or g, no pass runs unless -O or --passes is given. The outputs\n"
+    "(with --emit=g its .npy files, with -MD the depfile) are written only if the\n"
+    "compile succeeds. ACCC_PROGRESS_DELAY=SECONDS: when a progress line appears on\n"
+    "a terminal (default 1). 'man accc' explains every option.\n"
+    "\n"
+    "Exit status: 0 success, 1 error in the model, 2 bad command line, 3 internal error.\n";
 
-static const char usage_end[] =
-    "  --help            print this help\n"
-    "  --version         print the version\n"
-    "\n"
-    "Exit status: 0 success, 1 error in the model, 2 bad command line.\n";
+/* ---- What --emit writes -------------------------------------------------------------- */
 
 typedef enum Emit { EMIT_IR, EMIT_G, EMIT_ASM, EMIT_BIN } Emit;
-static const char *const emit_names[] = {"ir", "g", "asm", "bin"};
 
-static int parse_emit(Driver *drv, const char *v, Emit *emit) {
-    for (int k = 0; k < (int)ACC_ARRAY_LEN(emit_names); k++)
-        if (strcmp(v, emit_names[k]) == 0) {
-            *emit = (Emit)k;
-            return EXIT_OK;
-        }
-    return driver_usage(drv, "--emit needs ir, g, asm or bin, not '%s'", v);
+typedef struct Accc {
+    Emit emit;
+    const char *out;    /* -o FILE; NULL: by emits[].extension */
+    const char *report; /* --report=FILE.json; NULL: none */
+} Accc;
+
+/* Write g, the compiled graph, to drv->output (and any other output)
+ * through driver_output. Errors go to drv->diag: driver_finish then writes
+ * nothing and exits 1. */
+typedef void EmitFn(Driver *drv, IrGraph *g, const Accc *a);
+
+static void emit_ir(Driver *drv, IrGraph *g, const Accc *a) {
+    driver_emit_ir(drv, g);
 }
 
-/* --emit=asm|bin: compile, then write the assembly or the binary (and the
- * report), each completely or not at all. */
-static int compile(Driver *drv, IrGraph *g, Emit emit, const char *out, const char *report) {
-    BackendOptions opts = {.want_asm = emit == EMIT_ASM, .want_report = report != NULL};
+static void emit_dsl(Driver *drv, IrGraph *g, const Accc *a) {
+    driver_emit_dsl(drv, g);
+}
+
+/* ACC-1 code: compile, then the assembly or the binary to the main output
+ * and the report to a->report, each through driver_output (so -o -, the
+ * depfile and atomic output need nothing more). The passes run here, with
+ * the target machine set. */
+static void emit_code(Driver *drv, IrGraph *g, const Accc *a) {
+    BackendOptions opts = {.want_asm = a->emit == EMIT_ASM, .want_report = a->report != NULL};
     BackendOutput bo;
-    int rc = driver_compile(drv, g, &opts, &bo);
-    if (rc != EXIT_OK) return rc;
-    if (emit == EMIT_ASM) {
-        rc = driver_write(drv, out, bo.asm_text.data, bo.asm_text.len);
-    } else {
-        StrBuf bin;
-        sb_init(&bin);
-        asm_image_write(bo.image, &bin);
-        rc = driver_write(drv, out, bin.data, bin.len);
-        sb_free(&bin);
+    if (driver_compile(drv, g, &opts, &bo) != EXIT_OK) return;
+    driver_progress(drv, "write");
+    StrBuf *out = driver_output(drv, drv->output);
+    if (a->emit == EMIT_ASM)
+        sb_append(out, bo.asm_text.data, bo.asm_text.len);
+    else
+        asm_image_write(bo.image, out);
+    if (a->report) {
+        StrBuf *rep = driver_output(drv, a->report);
+        sb_append(rep, bo.report.data, bo.report.len);
     }
-    if (rc == EXIT_OK && report) rc = driver_write(drv, report, bo.report.data, bo.report.len);
     backend_output_free(&bo);
-    return rc;
+}
+
+/* What each --emit kind writes, and where without -o. */
+static const struct {
+    const char *name;
+    EmitFn *fn;
+    bool code;             /* ACC-1 code: the whole pipeline runs; --report applies */
+    const char *extension; /* the default output: MODEL's stem with this; NULL: stdout */
+} emits[] = {
+    [EMIT_IR] = {"ir", emit_ir, false, NULL},
+    [EMIT_G] = {"g", emit_dsl, false, NULL},
+    [EMIT_ASM] = {"asm", emit_code, true, ".s"},
+    [EMIT_BIN] = {"bin", emit_code, true, ".bin"},
+};
+
+/* ---- Options --------------------------------------------------------------------------- */
+
+enum { OPT_EMIT, OPT_ASM, OPT_OUT, OPT_REPORT };
+
+static DriverArg accc_option(Driver *drv, void *ctx, int id, const char *v) {
+    Accc *a = ctx;
+    switch (id) {
+    case OPT_EMIT:
+        for (int k = 0; k < (int)ACC_ARRAY_LEN(emits); k++)
+            if (strcmp(v, emits[k].name) == 0) {
+                a->emit = (Emit)k;
+                return DRIVER_TAKEN;
+            }
+        driver_usage(drv, "--emit needs ir, g, asm or bin, not '%s'", v);
+        return DRIVER_BAD;
+    case OPT_ASM: a->emit = EMIT_ASM; return DRIVER_TAKEN;
+    case OPT_OUT: a->out = v; return DRIVER_TAKEN;
+    case OPT_REPORT: a->report = v; return DRIVER_TAKEN;
+    }
+    ice("accc_option: option %d", id);
+}
+
+static const OptSpec accc_specs[] = {
+    {OPT_EMIT, "--emit", "KIND", 0, "what to write: ir, g (DSL text), asm, bin (default)", NULL},
+    {OPT_ASM, "-S", NULL, 0, "write assembly: --emit=asm", NULL},
+    {OPT_OUT, "-o", "FILE", 0, "where to write it ('-': standard output)", NULL},
+    {OPT_REPORT, "--report", "FILE.json", 0, "write the memory and cycle plan per tile", NULL},
+};
+
+static DriverArg model_argument(Driver *drv, void *ctx, const char *arg) {
+    return driver_set_model(drv, arg);
+}
+
+/* Where the output goes without -o: text to standard output, code to
+ * MODEL's stem with the kind's extension in the current directory (as
+ * cc -c and cc -S do). */
+static char *default_output(const char *model, Emit emit) {
+    if (!emits[emit].extension) return xstrdup("-");
+    const char *base = strrchr(model, '/') ? strrchr(model, '/') + 1 : model;
+    if (strcmp(model, "-") == 0) base = "a";
+    const char *dot = strrchr(base, '.');
+    size_t stem = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+    StrBuf sb;
+    sb_init(&sb);
+    sb_printf(&sb, "%.*s%s", (int)stem, base, emits[emit].extension);
+    return sb_take(&sb);
+}
+
+/* The options' combinations, once all are read. */
+static int check_options(Driver *drv, const Accc *a) {
+    if (a->report && !emits[a->emit].code)
+        return driver_usage(drv, "--report describes ACC-1 code: use it with --emit=asm or bin");
+    return EXIT_OK;
 }
 
 int main(int argc, char **argv) {
     Driver drv;
     driver_init(&drv, "accc");
-    Emit emit = EMIT_BIN;
-    const char *out = NULL, *report = NULL;
-    int rc = EXIT_OK;
-    for (int i = 1; i < argc && rc == EXIT_OK; i++) {
-        const char *arg = argv[i], *v;
-        bool bad = false;
-        DriverArg r = driver_option(&drv, argc, argv, &i);
-        if (r == DRIVER_BAD) rc = EXIT_USAGE;
-        if (r != DRIVER_NOT_MINE) continue;
-        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-            fputs(usage, stdout);
-            driver_pass_help(stdout, 20);
-            fputs(usage_end, stdout);
-            fputs(usage_passes, stdout);
-            driver_free(&drv);
-            return EXIT_OK;
-        } else if (strcmp(arg, "--version") == 0) {
-            driver_version(&drv);
-            driver_free(&drv);
-            return EXIT_OK;
-        } else if (driver_value(&drv, argc, argv, &i, "--emit", &v, &bad)) {
-            rc = bad ? EXIT_USAGE : parse_emit(&drv, v, &emit);
-        } else if (strcmp(arg, "-S") == 0) {
-            emit = EMIT_ASM;
-        } else if (driver_value(&drv, argc, argv, &i, "--report", &v, &bad)) {
-            if (bad) rc = EXIT_USAGE;
-            report = v;
-        } else if (driver_value(&drv, argc, argv, &i, "-o", &v, &bad)) {
-            if (bad) rc = EXIT_USAGE;
-            out = v;
-        } else if (arg[0] == '-' && arg[1] != '\0') {
-            rc = driver_usage(&drv, "unknown option '%s'", arg);
-        } else if (driver_set_model(&drv, arg) == DRIVER_BAD) {
-            rc = EXIT_USAGE;
-        }
+    drv.synopsis = synopsis;
+    drv.epilogue = epilogue;
+    Accc a = {EMIT_BIN, NULL, NULL};
+    const DriverSection sections[] = {
+        {{"Output", accc_specs, ACC_ARRAY_LEN(accc_specs)}, accc_option, &a},
+        driver_model_options(),
+        driver_pass_options(),
+        driver_deps_options(),
+        driver_diag_options(),
+    };
+    int rc =
+        driver_parse(&drv, argc, argv, sections, ACC_ARRAY_LEN(sections), model_argument, NULL);
+    char *out = NULL;
+    if (rc == EXIT_OK) {
+        out = a.out ? xstrdup(a.out) : default_output(drv.model, a.emit);
+        rc = driver_set_output(&drv, out);
     }
-    if (rc == EXIT_OK && !drv.model) rc = driver_usage(&drv, "no model given");
-    if (rc == EXIT_OK && report && emit != EMIT_ASM && emit != EMIT_BIN)
-        rc = driver_usage(&drv, "--report needs --emit=asm or --emit=bin");
+    if (rc == EXIT_OK) rc = check_options(&drv, &a);
     if (rc != EXIT_OK) {
-        driver_free(&drv);
+        rc = driver_finish(&drv, rc);
+        free(out);
         return rc;
     }
 
+    bool code = emits[a.emit].code;
+    driver_progress_start(&drv, 1 + driver_pass_steps(&drv, code) + 1);
     IrGraph *g = driver_load(&drv);
-    if (!g) {
-        driver_free(&drv);
-        return EXIT_USER;
+    if (g) {
+        if (!code) {
+            driver_run_passes(&drv, g, false);
+            driver_progress(&drv, "write");
+        }
+        emits[a.emit].fn(&drv, g, &a);
+        ir_graph_free(g);
     }
-    if (!out) out = "-";
-    if (emit == EMIT_ASM || emit == EMIT_BIN) {
-        rc = compile(&drv, g, emit, out, report);
-    } else {
-        driver_run_passes(&drv, g, false);
-        StrBuf text;
-        sb_init(&text);
-        rc = emit == EMIT_IR ? driver_emit_ir(&drv, g, out, &text)
-                             : driver_emit_dsl(&drv, g, out, &text);
-        if (rc == EXIT_OK) rc = driver_write(&drv, out, text.data, text.len);
-        sb_free(&text);
-    }
-    ir_graph_free(g);
-    driver_free(&drv);
+    rc = driver_finish(&drv, g ? EXIT_OK : EXIT_USER);
+    free(out);
     return rc;
 }

@@ -1,24 +1,106 @@
 /*
- * The commands' shared machinery: option parsing, model loading, tensors
- * in and out. See driver.h.
+ * The commands' shared machinery: the command line, model loading, the
+ * outputs and the depfile, the progress line, tensors in and out. See
+ * driver.h.
  */
 #include "driver.h"
 
 #include "isa.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #ifndef ACCC_VERSION
 #define ACCC_VERSION "unknown"
 #endif
 
+static double now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* ---- The progress line ---------------------------------------------------------------- */
+
+/* Shown only on a terminal, and only once the run has taken longer than
+ * ACCC_PROGRESS_DELAY seconds (default 1): a fast compile prints nothing,
+ * and nothing ever reaches a file or a pipe. */
+static void progress_init(Driver *drv) {
+    struct DriverProgress *p = &drv->progress;
+    memset(p, 0, sizeof *p);
+    p->start = now_seconds();
+    p->delay = 1.0;
+    const char *env = getenv("ACCC_PROGRESS_DELAY");
+    if (env && *env) {
+        char *end;
+        double v = strtod(env, &end);
+        if (!*end && v >= 0) p->delay = v;
+    }
+    p->enabled = isatty(STDERR_FILENO);
+}
+
+/* Take the line off the screen (before any other text reaches stderr). */
+static void progress_clear(void *user) {
+    Driver *drv = user;
+    if (!drv->progress.shown) return;
+    fputs("\r\033[K", stderr);
+    fflush(stderr);
+    drv->progress.shown = false;
+}
+
+void driver_progress_start(Driver *drv, int steps) {
+    struct DriverProgress *p = &drv->progress;
+    p->steps = steps;
+    p->step = 0;
+    /* JSON messages and IR dumps share stderr: no line then. */
+    if (drv->diag.format != DIAG_TEXT || drv->pc.print_after_all || drv->pc.print_after)
+        p->enabled = false;
+}
+
+void driver_progress(Driver *drv, const char *step) {
+    struct DriverProgress *p = &drv->progress;
+    if (!p->enabled || p->steps <= 0) return;
+    int done = p->step < p->steps ? p->step : p->steps - 1;
+    p->step++;
+    if (now_seconds() - p->start < p->delay) return;
+    fprintf(stderr, "\r%s: [%3d%%] %s\033[K", drv->tool, 100 * done / p->steps, step);
+    fflush(stderr);
+    p->shown = true;
+}
+
+static void progress_pass(void *user, const char *pass) {
+    driver_progress(user, pass);
+}
+
+int driver_pass_steps(const Driver *drv, bool always) {
+    if (drv->pass_list) return pass_list_length(drv->pass_list);
+    if (always) return pass_pipeline_length(drv->pc.opt_level) + 3; /* tile, schedule, place */
+    return drv->opt_given ? pass_pipeline_length(drv->pc.opt_level) : 0;
+}
+
+/* ---- Setup and messages ------------------------------------------------------------------ */
+
 void driver_init(Driver *drv, const char *tool) {
     memset(drv, 0, sizeof *drv);
     drv->tool = tool;
     diag_init(&drv->diag, tool, stderr);
+    drv->diag.before_print = progress_clear;
+    drv->diag.user = drv;
     pass_context_init(&drv->pc);
+    drv->pc.before_pass = progress_pass;
+    drv->pc.user = drv;
+    drv->pc.diag = &drv->diag;
+    outfiles_init(&drv->outs);
+    sb_init(&drv->main_out);
+    deps_init(&drv->deps);
+    progress_init(drv);
+    /* A closed pipe on standard output is a write error (exit 1), not a
+     * signal. */
+    signal(SIGPIPE, SIG_IGN);
 }
 
 void driver_free(Driver *drv) {
@@ -27,47 +109,55 @@ void driver_free(Driver *drv) {
     free(drv->defines);
     for (int k = 0; k < drv->fe.nfreezes; k++) free((char *)drv->freezes[k].name);
     free(drv->freezes);
+    outfiles_free(&drv->outs);
+    sb_free(&drv->main_out);
+    deps_free(&drv->deps);
     diag_free(&drv->diag);
 }
+
+static const SrcLoc nowhere = {0, 0, 0};
 
 int driver_usage(Driver *drv, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "%s: error: ", drv->tool);
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n%s: try '%s --help'\n", drv->tool, drv->tool);
+    StrBuf msg;
+    sb_init(&msg);
+    sb_vprintf(&msg, fmt, ap);
     va_end(ap);
+    opt_usage(&drv->diag, "%s", msg.data);
+    sb_free(&msg);
     return EXIT_USAGE;
 }
 
-void driver_version(const Driver *drv) {
-    printf("%s %s\n", drv->tool, ACCC_VERSION);
+int driver_error(Driver *drv, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    diag_vreport(&drv->diag, DIAG_ERROR, nowhere, fmt, ap);
+    va_end(ap);
+    return EXIT_USER;
 }
 
-bool driver_value(Driver *drv, int argc, char **argv, int *i, const char *name, const char **value,
-                  bool *bad) {
-    const char *arg = argv[*i];
-    size_t n = strlen(name);
-    if (strncmp(arg, name, n) != 0) return false;
-    const char *rest = arg + n;
-    bool short_opt = name[0] == '-' && name[1] != '-';
-    if (*rest == '=' && !short_opt) {
-        *value = rest + 1;
-        return true;
-    }
-    if (*rest && short_opt) {
-        *value = rest;
-        return true;
-    }
-    if (*rest) return false; /* --entryx is another option */
-    if (*i + 1 >= argc) {
-        driver_usage(drv, "%s needs a value", name);
-        *bad = true;
-        return true;
-    }
-    *value = argv[++*i];
-    return true;
-}
+/* ---- The command line ------------------------------------------------------------------- */
+
+enum {
+    OPT_MODEL_DEFINE,
+    OPT_MODEL_ENTRY,
+    OPT_MODEL_FREEZE,
+    OPT_MODEL_TARGET,
+    OPT_PASS_LEVEL,
+    OPT_PASS_LIST,
+    OPT_PASS_PRINT_ALL,
+    OPT_PASS_PRINT,
+    OPT_PASS_TIME,
+    OPT_DEPS_MD,
+    OPT_DEPS_MF,
+    OPT_DEPS_MT,
+    OPT_DEPS_MP,
+    OPT_DIAG_WERROR,
+    OPT_DIAG_FORMAT,
+    OPT_HELP,
+    OPT_VERSION,
+};
 
 /* NAME=VALUE with VALUE an integer. */
 static bool parse_define(const char *s, FeDefine *out) {
@@ -86,104 +176,46 @@ static bool parse_define(const char *s, FeDefine *out) {
     return true;
 }
 
-/* The middle end's options for --help: the option, then its description
- * (lines joined by \n). */
-static const char *const pass_help[][2] = {
-    {"-O0, -O1, -O2", "optimisation level of the middle end (default -O2): -O0\n"
-                      "lowers only, -O1 adds folding, canonicalisation, CSE and\n"
-                      "DCE, -O2 adds fusion (docs/passes.md)"},
-    {"--passes=LIST", "run exactly these passes, comma-separated, in order\n"
-                      "(canon, fold, cse, dce, lower, fuse), not the pipeline"},
-    {"--print-after-all", "print the IR after every pass (standard error)"},
-    {"--print-after=PASS", "print the IR after each run of PASS (standard error)"},
-    {"--time-passes", "print each pass's wall time (standard error)"},
-};
-
-void driver_pass_help(FILE *out, int column) {
-    for (size_t k = 0; k < ACC_ARRAY_LEN(pass_help); k++) {
-        int n = fprintf(out, "  %s", pass_help[k][0]);
-        const char *d = pass_help[k][1];
-        if (n >= column) {
-            fputc('\n', out);
-            n = 0;
-        }
-        while (*d) {
-            size_t len = strcspn(d, "\n");
-            fprintf(out, "%*s%.*s\n", column - n, "", (int)len, d);
-            n = 0;
-            d += len + (d[len] == '\n');
-        }
-    }
-}
-
-/* -O0/-O1/-O2, --passes, --print-after(-all), --time-passes. */
-static DriverArg driver_pass_option(Driver *drv, int argc, char **argv, int *i) {
-    const char *arg = argv[*i], *v;
-    bool bad = false;
-    char err[512];
-    if (strcmp(arg, "-O0") == 0 || strcmp(arg, "-O1") == 0 || strcmp(arg, "-O2") == 0) {
-        drv->pc.opt_level = arg[2] - '0';
-        drv->opt_given = true;
-        return DRIVER_TAKEN;
-    }
-    if (strncmp(arg, "-O", 2) == 0) {
-        driver_usage(drv, "unknown optimisation level '%s' (use -O0, -O1 or -O2)", arg);
+static DriverArg add_freeze(Driver *drv, const char *v) {
+    const char *eq = strchr(v, '=');
+    if (!eq || eq == v || !eq[1]) {
+        driver_usage(drv, "--freeze needs NAME=FILE.npy, not '%s'", v);
         return DRIVER_BAD;
     }
-    if (driver_value(drv, argc, argv, i, "--passes", &v, &bad)) {
-        if (bad) return DRIVER_BAD;
-        if (!pass_list_check(v, err, sizeof err)) {
-            driver_usage(drv, "--passes: %s", err);
+    for (int k = 0; k < drv->fe.nfreezes; k++)
+        if (strlen(drv->freezes[k].name) == (size_t)(eq - v) &&
+            strncmp(drv->freezes[k].name, v, (size_t)(eq - v)) == 0) {
+            driver_usage(drv, "--freeze %s is given twice", drv->freezes[k].name);
             return DRIVER_BAD;
         }
-        drv->pass_list = v;
-        return DRIVER_TAKEN;
-    }
-    if (strcmp(arg, "--print-after-all") == 0) {
-        drv->pc.print_after_all = true;
-        return DRIVER_TAKEN;
-    }
-    if (driver_value(drv, argc, argv, i, "--print-after", &v, &bad)) {
-        if (bad) return DRIVER_BAD;
-        if (!pass_find(v)) {
-            const char *hint = pass_suggest(v);
-            driver_usage(drv, "--print-after: unknown pass '%s'%s%s%s", v,
-                         hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
-            return DRIVER_BAD;
-        }
-        drv->pc.print_after = v;
-        return DRIVER_TAKEN;
-    }
-    if (strcmp(arg, "--time-passes") == 0) {
-        drv->pc.time_passes = true;
-        return DRIVER_TAKEN;
-    }
-    return DRIVER_NOT_MINE;
+    XGROW(drv->freezes, drv->capfreezes, (size_t)drv->fe.nfreezes + 1);
+    FeFreeze *f = &drv->freezes[drv->fe.nfreezes++];
+    f->name = xstrndup(v, (size_t)(eq - v));
+    f->path = eq + 1;
+    f->value = NULL;
+    drv->fe.freezes = drv->freezes;
+    return DRIVER_TAKEN;
 }
 
-void driver_run_passes(Driver *drv, IrGraph *g, bool always) {
-    if (drv->pass_list)
-        pass_run_list(g, &drv->pc, drv->pass_list);
-    else if (always || drv->opt_given)
-        pass_pipeline(g, &drv->pc);
-    if (drv->pc.time_passes) pass_print_timings(&drv->pc);
+static DriverArg set_target(Driver *drv, const char *v) {
+    int p = isa_preset_lookup(v);
+    if (p >= 0) {
+        drv->target = p;
+        return DRIVER_TAKEN;
+    }
+    StrBuf names;
+    sb_init(&names);
+    for (int k = 0; k < ISA_PRESET_COUNT; k++)
+        sb_printf(&names, "%s%s", k ? ", " : "", isa_preset((IsaPreset)k)->preset);
+    driver_usage(drv, "--target needs one of %s, not '%s'", names.data, v);
+    sb_free(&names);
+    return DRIVER_BAD;
 }
 
-int driver_compile(Driver *drv, IrGraph *g, const BackendOptions *opts, BackendOutput *out) {
-    drv->pc.machine = isa_preset((IsaPreset)drv->target);
-    drv->pc.diag = &drv->diag;
-    driver_run_passes(drv, g, true);
-    int rc = backend_compile(g, &drv->pc, opts, out) == 0 ? EXIT_OK : EXIT_USER;
-    if (rc != EXIT_OK) diag_finish(&drv->diag);
-    return rc;
-}
-
-DriverArg driver_option(Driver *drv, int argc, char **argv, int *i) {
-    const char *v;
-    bool bad = false;
-    if (driver_value(drv, argc, argv, i, "-D", &v, &bad)) {
-        if (bad) return DRIVER_BAD;
-        FeDefine def;
+static DriverArg model_option(Driver *drv, void *ctx, int id, const char *v) {
+    FeDefine def;
+    switch (id) {
+    case OPT_MODEL_DEFINE:
         if (!parse_define(v, &def)) {
             driver_usage(drv, "-D needs NAME=VALUE with a non-negative integer VALUE, not '%s'", v);
             return DRIVER_BAD;
@@ -192,49 +224,181 @@ DriverArg driver_option(Driver *drv, int argc, char **argv, int *i) {
         drv->defines[drv->fe.ndefines++] = def;
         drv->fe.defines = drv->defines;
         return DRIVER_TAKEN;
+    case OPT_MODEL_ENTRY: drv->fe.entry = v; return DRIVER_TAKEN;
+    case OPT_MODEL_FREEZE: return add_freeze(drv, v);
+    case OPT_MODEL_TARGET: return set_target(drv, v);
     }
-    if (driver_value(drv, argc, argv, i, "--entry", &v, &bad)) {
-        if (bad) return DRIVER_BAD;
-        drv->fe.entry = v;
-        return DRIVER_TAKEN;
+    ice("model_option: option %d", id);
+}
+
+DriverSection driver_model_options(void) {
+    /* The preset names come from the machine table. */
+    static char target_help[160];
+    static OptSpec specs[] = {
+        {OPT_MODEL_DEFINE, "-D", "NAME=VALUE", 0,
+         "bind a named dimension (ONNX: a symbolic input dimension)", NULL},
+        {OPT_MODEL_ENTRY, "--entry", "NAME", OPT_SPACE,
+         "the graph to use (default: the last in the file)", NULL},
+        {OPT_MODEL_FREEZE, "--freeze", "NAME=FILE.npy", OPT_SPACE,
+         "treat the input NAME as the constant in FILE.npy", NULL},
+        {OPT_MODEL_TARGET, "--target", "PRESET", 0, target_help, NULL},
+    };
+    if (!target_help[0]) {
+        StrBuf sb;
+        sb_init(&sb);
+        sb_puts(&sb, "the machine:");
+        for (int k = 0; k < ISA_PRESET_COUNT; k++)
+            sb_printf(&sb, "%s %s%s", k ? "," : "", isa_preset((IsaPreset)k)->preset,
+                      k ? "" : " (default)");
+        snprintf(target_help, sizeof target_help, "%s", sb.data);
+        sb_free(&sb);
     }
-    if (driver_value(drv, argc, argv, i, "--freeze", &v, &bad)) {
-        if (bad) return DRIVER_BAD;
-        const char *eq = strchr(v, '=');
-        if (!eq || eq == v || !eq[1]) {
-            driver_usage(drv, "--freeze needs NAME=FILE.npy, not '%s'", v);
+    return (DriverSection){{"Model", specs, ACC_ARRAY_LEN(specs)}, model_option, NULL};
+}
+
+static DriverArg pass_option(Driver *drv, void *ctx, int id, const char *v) {
+    char err[512];
+    switch (id) {
+    case OPT_PASS_LEVEL:
+        if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0 && strcmp(v, "2") != 0) {
+            driver_usage(drv, "unknown optimisation level '-O%s' (use -O0, -O1 or -O2)", v);
             return DRIVER_BAD;
         }
-        for (int k = 0; k < drv->fe.nfreezes; k++)
-            if (strlen(drv->freezes[k].name) == (size_t)(eq - v) &&
-                strncmp(drv->freezes[k].name, v, (size_t)(eq - v)) == 0) {
-                driver_usage(drv, "--freeze %s is given twice", drv->freezes[k].name);
-                return DRIVER_BAD;
-            }
-        XGROW(drv->freezes, drv->capfreezes, (size_t)drv->fe.nfreezes + 1);
-        FeFreeze *f = &drv->freezes[drv->fe.nfreezes++];
-        f->name = xstrndup(v, (size_t)(eq - v));
-        f->path = eq + 1;
-        f->value = NULL;
-        drv->fe.freezes = drv->freezes;
+        drv->pc.opt_level = v[0] - '0';
+        drv->opt_given = true;
         return DRIVER_TAKEN;
-    }
-    if (driver_value(drv, argc, argv, i, "--target", &v, &bad)) {
-        if (bad) return DRIVER_BAD;
-        int p = isa_preset_lookup(v);
-        if (p < 0) {
-            StrBuf names;
-            sb_init(&names);
-            for (int k = 0; k < ISA_PRESET_COUNT; k++)
-                sb_printf(&names, "%s%s", k ? ", " : "", isa_preset((IsaPreset)k)->preset);
-            driver_usage(drv, "--target needs one of %s, not '%s'", names.data, v);
-            sb_free(&names);
+    case OPT_PASS_LIST:
+        if (!pass_list_check(v, err, sizeof err)) {
+            driver_usage(drv, "--passes: %s", err);
             return DRIVER_BAD;
         }
-        drv->target = p;
+        drv->pass_list = v;
+        return DRIVER_TAKEN;
+    case OPT_PASS_PRINT_ALL: drv->pc.print_after_all = true; return DRIVER_TAKEN;
+    case OPT_PASS_PRINT:
+        if (!pass_find(v)) {
+            const char *hint = pass_suggest(v);
+            driver_usage(drv, "--print-after: unknown pass '%s'%s%s%s", v,
+                         hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
+            return DRIVER_BAD;
+        }
+        drv->pc.print_after = v;
+        return DRIVER_TAKEN;
+    case OPT_PASS_TIME: drv->pc.time_passes = true; return DRIVER_TAKEN;
+    }
+    ice("pass_option: option %d", id);
+}
+
+DriverSection driver_pass_options(void) {
+    static const OptSpec specs[] = {
+        {OPT_PASS_LEVEL, "-O", "LEVEL", OPT_JOINED,
+         "optimisation level of the middle end (default -O2)", "-O0, -O1, -O2"},
+        {OPT_PASS_LIST, "--passes", "LIST", 0,
+         "run exactly these passes (comma-separated), not the pipeline", NULL},
+        {OPT_PASS_PRINT_ALL, "--print-after-all", NULL, 0,
+         "print the IR after every pass (standard error)", NULL},
+        {OPT_PASS_PRINT, "--print-after", "PASS", 0,
+         "print the IR after each run of PASS (standard error)", NULL},
+        {OPT_PASS_TIME, "--time-passes", NULL, 0, "print each pass's wall time (standard error)",
+         NULL},
+    };
+    return (DriverSection){{"Middle end", specs, ACC_ARRAY_LEN(specs)}, pass_option, NULL};
+}
+
+static DriverArg deps_option(Driver *drv, void *ctx, int id, const char *v) {
+    switch (id) {
+    case OPT_DEPS_MD: drv->depfile_wanted = true; return DRIVER_TAKEN;
+    case OPT_DEPS_MF: drv->depfile = v; return DRIVER_TAKEN;
+    case OPT_DEPS_MT: drv->dep_target = v; return DRIVER_TAKEN;
+    case OPT_DEPS_MP: drv->dep_phony = true; return DRIVER_TAKEN;
+    }
+    ice("deps_option: option %d", id);
+}
+
+DriverSection driver_deps_options(void) {
+    static const OptSpec specs[] = {
+        {OPT_DEPS_MD, "-MD", NULL, 0, "also write a depfile: a Make rule naming every file read",
+         NULL},
+        {OPT_DEPS_MF, "-MF", "FILE", 0, "the depfile (default: the output, extension .d)", NULL},
+        {OPT_DEPS_MT, "-MT", "TARGET", 0, "the depfile rule's target (default: the output)", NULL},
+        {OPT_DEPS_MP, "-MP", NULL, 0,
+         "add an empty rule per dependency (Make forgets deleted files)", NULL},
+    };
+    return (DriverSection){{"Dependencies", specs, ACC_ARRAY_LEN(specs)}, deps_option, NULL};
+}
+
+static bool diag_format(const char *v, DiagFormat *f) {
+    if (strcmp(v, "text") == 0)
+        *f = DIAG_TEXT;
+    else if (strcmp(v, "json") == 0)
+        *f = DIAG_JSON;
+    else
+        return false;
+    return true;
+}
+
+static DriverArg diag_option(Driver *drv, void *ctx, int id, const char *v) {
+    switch (id) {
+    case OPT_DIAG_WERROR: drv->diag.werror = true; return DRIVER_TAKEN;
+    case OPT_DIAG_FORMAT:
+        if (!diag_format(v, &drv->diag.format)) {
+            driver_usage(drv, "-fdiagnostics-format needs text or json, not '%s'", v);
+            return DRIVER_BAD;
+        }
         return DRIVER_TAKEN;
     }
-    return driver_pass_option(drv, argc, argv, i);
+    ice("diag_option: option %d", id);
+}
+
+DriverSection driver_diag_options(void) {
+    static const OptSpec specs[] = {
+        {OPT_DIAG_WERROR, "-Werror", NULL, 0, "treat warnings as errors", NULL},
+        {OPT_DIAG_FORMAT, "-fdiagnostics-format", "FORMAT", OPT_EQUALS,
+         "messages as text (default) or json (one array of objects)", NULL},
+    };
+    return (DriverSection){{"Diagnostics", specs, ACC_ARRAY_LEN(specs)}, diag_option, NULL};
+}
+
+static const OptSpec general_specs[] = {
+    {OPT_HELP, "--help", NULL, 0, "print this help", NULL},
+    {OPT_HELP, "-h", NULL, OPT_HIDDEN, "print this help", NULL},
+    {OPT_VERSION, "--version", NULL, 0, "print the version", NULL},
+};
+
+int driver_parse(Driver *drv, int argc, char **argv, const DriverSection *sections, size_t n,
+                 DriverPositional *positional, void *ctx) {
+    /* The message format first, so that every message follows it. */
+    for (int i = 1; i < argc; i++)
+        if (strncmp(argv[i], "-fdiagnostics-format=", 21) == 0)
+            diag_format(argv[i] + 21, &drv->diag.format);
+    OptTable *tables = xcalloc(n + 1, sizeof *tables);
+    for (size_t k = 0; k < n; k++) tables[k] = sections[k].table;
+    tables[n] = (OptTable){"General", general_specs, ACC_ARRAY_LEN(general_specs)};
+    int rc = EXIT_OK;
+    for (int i = 1; i < argc && rc == EXIT_OK; i++) {
+        size_t t;
+        const OptSpec *spec;
+        const char *value;
+        char err[512];
+        OptResult r = opt_match(tables, n + 1, argc, argv, &i, &t, &spec, &value, err, sizeof err);
+        if (r == OPT_BAD) {
+            rc = driver_usage(drv, "%s", err);
+        } else if (r == OPT_POSITIONAL) {
+            if (positional(drv, ctx, argv[i]) == DRIVER_BAD) rc = EXIT_USAGE;
+        } else if (t < n) {
+            if (sections[t].handle(drv, sections[t].ctx, spec->id, value) == DRIVER_BAD)
+                rc = EXIT_USAGE;
+        } else if (spec->id == OPT_HELP) {
+            opt_print_help(drv->synopsis, tables, n + 1, drv->epilogue);
+            rc = DRIVER_DONE;
+        } else {
+            printf("%s %s\n", drv->tool, ACCC_VERSION);
+            rc = DRIVER_DONE;
+        }
+    }
+    free(tables);
+    if (rc == EXIT_OK && !drv->model) rc = driver_usage(drv, "no model given");
+    return rc;
 }
 
 DriverArg driver_set_model(Driver *drv, const char *path) {
@@ -246,58 +410,137 @@ DriverArg driver_set_model(Driver *drv, const char *path) {
     return DRIVER_TAKEN;
 }
 
-IrGraph *driver_load(Driver *drv) {
-    IrGraph *g = fe_load(drv->model, &drv->fe, &drv->diag);
-    diag_finish(&drv->diag);
-    return g;
+/* path with its extension (after the last '.' of its last component)
+ * replaced by ext. */
+static char *replace_extension(const char *path, const char *ext) {
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    const char *dot = strrchr(base, '.');
+    size_t keep = dot && dot != base ? (size_t)(dot - path) : strlen(path);
+    StrBuf sb;
+    sb_init(&sb);
+    sb_append(&sb, path, keep);
+    sb_puts(&sb, ext);
+    return sb_take(&sb);
 }
 
-int driver_emit_ir(Driver *drv, const IrGraph *g, const char *out, StrBuf *text) {
-    (void)drv;
+int driver_set_output(Driver *drv, const char *path) {
+    drv->output = path;
+    if (!drv->depfile_wanted) {
+        if (drv->depfile || drv->dep_target || drv->dep_phony)
+            return driver_usage(drv, "-MF, -MT and -MP go with -MD");
+        return EXIT_OK;
+    }
+    bool to_stdout = strcmp(path, "-") == 0;
+    if (to_stdout && (!drv->depfile || !drv->dep_target))
+        return driver_usage(drv, "-MD with the output on standard output needs -MF FILE and "
+                                 "-MT TARGET");
+    if (drv->depfile && strcmp(drv->depfile, "-") == 0)
+        return driver_usage(drv, "-MF needs a file, not standard output");
+    drv->fe.deps = &drv->deps;
+    return EXIT_OK;
+}
+
+/* ---- A run ------------------------------------------------------------------------------- */
+
+IrGraph *driver_load(Driver *drv) {
+    driver_progress(drv, "read");
+    return fe_load(drv->model, &drv->fe, &drv->diag);
+}
+
+void driver_run_passes(Driver *drv, IrGraph *g, bool always) {
+    if (drv->pass_list)
+        pass_run_list(g, &drv->pc, drv->pass_list);
+    else if (always || drv->opt_given)
+        pass_pipeline(g, &drv->pc);
+    if (drv->pc.time_passes) {
+        progress_clear(drv);
+        pass_print_timings(&drv->pc);
+    }
+}
+
+int driver_compile(Driver *drv, IrGraph *g, const BackendOptions *opts, BackendOutput *out) {
+    drv->pc.machine = isa_preset((IsaPreset)drv->target);
+    driver_run_passes(drv, g, true);
+    return backend_compile(g, &drv->pc, opts, out) == 0 ? EXIT_OK : EXIT_USER;
+}
+
+StrBuf *driver_output(Driver *drv, const char *path) {
+    if (drv->output && strcmp(path, drv->output) == 0 && !drv->main_used) {
+        drv->main_used = true;
+        return &drv->main_out;
+    }
+    return outfiles_add(&drv->outs, path);
+}
+
+/* The directory an output's relative paths start from. */
+static char *output_dir(const char *out) {
+    return strcmp(out, "-") == 0 ? xstrdup(".") : path_dirname(out);
+}
+
+void driver_emit_ir(Driver *drv, const IrGraph *g) {
     IrPrintOptions opts;
     memset(&opts, 0, sizeof opts);
-    char *dir = strcmp(out, "-") == 0 ? xstrdup(".") : path_dirname(out);
+    char *dir = output_dir(drv->output);
     opts.base_dir = dir;
-    ir_print(text, g, &opts);
+    ir_print(driver_output(drv, drv->output), g, &opts);
     free(dir);
-    return EXIT_OK;
 }
 
 /* Constants this large leave DSL text for .npy files. */
 enum { DSL_INLINE_LIMIT = 64 };
 
-int driver_emit_dsl(Driver *drv, IrGraph *g, const char *out, StrBuf *text) {
+void driver_emit_dsl(Driver *drv, IrGraph *g) {
     IrPrintOptions opts;
     memset(&opts, 0, sizeof opts);
-    bool to_file = strcmp(out, "-") != 0;
-    char *dir = to_file ? path_dirname(out) : xstrdup(".");
+    const char *out = drv->output;
+    char *dir = output_dir(out);
     opts.base_dir = dir;
-    int rc = EXIT_OK;
-    if (to_file) {
+    StrBuf *text = driver_output(drv, out);
+    if (strcmp(out, "-") != 0) {
         /* OUT.g -> OUT.NAME.npy */
         const char *base = strrchr(out, '/') ? strrchr(out, '/') + 1 : out;
         size_t stem_len = strlen(base);
         if (stem_len > 2 && strcmp(base + stem_len - 2, ".g") == 0) stem_len -= 2;
         char *stem = xstrndup(base, stem_len);
-        char err[600];
-        if (ir_const_externalize(g, dir, stem, DSL_INLINE_LIMIT, err, sizeof err) < 0) {
-            fprintf(stderr, "%s: error: %s\n", drv->tool, err);
-            rc = EXIT_USER;
-        }
+        ir_const_externalize(g, dir, stem, DSL_INLINE_LIMIT, &drv->outs);
         free(stem);
     }
-    if (rc == EXIT_OK) fe_emit_dsl(text, g, &opts);
+    fe_emit_dsl(text, g, &opts);
     free(dir);
+}
+
+/* The depfile, into the outputs. */
+static int add_depfile(Driver *drv) {
+    char *path = drv->depfile ? xstrdup(drv->depfile) : replace_extension(drv->output, ".d");
+    const char *target = drv->dep_target ? drv->dep_target : drv->output;
+    char err[600];
+    int rc = EXIT_OK;
+    if (deps_format_make(driver_output(drv, path), target, &drv->deps, drv->dep_phony, err,
+                         sizeof err) < 0)
+        rc = driver_error(drv, "%s", err);
+    free(path);
     return rc;
 }
 
-int driver_write(Driver *drv, const char *path, const void *data, size_t len) {
-    char err[600];
-    if (file_write_atomic(path, data, len, err, sizeof err) < 0) {
-        fprintf(stderr, "%s: error: %s\n", drv->tool, err);
-        return EXIT_USER;
+int driver_finish(Driver *drv, int rc) {
+    if (rc == DRIVER_DONE) { /* --help or --version: nothing else to say */
+        driver_free(drv);
+        return EXIT_OK;
     }
-    return EXIT_OK;
+    if (rc == EXIT_OK && diag_failed(&drv->diag)) rc = EXIT_USER;
+    if (rc == EXIT_OK && drv->depfile_wanted) rc = add_depfile(drv);
+    if (rc == EXIT_OK && drv->main_used) {
+        *outfiles_add(&drv->outs, drv->output) = drv->main_out;
+        sb_init(&drv->main_out);
+    }
+    if (rc == EXIT_OK) {
+        char err[600];
+        if (outfiles_commit(&drv->outs, err, sizeof err) < 0) rc = driver_error(drv, "%s", err);
+    }
+    progress_clear(drv);
+    diag_finish(&drv->diag);
+    driver_free(drv);
+    return rc;
 }
 
 /* ---- Tensors in and out ------------------------------------------------------------ */
@@ -313,10 +556,7 @@ void driver_io_free(DriverIO *io) {
     free(io->outputs);
 }
 
-static bool ends_with(const char *s, const char *suffix) {
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && strcmp(s + n - m, suffix) == 0;
-}
+enum { OPT_IO_INPUT, OPT_IO_OUTPUT, OPT_IO_RANDOM };
 
 static DriverArg add_binding(Driver *drv, DriverBinding **list, int *n, size_t *cap,
                              const char *opt, const char *v) {
@@ -332,41 +572,45 @@ static DriverArg add_binding(Driver *drv, DriverBinding **list, int *n, size_t *
     return DRIVER_TAKEN;
 }
 
-DriverArg driver_io_option(Driver *drv, DriverIO *io, int argc, char **argv, int *i) {
-    const char *v;
-    bool bad = false;
-    const char *arg = argv[*i];
-    if (strcmp(arg, "--random-inputs") == 0) {
+static DriverArg io_option(Driver *drv, void *ctx, int id, const char *v) {
+    DriverIO *io = ctx;
+    switch (id) {
+    case OPT_IO_INPUT: return add_binding(drv, &io->inputs, &io->ninputs, &io->capinputs, "-i", v);
+    case OPT_IO_OUTPUT:
+        return add_binding(drv, &io->outputs, &io->noutputs, &io->capoutputs, "-o", v);
+    case OPT_IO_RANDOM:
         io->random = true;
-        return DRIVER_TAKEN;
-    }
-    if (strncmp(arg, "--random-inputs=", 16) == 0) {
-        char *end;
-        errno = 0;
-        unsigned long long seed = strtoull(arg + 16, &end, 10);
-        if (end == arg + 16 || *end || errno == ERANGE || arg[16] == '-') {
-            driver_usage(drv, "--random-inputs=SEED needs a non-negative integer, not '%s'",
-                         arg + 16);
-            return DRIVER_BAD;
+        if (v) {
+            char *end;
+            errno = 0;
+            unsigned long long seed = strtoull(v, &end, 10);
+            if (end == v || *end || errno == ERANGE || v[0] == '-') {
+                driver_usage(drv, "--random-inputs=SEED needs a non-negative integer, not '%s'", v);
+                return DRIVER_BAD;
+            }
+            io->seed = seed;
         }
-        io->random = true;
-        io->seed = seed;
         return DRIVER_TAKEN;
     }
-    if (driver_value(drv, argc, argv, i, "-i", &v, &bad))
-        return bad ? DRIVER_BAD
-                   : add_binding(drv, &io->inputs, &io->ninputs, &io->capinputs, "-i", v);
-    if (driver_value(drv, argc, argv, i, "-o", &v, &bad))
-        return bad ? DRIVER_BAD
-                   : add_binding(drv, &io->outputs, &io->noutputs, &io->capoutputs, "-o", v);
-    if (arg[0] != '-' && ends_with(arg, ".npy")) {
-        XGROW(io->inputs, io->capinputs, (size_t)io->ninputs + 1);
-        io->inputs[io->ninputs].name = NULL;
-        io->inputs[io->ninputs].path = arg;
-        io->ninputs++;
-        return DRIVER_TAKEN;
-    }
-    return DRIVER_NOT_MINE;
+    ice("io_option: option %d", id);
+}
+
+DriverSection driver_io_options(DriverIO *io) {
+    static const OptSpec specs[] = {
+        {OPT_IO_INPUT, "-i", "NAME=FILE.npy", 0, "the input called NAME", NULL},
+        {OPT_IO_OUTPUT, "-o", "NAME=FILE.npy", 0,
+         "write the output called NAME (bf16 as f32); without -o: print a summary", NULL},
+        {OPT_IO_RANDOM, "--random-inputs", "SEED", OPT_OPTIONAL,
+         "fill the inputs not given with seeded random values", NULL},
+    };
+    return (DriverSection){{"Tensors", specs, ACC_ARRAY_LEN(specs)}, io_option, io};
+}
+
+void driver_io_add_input(DriverIO *io, const char *path) {
+    XGROW(io->inputs, io->capinputs, (size_t)io->ninputs + 1);
+    io->inputs[io->ninputs].name = NULL;
+    io->inputs[io->ninputs].path = path;
+    io->ninputs++;
 }
 
 static int find_name(const char *name, int n, const char *const *names) {
@@ -375,19 +619,17 @@ static int find_name(const char *name, int n, const char *const *names) {
     return -1;
 }
 
-static void unknown_name(Driver *drv, const char *what, const char *name, int n,
-                         const char *const *names) {
+static int unknown_name(Driver *drv, const char *what, const char *name, int n,
+                        const char *const *names) {
     const char *hint = str_suggest(name, names, (size_t)n);
+    if (hint)
+        return driver_error(drv, "the model has no %s '%s'; did you mean '%s'?", what, name, hint);
     StrBuf all;
     sb_init(&all);
     for (int k = 0; k < n; k++) sb_printf(&all, "%s'%s'", k ? ", " : "", names[k]);
-    if (hint)
-        fprintf(stderr, "%s: error: the model has no %s '%s'; did you mean '%s'?\n", drv->tool,
-                what, name, hint);
-    else
-        fprintf(stderr, "%s: error: the model has no %s '%s' (it has %s)\n", drv->tool, what, name,
-                n ? all.data : "none");
+    driver_error(drv, "the model has no %s '%s' (it has %s)", what, name, n ? all.data : "none");
     sb_free(&all);
+    return EXIT_USER;
 }
 
 /* Load one input file and check it against the model's input. */
@@ -395,10 +637,7 @@ static int load_input(Driver *drv, const char *path, const char *name, const IrT
                       NpyArray *out) {
     char err[600];
     NpyArray a;
-    if (npy_load(path, &a, err, sizeof err) < 0) {
-        fprintf(stderr, "%s: error: %s\n", drv->tool, err);
-        return EXIT_USER;
-    }
+    if (npy_load(path, &a, err, sizeof err) < 0) return driver_error(drv, "%s", err);
     bool shape_ok = a.ndim == t->rank;
     for (int k = 0; shape_ok && k < t->rank; k++) shape_ok = a.shape[k] == t->dims[k];
     /* .npy has no bf16: a bf16 input comes as f32 and is rounded; a float
@@ -413,8 +652,8 @@ static int load_input(Driver *drv, const char *path, const char *name, const IrT
         for (int k = 0; k < have.rank; k++) have.dims[k] = a.shape[k];
         char want[160];
         snprintf(want, sizeof want, "%s", ir_type_str(t));
-        fprintf(stderr, "%s: error: input '%s' must be %s, but '%s' holds %s\n", drv->tool, name,
-                want, path, ir_type_str(&have));
+        driver_error(drv, "input '%s' must be %s, but '%s' holds %s", name, want, path,
+                     ir_type_str(&have));
         npy_free(&a);
         return EXIT_USER;
     }
@@ -449,11 +688,9 @@ int driver_read_inputs(Driver *drv, const DriverIO *io, int n, const char *const
         if (!io->inputs[b].name) continue;
         int k = find_name(io->inputs[b].name, n, names);
         if (k < 0) {
-            unknown_name(drv, "input", io->inputs[b].name, n, names);
-            rc = EXIT_USER;
+            rc = unknown_name(drv, "input", io->inputs[b].name, n, names);
         } else if (given[k]) {
-            fprintf(stderr, "%s: error: input '%s' is given twice\n", drv->tool, names[k]);
-            rc = EXIT_USER;
+            rc = driver_error(drv, "input '%s' is given twice", names[k]);
         } else {
             rc = load_input(drv, io->inputs[b].path, names[k], &types[k], &arrays[k]);
             given[k] = rc == EXIT_OK;
@@ -464,10 +701,8 @@ int driver_read_inputs(Driver *drv, const DriverIO *io, int n, const char *const
         if (io->inputs[b].name) continue;
         while (next < n && given[next]) next++;
         if (next == n) {
-            fprintf(stderr,
-                    "%s: error: '%s' is one input file too many (the model has %d input%s)\n",
-                    drv->tool, io->inputs[b].path, n, n == 1 ? "" : "s");
-            rc = EXIT_USER;
+            rc = driver_error(drv, "'%s' is one input file too many (the model has %d input%s)",
+                              io->inputs[b].path, n, n == 1 ? "" : "s");
             break;
         }
         rc = load_input(drv, io->inputs[b].path, names[next], &types[next], &arrays[next]);
@@ -480,11 +715,9 @@ int driver_read_inputs(Driver *drv, const DriverIO *io, int n, const char *const
             given[k] = true;
             continue;
         }
-        fprintf(stderr,
-                "%s: error: input '%s' (%s) is not given; pass -i %s=FILE.npy or "
-                "--random-inputs\n",
-                drv->tool, names[k], ir_type_str(&types[k]), names[k]);
-        rc = EXIT_USER;
+        rc = driver_error(drv,
+                          "input '%s' (%s) is not given; pass -i %s=FILE.npy or --random-inputs",
+                          names[k], ir_type_str(&types[k]), names[k]);
     }
     if (rc != EXIT_OK)
         for (int k = 0; k < n; k++)
@@ -539,22 +772,15 @@ int driver_write_outputs(Driver *drv, const DriverIO *io, int n, const char *con
     }
     /* Check every name first, so a typo writes nothing. */
     for (int b = 0; b < io->noutputs; b++)
-        if (find_name(io->outputs[b].name, n, names) < 0) {
-            unknown_name(drv, "output", io->outputs[b].name, n, names);
-            return EXIT_USER;
-        }
+        if (find_name(io->outputs[b].name, n, names) < 0)
+            return unknown_name(drv, "output", io->outputs[b].name, n, names);
     for (int b = 0; b < io->noutputs; b++) {
         int k = find_name(io->outputs[b].name, n, names);
         NpyArray a;
         bool owned;
         savable(&arrays[k], &a, &owned);
-        char err[600];
-        int rc = npy_save(io->outputs[b].path, &a, err, sizeof err);
+        npy_serialize(&a, driver_output(drv, io->outputs[b].path));
         if (owned) npy_free(&a);
-        if (rc < 0) {
-            fprintf(stderr, "%s: error: %s\n", drv->tool, err);
-            return EXIT_USER;
-        }
     }
     return EXIT_OK;
 }

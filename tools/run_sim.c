@@ -15,34 +15,28 @@ static bool parse_u64(const char *s, uint64_t *out) {
     return true;
 }
 
-DriverArg run_sim_option(Driver *drv, RunSimOptions *o, int argc, char **argv, int *i) {
-    const char *v;
-    bool bad = false;
+enum { OPT_SIM_STATS, OPT_SIM_TRACE, OPT_SIM_THREADS, OPT_SIM_MAX_CYCLES };
+
+static DriverArg sim_option(Driver *drv, void *ctx, int id, const char *v) {
+    RunSimOptions *o = ctx;
     uint64_t n;
-    if (strcmp(argv[*i], "--stats") == 0) {
-        o->stats = true;
-        return DRIVER_TAKEN;
-    }
-    if (driver_value(drv, argc, argv, i, "--trace", &v, &bad)) {
-        if (bad) return DRIVER_BAD;
+    switch (id) {
+    case OPT_SIM_STATS: o->stats = true; return DRIVER_TAKEN;
+    case OPT_SIM_TRACE:
         if (!*v) {
             driver_usage(drv, "--trace needs a file name");
             return DRIVER_BAD;
         }
         o->trace = v;
         return DRIVER_TAKEN;
-    }
-    if (driver_value(drv, argc, argv, i, "--threads", &v, &bad)) {
-        if (bad) return DRIVER_BAD;
+    case OPT_SIM_THREADS:
         if (!parse_u64(v, &n) || n < 1 || n > 1024) {
             driver_usage(drv, "--threads needs a number of threads from 1 to 1024, not '%s'", v);
             return DRIVER_BAD;
         }
         o->threads = (int)n;
         return DRIVER_TAKEN;
-    }
-    if (driver_value(drv, argc, argv, i, "--max-cycles", &v, &bad)) {
-        if (bad) return DRIVER_BAD;
+    case OPT_SIM_MAX_CYCLES:
         if (!parse_u64(v, &n) || n < 1) {
             driver_usage(drv, "--max-cycles needs a positive number of cycles, not '%s'", v);
             return DRIVER_BAD;
@@ -50,7 +44,21 @@ DriverArg run_sim_option(Driver *drv, RunSimOptions *o, int argc, char **argv, i
         o->max_cycles = n;
         return DRIVER_TAKEN;
     }
-    return DRIVER_NOT_MINE;
+    ice("sim_option: option %d", id);
+}
+
+DriverSection run_sim_options(RunSimOptions *o) {
+    static const OptSpec specs[] = {
+        {OPT_SIM_STATS, "--stats", NULL, 0, "print the cycle count and statistics (standard error)",
+         NULL},
+        {OPT_SIM_TRACE, "--trace", "FILE.json", OPT_SPACE,
+         "write the run's timeline as Chrome trace-event JSON (Perfetto)", NULL},
+        {OPT_SIM_THREADS, "--threads", "N", OPT_SPACE,
+         "simulate tiles on N host threads (default: one per core)", NULL},
+        {OPT_SIM_MAX_CYCLES, "--max-cycles", "N", OPT_SPACE,
+         "stop a run after N cycles (default 10000000000)", NULL},
+    };
+    return (DriverSection){{"Interpreter", specs, ACC_ARRAY_LEN(specs)}, sim_option, o};
 }
 
 bool run_is_binary(const char *path) {
@@ -69,8 +77,7 @@ static IrType tensor_type(const SimTensor *t) {
 }
 
 static int sim_error(Driver *drv, const char *msg) {
-    fprintf(stderr, "%s: error: %s\n", drv->tool, msg);
-    return EXIT_USER;
+    return driver_error(drv, "%s", msg);
 }
 
 int run_on_sim(Driver *drv, const DriverIO *io, const RunSimOptions *o, SimModel *m) {
@@ -99,7 +106,7 @@ int run_on_sim(Driver *drv, const DriverIO *io, const RunSimOptions *o, SimModel
         SimStatus status = sim_run(m, &opt);
         if (status != SIM_OK) rc = sim_error(drv, sim_message(m));
         if (status == SIM_CYCLE_LIMIT)
-            fprintf(stderr, "%s: note: --max-cycles N sets the limit\n", drv->tool);
+            diag_note(&drv->diag, diag_loc(0, 0, 0), "--max-cycles N sets the limit");
         if (o->stats) {
             StrBuf text;
             sb_init(&text);

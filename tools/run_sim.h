@@ -19,12 +19,12 @@ typedef struct RunSimOptions {
 } RunSimOptions;
 
 /* --stats, --trace FILE, --threads N, --max-cycles N. */
-DriverArg run_sim_option(Driver *drv, RunSimOptions *o, int argc, char **argv, int *i);
+DriverSection run_sim_options(RunSimOptions *o);
 /* Whether path names an ACC-1 binary (ends in .bin, or starts with the ELF
  * magic) rather than a source model. */
 bool run_is_binary(const char *path);
 /* Bind the inputs (-i, positional, --random-inputs), run, print the
- * statistics and write the trace, then write or print the outputs.
+ * statistics and write the trace, then queue or print the outputs.
  * EXIT_OK, or EXIT_USER after a message (bad tensors, a trap, the cycle
  * limit). */
 int run_on_sim(Driver *drv, const DriverIO *io, const RunSimOptions *o, SimModel *m);

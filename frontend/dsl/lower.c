@@ -758,6 +758,7 @@ static void read_imports(Lower *L, FileAst *ast, const char *dir, int depth) {
             if (!text) {
                 diag_error(L->d, imp->loc, "%s", err);
             } else {
+                deps_add(L->opts->deps, path);
                 char *sub = path_dirname(path);
                 read_file(L, path, text, len, sub, false, depth + 1);
                 free(sub);

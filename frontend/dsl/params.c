@@ -136,7 +136,7 @@ void dsl_lower_param(Lower *L, Scope *s, const Stmt *st) {
         } else {
             char *full = path_join(s->graph->dir, path->str);
             char err[600];
-            k = ir_const_load(L->g, &t, full, err, sizeof err);
+            k = ir_const_load(L->g, &t, full, L->opts->deps, err, sizeof err);
             if (k < 0) diag_error(L->d, path->loc, "%s", err);
             free(full);
         }

@@ -534,7 +534,7 @@ static bool import_inputs(Imp *im) {
         IrType t;
         IrRef v = IR_NONE;
         if (input_type(im, vi, f != NULL, &t))
-            v = f ? fe_freeze_constant(im->g, f, &t, im->loc, im->d)
+            v = f ? fe_freeze_constant(im->g, f, im->opts->deps, &t, im->loc, im->d)
                   : ir_add_input(im->g, vi->name, &t);
         if (v && f) ir_value_set_name(im->g, v, vi->name);
         ok &= v != IR_NONE;
@@ -808,7 +808,12 @@ IrGraph *fe_onnx_import(const char *path, const FeOptions *opts, Diag *d) {
     arena_init(&a);
     OnnxModel *m;
     IrGraph *g = NULL;
-    if (onnx_model_read(path, &a, d, &m) == 0) g = fe_onnx_import_model(m, opts, d);
+    if (onnx_model_read(path, &a, d, &m) == 0) {
+        FileDeps *deps = opts ? opts->deps : NULL;
+        deps_add(deps, path);
+        for (size_t i = 0; i < m->nexternal_files; i++) deps_add(deps, m->external_files[i]);
+        g = fe_onnx_import_model(m, opts, d);
+    }
     arena_free(&a);
     return g;
 }

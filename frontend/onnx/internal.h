@@ -14,6 +14,7 @@ typedef struct Reader {
     Diag *diag;      /* where problems go */
     SrcLoc loc;      /* the file, for every message */
     const char *dir; /* external data files are relative to it; NULL: none */
+    FileDeps *deps;  /* the external data files read; NULL: not recorded */
     int errors;      /* semantic errors reported so far */
     bool saw_field;  /* a field of the root message was recognised */
 } Reader;

@@ -315,6 +315,8 @@ typedef struct OnnxModel {
     OnnxFunction *functions;
     size_t nopsets, nmetadata, nfunctions;
     OnnxGraph graph;
+    const char **external_files; /* the external data files read, each once, in order */
+    size_t nexternal_files;
 } OnnxModel;
 
 /* Read the ONNX model at path. External data files are found relative to

@@ -687,8 +687,17 @@ int onnx_model_parse(const void *buf, size_t len, const char *name, const char *
     OnnxModel *model = ARENA_NEW(a, OnnxModel);
     model->path = arena_strdup(a, name);
     model->file = r.loc.file;
+    FileDeps external;
+    deps_init(&external);
+    r.deps = &external;
     PbMsg root = pb_root(&r.dec, SCHEMA(ModelProto));
-    if (reader_finish(&r, read_model(&r, &root, model), "an ONNX model")) return -1;
+    int rc = reader_finish(&r, read_model(&r, &root, model), "an ONNX model");
+    model->nexternal_files = external.n;
+    model->external_files = ARENA_ARRAY(a, const char *, external.n + 1);
+    for (size_t i = 0; i < external.n; i++)
+        model->external_files[i] = arena_strdup(a, external.paths[i]);
+    deps_free(&external);
+    if (rc) return -1;
     *out = model;
     return 0;
 }

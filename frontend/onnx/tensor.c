@@ -228,6 +228,7 @@ static int read_external(Reader *r, const TensorFields *f, const OnnxTypeInfo *i
     }
     convert_raw(t->onnx_type, into, t->count, info->raw_bytes, t->data);
     t->external = true;
+    deps_add(r->deps, path);
     rc = 0;
 done:
     if (fp) fclose(fp);

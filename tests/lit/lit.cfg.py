@@ -24,3 +24,16 @@ config.substitutions.append(("%readelf", config.readelf))
 config.substitutions.append(("%S_root", config.accc_source_dir))
 if config.accc_sanitized:
     config.available_features.add("asan")
+
+# util-linux's script(1) runs a command on a pseudo-terminal (tests of what
+# a tool does on a terminal); "pty" when it works here.
+import shutil
+import subprocess
+if shutil.which("script"):
+    try:
+        if subprocess.run(["script", "-qec", "true", "/dev/null"], stdin=subprocess.DEVNULL,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                          timeout=10).returncode == 0:
+            config.available_features.add("pty")
+    except (OSError, subprocess.TimeoutExpired):
+        pass

@@ -160,6 +160,43 @@ static void test_dumps_and_timings(void **state) {
     ir_graph_free(g);
 }
 
+/* The progress hook sees every pass the pipeline runs, in order, and
+ * pass_pipeline_length counts the same passes without a graph. */
+typedef struct Seen {
+    const char *names[32];
+    int n;
+} Seen;
+
+static void record_pass(void *user, const char *pass) {
+    Seen *s = user;
+    assert_true(s->n < 32);
+    s->names[s->n++] = pass;
+}
+
+static void test_progress_hook(void **state) {
+    (void)state;
+    for (int level = 0; level <= 2; level++) {
+        IrGraph *g = parse_ok(model);
+        Seen seen = {{NULL}, 0};
+        PassContext pc;
+        pass_context_init(&pc);
+        pc.opt_level = level;
+        pc.time_passes = true;
+        pc.before_pass = record_pass;
+        pc.user = &seen;
+        pass_pipeline(g, &pc);
+        assert_int_equal(seen.n, pass_pipeline_length(level));
+        assert_int_equal(seen.n, pc.ntimings);
+        assert_int_equal(pc.npasses, pc.ntimings);
+        for (int k = 0; k < seen.n; k++) assert_string_equal(seen.names[k], pc.timings[k].pass);
+        pass_context_free(&pc);
+        ir_graph_free(g);
+    }
+    assert_true(pass_pipeline_length(0) < pass_pipeline_length(1));
+    assert_int_equal(pass_list_length("canon,cse,dce"), 3);
+    assert_int_equal(pass_list_length(""), 0);
+}
+
 /* ---- Bodies ---------------------------------------------------------------------------- */
 
 static void test_dtypes(void **state) {
@@ -255,6 +292,7 @@ int main(void) {
         cmocka_unit_test(test_lowered_form),
         cmocka_unit_test(test_levels_agree),
         cmocka_unit_test(test_dumps_and_timings),
+        cmocka_unit_test(test_progress_hook),
         cmocka_unit_test(test_dtypes),
         cmocka_unit_test(test_broadcast_strides),
         cmocka_unit_test(test_body_equal_and_hash),
