@@ -36,7 +36,8 @@ static void test_registry(void **state) {
         assert_non_null(p->run);
         assert_true(strlen(p->doc) > 10);
     }
-    assert_null(pass_find("tile"));
+    assert_null(pass_find("tiles"));
+    assert_non_null(pass_find("place"));
     assert_string_equal(pass_suggest("lowr"), "lower");
     assert_string_equal(pass_suggest("canno"), "canon");
     char err[256];
