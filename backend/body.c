@@ -365,6 +365,76 @@ static BVal i64_select(VCode *v, int32_t c, BVal a, BVal b) {
 
 /* ---- The primitives ------------------------------------------------------------------ */
 
+/* i64 truncating division and remainder (x / 0 = x % 0 = 0; mod with the
+ * divisor's sign unless c_fmod): |a| / |b| by 64 unrolled steps of
+ * restoring division on register pairs, straight-line code. */
+static BVal i64_divmod(VCode *v, BVal a, BVal b, bool want_mod, bool c_fmod) {
+    int32_t na = newm(v), nb = newm(v);
+    vc_op(v, ISA_CMPLT, na, a.v[1], VPHYS(0), 0);
+    vc_op(v, ISA_CMPLT, nb, b.v[1], VPHYS(0), 0);
+    BVal ua = i64_select(v, na, i64_neg(v, a), a), ub = i64_select(v, nb, i64_neg(v, b), b);
+    int32_t rlo = iconst(v, 0), rhi = iconst(v, 0), nlo = ua.v[0], nhi = ua.v[1];
+    for (int step = 0; step < 64; step++) {
+        int32_t top = newm(v), rt = newm(v), nt = newm(v), r1 = newm(v), r2 = newm(v), n1 = newm(v),
+                n2 = newm(v), n3 = newm(v);
+        vc_op(v, ISA_SHRI, top, nhi, 0, 31);
+        vc_op(v, ISA_SHRI, rt, rlo, 0, 31);
+        vc_op(v, ISA_SHLI, r1, rhi, 0, 1);
+        vc_op(v, ISA_OR, r2, r1, rt, 0);
+        int32_t l1 = newm(v), l2 = newm(v);
+        vc_op(v, ISA_SHLI, l1, rlo, 0, 1);
+        vc_op(v, ISA_OR, l2, l1, top, 0);
+        vc_op(v, ISA_SHRI, nt, nlo, 0, 31);
+        vc_op(v, ISA_SHLI, n1, nhi, 0, 1);
+        vc_op(v, ISA_OR, n2, n1, nt, 0);
+        vc_op(v, ISA_SHLI, n3, nlo, 0, 1);
+        /* rem >= divisor (unsigned) */
+        int32_t lth = newm(v), eqh = newm(v), ltl = newm(v), e1 = newm(v), lt = newm(v),
+                ge = newm(v);
+        vc_op(v, ISA_CMPLTU, lth, r2, ub.v[1], 0);
+        vc_op(v, ISA_CMPEQ, eqh, r2, ub.v[1], 0);
+        vc_op(v, ISA_CMPLTU, ltl, l2, ub.v[0], 0);
+        vc_op(v, ISA_AND, e1, eqh, ltl, 0);
+        vc_op(v, ISA_OR, lt, lth, e1, 0);
+        vc_op(v, ISA_XORI, ge, lt, 0, 1);
+        int32_t slo = newm(v), shi = newm(v), shi2 = newm(v);
+        vc_op(v, ISA_SUB, slo, l2, ub.v[0], 0);
+        vc_op(v, ISA_SUB, shi, r2, ub.v[1], 0);
+        vc_op(v, ISA_SUB, shi2, shi, ltl, 0);
+        rlo = iselect(v, ge, slo, l2);
+        rhi = iselect(v, ge, shi2, r2);
+        int32_t nq = newm(v);
+        vc_op(v, ISA_OR, nq, n3, ge, 0);
+        nlo = nq;
+        nhi = n2;
+    }
+    BVal q = {ACC_DTYPE_I64, {nlo, nhi}}, r = {ACC_DTYPE_I64, {rlo, rhi}};
+    int32_t bzl = newm(v), bzh = newm(v), bz = newm(v);
+    vc_op(v, ISA_CMPEQ, bzl, b.v[0], VPHYS(0), 0);
+    vc_op(v, ISA_CMPEQ, bzh, b.v[1], VPHYS(0), 0);
+    vc_op(v, ISA_AND, bz, bzl, bzh, 0);
+    BVal zero = {ACC_DTYPE_I64, {VPHYS(0), VPHYS(0)}};
+    if (!want_mod) {
+        int32_t sq = newm(v);
+        vc_op(v, ISA_XOR, sq, na, nb, 0);
+        q = i64_select(v, sq, i64_neg(v, q), q);
+        return i64_select(v, bz, zero, q);
+    }
+    r = i64_select(v, na, i64_neg(v, r), r); /* the sign of a */
+    if (!c_fmod) {
+        int32_t rn = newm(v), diff = newm(v), nzl = newm(v), nzh = newm(v), nz = newm(v),
+                fix = newm(v);
+        vc_op(v, ISA_CMPLT, rn, r.v[1], VPHYS(0), 0);
+        vc_op(v, ISA_XOR, diff, rn, nb, 0);
+        vc_op(v, ISA_CMPNE, nzl, r.v[0], VPHYS(0), 0);
+        vc_op(v, ISA_CMPNE, nzh, r.v[1], VPHYS(0), 0);
+        vc_op(v, ISA_OR, nz, nzl, nzh, 0);
+        vc_op(v, ISA_AND, fix, diff, nz, 0);
+        r = i64_select(v, fix, i64_add(v, r, b), r);
+    }
+    return i64_select(v, bz, zero, r);
+}
+
 static int32_t fbin(VCode *v, IsaOp op, int32_t a, int32_t b) {
     int32_t r = newa(v);
     vc_op(v, op, r, a, b, 0);
@@ -475,7 +545,7 @@ static BVal emit_unary(VCode *v, IrOpKind k, BVal x, AccDtype t) {
             vc_op(v, ISA_OR, o, x.v[0], x.v[1], 0);
             vc_op(v, ISA_CMPNE, nz, o, VPHYS(0), 0);
             vc_op(v, ISA_SARI, neg, x.v[1], 0, 31); /* -1 or 0 */
-            vc_op(v, ISA_OR, lo, nz, neg, 0);         /* 1, -1 or 0 */
+            vc_op(v, ISA_OR, lo, nz, neg, 0);       /* 1, -1 or 0 */
             vc_op(v, ISA_ADDI, hi, neg, 0, 0);
             return (BVal){t, {lo, hi}};
         }
@@ -535,6 +605,8 @@ static BVal emit_binary(VCode *v, IrOpKind k, BVal x, BVal y, AccDtype t, bool c
         case IR_OP_add: return i64_add(v, x, y);
         case IR_OP_sub: return i64_sub(v, x, y);
         case IR_OP_mul: return i64_mul(v, x, y);
+        case IR_OP_div: return i64_divmod(v, x, y, false, false);
+        case IR_OP_mod: return i64_divmod(v, x, y, true, c_fmod);
         case IR_OP_max: return i64_select(v, i64_lt(v, y, x), x, y);
         case IR_OP_min: return i64_select(v, i64_lt(v, x, y), x, y);
         case IR_OP_equal: return val1(t, i64_eq(v, x, y));
@@ -631,12 +703,50 @@ bool body_supported(const IrGraph *body, char *why, size_t len) {
         const IrOp *op = &body->ops[id];
         AccDtype t = op->nin ? body->vals[op->in[0]].type.dtype : ACC_DTYPE_F32;
         bool ok = true;
-        if (t == ACC_DTYPE_I64)
-            ok = !(op->kind == IR_OP_div || op->kind == IR_OP_mod || op->kind == IR_OP_pow);
+        if (t == ACC_DTYPE_I64) ok = op->kind != IR_OP_pow;
         if (!ok) {
             snprintf(why, len, "'%s' on %s", ir_op_name(op->kind), dtype_name(t));
             return false;
         }
     }
     return true;
+}
+
+/* ---- Primitives for kernels --------------------------------------------------------- */
+
+BVal body_prim(VCode *v, IrOpKind k, const BVal *args, AccDtype t) {
+    BVal r;
+    if (k == IR_OP_where) {
+        BVal c = args[0], a = args[1], b = args[2];
+        if (a.t == ACC_DTYPE_F32)
+            r = val1(t, fselect(v, c.v[0], a.v[0], b.v[0]));
+        else if (a.t == ACC_DTYPE_I64)
+            r = i64_select(v, c.v[0], a, b);
+        else
+            r = val1(t, iselect(v, c.v[0], a.v[0], b.v[0]));
+    } else if (ir_op_info(k)->nin_max == 1) {
+        r = emit_unary(v, k, args[0], t);
+    } else {
+        r = emit_binary(v, k, args[0], args[1], t, false);
+    }
+    r.t = t;
+    return r;
+}
+
+BVal body_constant(VCode *v, AccDtype t, double x) {
+    if (t == ACC_DTYPE_F32) return val1(t, math_const(v, (float)x));
+    if (t == ACC_DTYPE_I64) {
+        int64_t i = x <= -9.2e18 ? INT64_MIN : x >= 9.2e18 ? INT64_MAX : (int64_t)x;
+        return (BVal){t, {iconst(v, (int32_t)(uint32_t)i), iconst(v, (int32_t)(i >> 32))}};
+    }
+    return val1(t, iconst(v, (int32_t)x));
+}
+
+void body_move(VCode *v, BVal dst, BVal src) {
+    if (src.t == ACC_DTYPE_F32) {
+        vc_op(v, ISA_MOV32, dst.v[0], src.v[0], 0, 0);
+        return;
+    }
+    vc_op(v, ISA_ADDI, dst.v[0], src.v[0], 0, 0);
+    if (src.t == ACC_DTYPE_I64) vc_op(v, ISA_ADDI, dst.v[1], src.v[1], 0, 0);
 }

@@ -74,8 +74,8 @@ enum { VR_READ = 1, VR_WRITE = 2 };
 
 typedef struct VOp {
     IsaOp op;
-    int32_t r[3];   /* slots d, a, b: a virtual register, VPHYS(n), or 0 unused */
-    uint8_t rw[3];  /* VR_READ / VR_WRITE per slot */
+    int32_t r[3];  /* slots d, a, b: a virtual register, VPHYS(n), or 0 unused */
+    uint8_t rw[3]; /* VR_READ / VR_WRITE per slot */
     bool used[3];
     int32_t imm, imm2;
 } VOp;
@@ -101,8 +101,8 @@ void vc_store(VCode *v, IsaOp op, int32_t d, int32_t a, int32_t imm);
 void vc_load_pi(VCode *v, IsaOp op, int32_t d, int32_t a, int32_t imm);
 /* The register pools a kernel leaves to its body. */
 typedef struct VPool {
-    uint32_t a, m;  /* bit r set: register r is free */
-    int scratch_m;  /* an m register holding the worker's scratch address, or -1 */
+    uint32_t a, m;        /* bit r set: register r is free */
+    int scratch_m;        /* an m register holding the worker's scratch address, or -1 */
     uint32_t scratch_off; /* first free byte of the scratch */
 } VPool;
 /* Allocate and append to c. Values live past the end (kept) must not be
@@ -129,6 +129,12 @@ BVal body_load(VCode *v, AccDtype t, int ptr, int32_t step);
 void body_store(VCode *v, BVal x, AccDtype t, int ptr, int32_t step);
 /* x converted to the body dtype t (the cast primitive's rules). */
 BVal body_cast(VCode *v, BVal x, AccDtype t);
+/* One primitive (unary, binary or where) on body values, result dtype t. */
+BVal body_prim(VCode *v, IrOpKind k, const BVal *args, AccDtype t);
+/* A constant of body dtype t (integers saturate to the dtype's range). */
+BVal body_constant(VCode *v, AccDtype t, double x);
+/* dst = src (same dtype; dst's registers may be physical). */
+void body_move(VCode *v, BVal dst, BVal src);
 /* Whether the body of a kernel can be compiled (every primitive known). */
 bool body_supported(const IrGraph *body, char *why, size_t len);
 
@@ -161,6 +167,10 @@ typedef struct Kernel {
 
 /* The worker code of a task of p (not XCHG), named name. */
 void kernel_generate(const Plan *p, const PlanTask *t, const char *name, Kernel *k);
+
+/* kreduce.c, kgather.c: the reduction (REDUCE, ARGRED) and gather kernels. */
+void kernel_reduce(const Plan *p, const PlanTask *t, Kernel *k);
+void kernel_gather(const Plan *p, const PlanTask *t, Kernel *k);
 
 /* ---- asmtext.c: the assembly text of an image -------------------------------------- */
 

@@ -213,6 +213,9 @@ void kernel_generate(const Plan *p, const PlanTask *t, const char *name, Kernel 
         copy_kernel(t->spec, t->kind == PLAN_FILL, &k->code);
         k->wblock = PLAN_COPY_WORKER;
         return;
+    case PLAN_REDUCE:
+    case PLAN_ARGRED: kernel_reduce(p, t, k); return;
+    case PLAN_GATHER: kernel_gather(p, t, k); return;
     default: ice("kernels: no kernel for %s tasks yet", plan_task_name(t->kind));
     }
 }

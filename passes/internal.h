@@ -166,15 +166,15 @@ struct MapNode {
     int64_t dims[IR_MAX_RANK];
     int nchild;
     MapNode **child;
-    IrRef value;   /* MAP_VALUE */
-    int32_t buf;   /* MAP_BUF */
+    IrRef value; /* MAP_VALUE */
+    int32_t buf; /* MAP_BUF */
     int axis, mode;
     int64_t a[IR_MAX_RANK], b[IR_MAX_RANK];
     double padv;
     const IrConst *idx; /* MAP_GATHER, MAP_GATHER_EL */
     int idx_rank;
     int64_t idx_dims[IR_MAX_RANK];
-    IrWindow win;  /* windows: geometry; a[0] groups */
+    IrWindow win; /* windows: geometry; a[0] groups */
 };
 
 /* What the tiler knows about each IR value. */
@@ -182,8 +182,8 @@ typedef enum ValKind { VAL_NONE, VAL_INPUT, VAL_CONST, VAL_COMPUTED, VAL_VIEW } 
 
 typedef struct ValState {
     ValKind kind;
-    int32_t home;   /* the buffer it was computed into (or placed in), -1 if none */
-    int32_t *bufs;  /* every buffer holding it, in any layout */
+    int32_t home;  /* the buffer it was computed into (or placed in), -1 if none */
+    int32_t *bufs; /* every buffer holding it, in any layout */
     int32_t nbufs;
     size_t capbufs;
 } ValState;
@@ -193,8 +193,8 @@ typedef struct Tiler {
     const IrGraph *g;
     const IsaMachine *m;
     PassContext *pc;
-    ValState *vals; /* per IrRef */
-    Arena *arena;   /* the plan's */
+    ValState *vals;    /* per IrRef */
+    Arena *arena;      /* the plan's */
     int32_t next_base; /* where the next small layout starts (spreads small ops) */
     StrBuf tmp;
 } Tiler;
@@ -215,6 +215,33 @@ void move_into(Tiler *t, int32_t dst, MapNode *map, IrOpId op);
 bool move_map_is_const(Tiler *t, const MapNode *map);
 
 /* tile.c */
+/* The elements of one tile's block of a kernel's iteration space, as dims
+ * (outer to inner) with each buffer's byte stride along them and its byte
+ * offset at the block's first element. */
+typedef struct TileIter {
+    int n;
+    int64_t ext[IR_MAX_RANK];
+    int nbuf;
+    int64_t stride[PLAN_MAX_BUFS][IR_MAX_RANK];
+    int64_t base[PLAN_MAX_BUFS];
+    int32_t buf[PLAN_MAX_BUFS];
+} TileIter;
+/* Merge dimensions every buffer steps through as one (the innermost stays). */
+void tile_iter_collapse(TileIter *it);
+/* A chunked kernel's argument words on one tile (passes.h, PlanEwSpec):
+ * the iteration split over up to workers workers. */
+PlanWord *tile_chunk_args(Plan *p, const TileIter *it, int32_t args, int workers,
+                          int64_t min_per_worker, int32_t *nwords);
+/* The ARGS buffer of task on its tiles (words set per tile by the caller). */
+int32_t tile_args_buf(Tiler *t, int32_t task, const char *what);
+/* A default layout for a tensor of type ty (small ones spread over the
+ * machine). */
+void tile_default_layout(Tiler *t, const IrType *ty, PlanLayout *l);
+int32_t tile_new_value_buf(Tiler *t, PlanBufKind kind, IrRef v, const PlanLayout *l,
+                           const char *suffix);
+/* The layout an operand of type x broadcast against out needs: out's grid,
+ * split where x is not broadcast. */
+void tile_operand_layout(const PlanLayout *out, const IrType *x, PlanLayout *l);
 /* A buffer holding value v in layout want (made, moved or reused). */
 int32_t tile_value_in(Tiler *t, IrRef v, const PlanLayout *want);
 /* A buffer holding v in some layout (its home, or a default one). */
@@ -223,5 +250,10 @@ int32_t tile_value_home(Tiler *t, IrRef v);
 void tile_note_buf(Tiler *t, IrRef v, int32_t b);
 /* The printable name of an IR value ("%h1") for listings. */
 const char *tile_value_name(Tiler *t, IrRef v);
+
+/* tile_reduce.c: reductions, argmax/argmin and pooling (REDUCE, ARGRED). */
+void tile_reduce(Tiler *t, IrOpId id);
+/* tile_gather.c: gather with indices known at run time (GATHER). */
+void tile_gather(Tiler *t, IrOpId id);
 
 #endif

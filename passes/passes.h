@@ -122,15 +122,15 @@ typedef struct PlanLayout {
     int64_t dims[IR_MAX_RANK];
     int32_t base; /* first tile of the grid */
     int ngrid;
-    int32_t grid[PLAN_MAX_GRID];  /* parts per grid axis; tile = base + row-major point */
-    int8_t axis[IR_MAX_RANK];     /* grid axis splitting dimension d, or -1 */
-    int64_t block[IR_MAX_RANK];   /* block extent (dims[d] when not split) */
-    int64_t lo[IR_MAX_RANK];      /* margin stored before each block */
-    int64_t hi[IR_MAX_RANK];      /* margin stored after each block */
-    int64_t mult[IR_MAX_RANK];    /* stored extent rounded up to a multiple of this */
-    int8_t order[IR_MAX_RANK];    /* storage order of the dimensions, outermost first */
-    double pad;                   /* the value stored outside the tensor */
-    bool pad_undefined;           /* margins hold anything (internal buffers) */
+    int32_t grid[PLAN_MAX_GRID]; /* parts per grid axis; tile = base + row-major point */
+    int8_t axis[IR_MAX_RANK];    /* grid axis splitting dimension d, or -1 */
+    int64_t block[IR_MAX_RANK];  /* block extent (dims[d] when not split) */
+    int64_t lo[IR_MAX_RANK];     /* margin stored before each block */
+    int64_t hi[IR_MAX_RANK];     /* margin stored after each block */
+    int64_t mult[IR_MAX_RANK];   /* stored extent rounded up to a multiple of this */
+    int8_t order[IR_MAX_RANK];   /* storage order of the dimensions, outermost first */
+    double pad;                  /* the value stored outside the tensor */
+    bool pad_undefined;          /* margins hold anything (internal buffers) */
 } PlanLayout;
 
 typedef enum PlanBufKind {
@@ -151,19 +151,19 @@ typedef struct PlanWord {
 
 typedef struct PlanBuf {
     PlanBufKind kind;
-    IrRef value;       /* the IR value held, or IR_NONE */
-    IrOpId op;         /* the op it belongs to (for messages) */
-    const char *name;  /* for listings: "%h1", "%h1 [moved]", "args ew %3" */
-    bool has_layout;   /* VALUE, INPUT, CONST, ACC */
+    IrRef value;      /* the IR value held, or IR_NONE */
+    IrOpId op;        /* the op it belongs to (for messages) */
+    const char *name; /* for listings: "%h1", "%h1 [moved]", "args ew %3" */
+    bool has_layout;  /* VALUE, INPUT, CONST, ACC */
     PlanLayout layout;
-    int32_t ntiles;    /* the tiles holding it, ascending */
+    int32_t ntiles; /* the tiles holding it, ascending */
     int32_t *tiles;
-    uint32_t *size;    /* bytes per tile (index into tiles) */
-    uint32_t *addr;    /* SRAM address per tile (place) */
-    PlanWord **words;  /* ARGS: the words per tile */
-    void **data;       /* CONST: the bytes per tile (NULL: all zero) */
+    uint32_t *size;      /* bytes per tile (index into tiles) */
+    uint32_t *addr;      /* SRAM address per tile (place) */
+    PlanWord **words;    /* ARGS: the words per tile */
+    void **data;         /* CONST: the bytes per tile (NULL: all zero) */
     int32_t first, last; /* lifetime in schedule times (place); -1: from the start */
-    bool output;       /* read by the host after the run: lives to the end */
+    bool output;         /* read by the host after the run: lives to the end */
 } PlanBuf;
 
 typedef enum PlanTaskKind {
@@ -183,23 +183,23 @@ typedef struct PlanXfer {
 
 typedef struct PlanTask {
     PlanTaskKind kind;
-    IrOpId op;         /* the IR op it implements */
-    const char *what;  /* one line for listings and assembly comments */
+    IrOpId op;        /* the IR op it implements */
+    const char *what; /* one line for listings and assembly comments */
     int32_t nin;
-    int32_t *in;       /* buffers read */
+    int32_t *in; /* buffers read */
     int32_t nout;
-    int32_t *out;      /* buffers written */
-    int32_t ntiles;    /* the tiles that run it, ascending */
+    int32_t *out;   /* buffers written */
+    int32_t ntiles; /* the tiles that run it, ascending */
     int32_t *tiles;
-    int32_t args;      /* its ARGS buffer, or -1 */
+    int32_t args; /* its ARGS buffer, or -1 */
     /* What the code is specialised to (the same on every tile): a
      * kind-specific spec (PlanEwSpec, ...); the per-tile rest is in args. */
     const void *spec;
-    PlanXfer *xfers;   /* XCHG */
+    PlanXfer *xfers; /* XCHG */
     int32_t nxfers;
-    int64_t cycles;    /* the planner's estimate for its slowest tile */
-    int32_t phase;     /* schedule: the superstep (XCHG: the barrier ending it) */
-    int32_t time;      /* schedule: position in the execution order */
+    int64_t cycles; /* the planner's estimate for its slowest tile */
+    int32_t phase;  /* schedule: the superstep (XCHG: the barrier ending it) */
+    int32_t time;   /* schedule: position in the execution order */
 } PlanTask;
 
 struct Plan {
@@ -212,11 +212,11 @@ struct Plan {
     PlanTask *tasks;
     int32_t ntasks;
     size_t captasks;
-    int32_t *order;     /* schedule: task ids in execution order */
-    int32_t nphases;    /* schedule: compute phases (barriers = nphases - 1) */
-    int32_t nprog_tiles; /* tiles that run the program: 0 .. nprog_tiles - 1 */
-    uint32_t steptab;   /* place: bytes of the step table at address 0 */
-    uint32_t *peak;     /* place: per tile, the highest address used + 1 */
+    int32_t *order;            /* schedule: task ids in execution order */
+    int32_t nphases;           /* schedule: compute phases (barriers = nphases - 1) */
+    int32_t nprog_tiles;       /* tiles that run the program: 0 .. nprog_tiles - 1 */
+    uint32_t steptab;          /* place: bytes of the step table at address 0 */
+    uint32_t *peak;            /* place: per tile, the highest address used + 1 */
     int32_t *in_buf, *out_buf; /* per graph input/output: the buffer the host uses */
 };
 
@@ -249,13 +249,61 @@ enum { PLAN_COPY_WORKER = 8, PLAN_COPY_DESC = 32, PLAN_FILL_DESC = 28 };
  * n0 elements, buffer k's element at ptr[k] advancing by inner[k] bytes
  * along a row and by bump[k] more from the end of one row to the next. */
 typedef struct PlanEwSpec {
-    IrOpId op;                       /* the kernel (fused, fused_matmul, fused_conv) */
+    IrOpId op; /* the kernel (fused, fused_matmul, fused_conv) */
     int nbuf;
-    int input[PLAN_MAX_BUFS];        /* buffer k >= 1: the body input it feeds */
-    AccDtype dtype[PLAN_MAX_BUFS];   /* element type of each buffer */
-    int64_t inner[PLAN_MAX_BUFS];    /* byte stride along a row */
-    AccDtype out_dtype;              /* the stored result's dtype */
+    int input[PLAN_MAX_BUFS];      /* buffer k >= 1: the body input it feeds */
+    AccDtype dtype[PLAN_MAX_BUFS]; /* element type of each buffer */
+    int64_t inner[PLAN_MAX_BUFS];  /* byte stride along a row */
+    AccDtype out_dtype;            /* the stored result's dtype */
 } PlanEwSpec;
+
+/* REDUCE and ARGRED (tile_reduce.c): for each result element, a reduction
+ * over r1 rows of r0 positions of the operands. Worker blocks and chunks
+ * as for EW, over the result elements; operand k's pointer in a chunk is
+ * its first reduced position for that element, which advance by rs0[k]
+ * bytes along a row of positions and by rs1[k] from one row's start to the
+ * next. REDUCE combines body(operands) (or operand 1 itself when the op
+ * has no body) with kind; a divisor buffer (f32, per result element, the
+ * last) divides the result (average pooling). ARGRED: the index (i64) of
+ * the first (last) extreme of operand 1 along r0 positions. */
+typedef enum PlanReduceKind {
+    PLAN_RED_SUM,
+    PLAN_RED_PROD,
+    PLAN_RED_MAX,
+    PLAN_RED_MIN,
+    PLAN_RED_MAXNUM, /* max where NaN loses (max pooling) */
+    PLAN_RED_ARGMAX,
+    PLAN_RED_ARGMIN,
+} PlanReduceKind;
+
+typedef struct PlanReduceSpec {
+    IrOpId op; /* the IR op (its body, if any) */
+    PlanReduceKind kind;
+    bool body;                     /* body(operands) of op, else operand 1 */
+    bool divisor;                  /* the last buffer divides the result */
+    bool select_last;              /* ARGRED: the last extreme, not the first */
+    int nbuf;                      /* 0: result, 1..: operands [, divisor] */
+    int input[PLAN_MAX_BUFS];      /* operand buffer k: the body input it feeds */
+    AccDtype dtype[PLAN_MAX_BUFS]; /* element type of each buffer */
+    int64_t inner[PLAN_MAX_BUFS];  /* byte stride from one result element to the next */
+    int64_t r0, r1;                /* reduced positions: r1 rows of r0 */
+    int64_t rs0[PLAN_MAX_BUFS], rs1[PLAN_MAX_BUFS];
+    AccDtype acc_dtype; /* the body's dtype: what is accumulated */
+    AccDtype out_dtype; /* the stored result's dtype */
+} PlanReduceSpec;
+
+/* GATHER (tile_gather.c): result elements e in [first, first + count) of a
+ * tile's block, out[o, j, i] = data[o, idx[j], i] with o < outer, j < nidx,
+ * i < inner; data's axis has dim positions. Worker block {count, dst, src,
+ * idx, o, j, i, 0}: dst the first result element, src data's first
+ * element, idx the index tensor's, (o, j, i) the first element's position.
+ * An index outside [-dim, dim) traps (code PLAN_TRAP_GATHER). */
+typedef struct PlanGatherSpec {
+    int esize;          /* bytes per data element */
+    AccDtype idx_dtype; /* i32 or i64 */
+    int64_t nidx, inner, dim;
+} PlanGatherSpec;
+enum { PLAN_GATHER_WORKER = 32, PLAN_TRAP_GATHER = 1 };
 
 /* plan.c */
 Plan *plan_new(const IrGraph *g, const IsaMachine *m);

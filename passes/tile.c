@@ -138,17 +138,7 @@ static void same_grid_layout(const PlanLayout *l, AccDtype dtype, PlanLayout *ou
 
 /* ---- Work on one tile: strided iteration over a block ----------------------------- */
 
-/* The elements of one tile's block of a kernel's iteration space, as dims
- * (outer to inner) with each buffer's byte stride along them and its byte
- * offset at the block's first element. */
-typedef struct Iter {
-    int n;
-    int64_t ext[IR_MAX_RANK];
-    int nbuf;
-    int64_t stride[PLAN_MAX_BUFS][IR_MAX_RANK];
-    int64_t base[PLAN_MAX_BUFS];
-    int32_t buf[PLAN_MAX_BUFS];
-} Iter;
+typedef TileIter Iter;
 
 /* Merge each dimension into the next inner one when every buffer steps
  * through both as one (contiguous or broadcast in both). The innermost
@@ -240,7 +230,8 @@ static PlanWord *chunk_args(Plan *p, const Iter *it, int32_t args_buf, int worke
         push_word(&w, &n, &cap, -1, count[k]);
         push_word(&w, &n, &cap, args_buf, list + first[k] * 4);
         for (int b = 0; b < nb; b++) {
-            int64_t bump = m >= 2 ? it->stride[b][m - 2] - it->ext[m - 1] * it->stride[b][m - 1] : 0;
+            int64_t bump =
+                m >= 2 ? it->stride[b][m - 2] - it->ext[m - 1] * it->stride[b][m - 1] : 0;
             push_word(&w, &n, &cap, -1, bump);
         }
     }
@@ -257,7 +248,8 @@ static PlanWord *chunk_args(Plan *p, const Iter *it, int32_t args_buf, int worke
 static int32_t args_buf(Tiler *t, int32_t task, const char *what) {
     Plan *p = t->p;
     PlanTask *tk = &p->tasks[task];
-    int32_t b = plan_add_buf(p, PLAN_BUF_ARGS, IR_NONE, tk->op, arena_printf(t->arena, "args %s", what));
+    int32_t b =
+        plan_add_buf(p, PLAN_BUF_ARGS, IR_NONE, tk->op, arena_printf(t->arena, "args %s", what));
     PlanBuf *ab = &p->bufs[b];
     tk = &p->tasks[task];
     int32_t n = tk->ntiles;
@@ -398,6 +390,29 @@ static void tile_fused(Tiler *t, IrOpId id) {
     tile_note_buf(t, y, out);
 }
 
+/* ---- Shared with the other kernel families (internal.h) ----------------------------- */
+
+void tile_default_layout(Tiler *t, const IrType *ty, PlanLayout *l) {
+    default_layout(t, ty, l);
+}
+int32_t tile_new_value_buf(Tiler *t, PlanBufKind kind, IrRef v, const PlanLayout *l,
+                           const char *suffix) {
+    return new_value_buf(t, kind, v, l, suffix);
+}
+void tile_operand_layout(const PlanLayout *out, const IrType *x, PlanLayout *l) {
+    operand_layout(out, x, l);
+}
+void tile_iter_collapse(TileIter *it) {
+    iter_collapse(it);
+}
+PlanWord *tile_chunk_args(Plan *p, const TileIter *it, int32_t args, int workers,
+                          int64_t min_per_worker, int32_t *nwords) {
+    return chunk_args(p, it, args, workers, min_per_worker, nwords);
+}
+int32_t tile_args_buf(Tiler *t, int32_t task, const char *what) {
+    return args_buf(t, task, what);
+}
+
 /* ---- The pass ---------------------------------------------------------------------- */
 
 static void unsupported(Tiler *t, IrOpId id) {
@@ -415,6 +430,20 @@ static void tile_op(Tiler *t, IrOpId id) {
     switch (op->kind) {
     case IR_OP_constant: t->vals[op->out[0]].kind = VAL_CONST; break;
     case IR_OP_fused: tile_fused(t, id); break;
+    case IR_OP_fused_reduce:
+    case IR_OP_argmax:
+    case IR_OP_argmin:
+    case IR_OP_max_pool2d:
+    case IR_OP_max_pool3d:
+    case IR_OP_avg_pool2d:
+    case IR_OP_avg_pool3d: tile_reduce(t, id); break;
+    case IR_OP_gather:
+        if (!move_is_view(t->g, op->out[0])) {
+            tile_gather(t, id);
+            break;
+        }
+        t->vals[op->out[0]].kind = VAL_VIEW;
+        break;
     default:
         if (move_is_view(t->g, op->out[0])) {
             t->vals[op->out[0]].kind = VAL_VIEW;

@@ -5,14 +5,18 @@
  * tolerances (exact for integer outputs and exact graphs).
  *
  *   difftest-compiled [--target PRESET]... [--seeds N] [--first S] [--families LIST]
- *                     [--model FILE]... [--cases DIR] [--verbose]
+ *                     [--model FILE]... [--cases DIR] [--case NAME] [--skip FILE]
+ *                     [--verbose]
  *
  * Three sources of graphs: seeded random graphs (difftest.h; --families
  * picks ew, matmul, conv, reduce, move, norm or all), model files (the
  * examples), and the evaluator's per-op cases (DIR/manifest.txt from
  * tests/unit/ir/gen_eval_cases.py: every op of the IR). Each runs on every
  * --target (default acc1-mini). Exit status 1 if anything fails; a failure
- * names what to rerun.
+ * names what to rerun (--case NAME runs one case).
+ *
+ * --skip FILE names what is left out, one a line ('#' comments): case
+ * names, model file names (mnist.g) and random families (family:matmul).
  */
 #include "accsim.h"
 #include "backend.h"
@@ -27,6 +31,10 @@ typedef struct Run {
     int ntargets;
     bool verbose;
     int failures, checks;
+    char **skip; /* --skip: names left out */
+    int nskip;
+    size_t capskip;
+    const char *only; /* --case: run only this case */
 } Run;
 
 static void show(const IrGraph *g, const PassContext *pc) {
@@ -145,6 +153,111 @@ static bool load_input(const char *path, const IrType *t, NpyArray *a) {
     return true;
 }
 
+/* One case of the manifest: its graph, inputs, expected outputs and their
+ * tolerances, and whether the evaluator rejects it (error). */
+typedef struct Case {
+    char name[256], ir[512];
+    char in[IR_MAX_RESULTS][512], out[IR_MAX_RESULTS][512];
+    double rtol[IR_MAX_RESULTS], atol[IR_MAX_RESULTS];
+    int nin, nout;
+    bool error;
+} Case;
+
+/* Whether name is on the skip list (one name per line, '#' comments). */
+static bool skipped(const Run *run, const char *name) {
+    for (int i = 0; i < run->nskip; i++)
+        if (!strcmp(run->skip[i], name)) return true;
+    return false;
+}
+
+/* The compiled case against the manifest's expected outputs, within the
+ * wider of the case's tolerance and difftest's for the dtype (exact for
+ * integers and bool). An error case must fail at run time (a trap). */
+static void run_case(Run *run, const char *dir, const Case *c) {
+    char err[512];
+    char *path = path_join(dir, c->ir);
+    Diag d;
+    diag_init(&d, "difftest-compiled", stdout);
+    size_t n;
+    char *src = file_read(path, &n, err, sizeof err);
+    IrParseOptions po;
+    memset(&po, 0, sizeof po);
+    po.base_dir = dir;
+    IrGraph *g = src ? ir_parse(path, src, n, &po, &d) : NULL;
+    free(src);
+    free(path);
+    diag_free(&d);
+    if (!g) {
+        printf("FAIL case %s: does not parse\n", c->name);
+        run->failures++;
+        return;
+    }
+    NpyArray *in = xcalloc((size_t)g->ninputs + 1, sizeof *in);
+    NpyArray *want = xcalloc((size_t)g->noutputs + 1, sizeof *want);
+    bool ok = c->nin == g->ninputs && c->nout == g->noutputs;
+    for (int k = 0; k < g->ninputs && ok; k++) {
+        char *p = path_join(dir, c->in[k]);
+        ok = load_input(p, &g->vals[g->inputs[k]].type, &in[k]);
+        free(p);
+    }
+    for (int k = 0; k < g->noutputs && ok && !c->error; k++) {
+        char *p = path_join(dir, c->out[k]);
+        ok = load_input(p, &g->vals[g->outputs[k].val].type, &want[k]);
+        free(p);
+    }
+    if (!ok) {
+        printf("FAIL case %s: its inputs or outputs do not load\n", c->name);
+        run->failures++;
+    }
+    for (int i = 0; i < run->ntargets && ok; i++) {
+        const IsaMachine *m = run->targets[i];
+        NpyArray *got = xcalloc((size_t)g->noutputs + 1, sizeof *got);
+        char msg[2048];
+        run->checks++;
+        int rc = compile_and_run(g, m, in, got, msg, sizeof msg, run->verbose);
+        if (c->error) {
+            if (rc == 0) {
+                printf("FAIL case %s on %s: runs, but the evaluator rejects it\n", c->name,
+                       m->preset);
+                run->failures++;
+                for (int k = 0; k < g->noutputs; k++) npy_free(&got[k]);
+            } else if (!strstr(msg, "the run failed")) {
+                printf("FAIL case %s on %s: %s\n", c->name, m->preset, msg);
+                run->failures++;
+            } else if (run->verbose) {
+                printf("ok case %s on %s: %s\n", c->name, m->preset, msg);
+            }
+        } else if (rc != 0) {
+            printf("FAIL case %s on %s: %s\n", c->name, m->preset, msg);
+            run->failures++;
+        } else {
+            bool same = true;
+            for (int k = 0; k < g->noutputs; k++) {
+                DtTolerance tol = dt_tolerance(want[k].dtype);
+                if (c->rtol[k] > tol.rtol) tol.rtol = c->rtol[k];
+                if (c->atol[k] > tol.atol) tol.atol = c->atol[k];
+                DtGraph t = {g, ACC_DTYPE_F32, false, 1};
+                if (same && !dt_compare_tol(&t, k, &got[k], &want[k], tol, msg, sizeof msg)) {
+                    printf("FAIL case %s on %s: %s\n", c->name, m->preset, msg);
+                    run->failures++;
+                    same = false;
+                }
+                npy_free(&got[k]);
+            }
+        }
+        free(got);
+    }
+    for (int k = 0; k < g->ninputs; k++) npy_free(&in[k]);
+    for (int k = 0; k < g->noutputs; k++) npy_free(&want[k]);
+    free(in);
+    free(want);
+    ir_graph_free(g);
+}
+
+/* Every case of DIR/manifest.txt not on the skip list. The manifest's
+ * lines: "case NAME", "ir FILE", "in FILE" per input, "out FILE RTOL
+ * ATOL" per output, "error MESSAGE" when the evaluator rejects the case,
+ * "end". */
 static void run_cases(Run *run, const char *dir) {
     char *manifest = path_join(dir, "manifest.txt");
     size_t len;
@@ -156,60 +269,60 @@ static void run_cases(Run *run, const char *dir) {
         run->failures++;
         return;
     }
-    char name[256] = "", ir[512] = "", ins[IR_MAX_RESULTS][512];
-    int nin = 0;
-    bool error_case = false;
-    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+    Case c;
+    memset(&c, 0, sizeof c);
+    int ncases = 0, nskipped = 0;
+    for (char *line = text, *next; line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next) *next++ = 0;
         if (!strncmp(line, "case ", 5)) {
-            snprintf(name, sizeof name, "%s", line + 5);
-            nin = 0;
-            error_case = false;
+            memset(&c, 0, sizeof c);
+            snprintf(c.name, sizeof c.name, "%s", line + 5);
         } else if (!strncmp(line, "ir ", 3)) {
-            snprintf(ir, sizeof ir, "%s", line + 3);
-        } else if (!strncmp(line, "in ", 3) && nin < IR_MAX_RESULTS) {
-            snprintf(ins[nin++], sizeof ins[0], "%s", line + 3);
+            snprintf(c.ir, sizeof c.ir, "%s", line + 3);
+        } else if (!strncmp(line, "in ", 3) && c.nin < IR_MAX_RESULTS) {
+            snprintf(c.in[c.nin++], sizeof c.in[0], "%s", line + 3);
+        } else if (!strncmp(line, "out ", 4) && c.nout < IR_MAX_RESULTS) {
+            char file[512];
+            if (sscanf(line + 4, "%511s %lf %lf", file, &c.rtol[c.nout], &c.atol[c.nout]) == 3)
+                snprintf(c.out[c.nout++], sizeof c.out[0], "%s", file);
         } else if (!strncmp(line, "error", 5)) {
-            error_case = true;
-        } else if (!strcmp(line, "end") && !error_case) {
-            char *path = path_join(dir, ir);
-            Diag d;
-            diag_init(&d, "difftest-compiled", stdout);
-            size_t n;
-            char *src = file_read(path, &n, err, sizeof err);
-            IrParseOptions po;
-            memset(&po, 0, sizeof po);
-            po.base_dir = dir;
-            IrGraph *g = src ? ir_parse(path, src, n, &po, &d) : NULL;
-            free(src);
-            free(path);
-            diag_free(&d);
-            if (!g) {
-                printf("FAIL case %s: does not parse\n", name);
-                run->failures++;
+            c.error = true;
+        } else if (!strcmp(line, "end")) {
+            if (run->only && strcmp(run->only, c.name)) continue;
+            if (skipped(run, c.name)) {
+                nskipped++;
                 continue;
             }
-            NpyArray *in = xcalloc((size_t)g->ninputs + 1, sizeof *in);
-            bool ok = nin == g->ninputs;
-            for (int k = 0; k < g->ninputs && ok; k++) {
-                char *p = path_join(dir, ins[k]);
-                ok = load_input(p, &g->vals[g->inputs[k]].type, &in[k]);
-                free(p);
-            }
-            if (ok) {
-                char what[300];
-                snprintf(what, sizeof what, "case %s", name);
-                DtGraph t = {g, ACC_DTYPE_F32, false, 1};
-                check(run, what, &t, in);
-            } else {
-                printf("FAIL case %s: its inputs do not load\n", name);
-                run->failures++;
-            }
-            for (int k = 0; k < g->ninputs; k++) npy_free(&in[k]);
-            free(in);
-            ir_graph_free(g);
+            ncases++;
+            run_case(run, dir, &c);
         }
     }
+    printf("%d cases (%d skipped)\n", ncases, nskipped);
     free(text);
+}
+
+/* --skip FILE: case names and model base names, one a line. */
+static bool load_skip(Run *run, const char *path) {
+    size_t len;
+    char err[512];
+    char *text = file_read(path, &len, err, sizeof err);
+    if (!text) {
+        fprintf(stderr, "difftest-compiled: error: %s\n", err);
+        return false;
+    }
+    for (char *line = text, *next; line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next) *next++ = 0;
+        char *hash = strchr(line, '#');
+        if (hash) *hash = 0;
+        char name[256];
+        if (sscanf(line, "%255s", name) != 1) continue;
+        XGROW(run->skip, run->capskip, (size_t)run->nskip + 1);
+        run->skip[run->nskip++] = xstrdup(name);
+    }
+    free(text);
+    return true;
 }
 
 /* ---- Options ------------------------------------------------------------------------- */
@@ -218,9 +331,8 @@ static unsigned parse_families(const char *list) {
     static const struct {
         const char *name;
         unsigned bit;
-    } names[] = {{"ew", DT_EW},         {"matmul", DT_MATMUL}, {"conv", DT_CONV},
-                 {"reduce", DT_REDUCE}, {"move", DT_MOVE},     {"norm", DT_NORM},
-                 {"all", DT_ALL}};
+    } names[] = {{"ew", DT_EW},     {"matmul", DT_MATMUL}, {"conv", DT_CONV}, {"reduce", DT_REDUCE},
+                 {"move", DT_MOVE}, {"norm", DT_NORM},     {"all", DT_ALL}};
     unsigned f = 0;
     char buf[256];
     snprintf(buf, sizeof buf, "%s", list);
@@ -235,13 +347,15 @@ static unsigned parse_families(const char *list) {
 
 static int usage(void) {
     fprintf(stderr, "usage: difftest-compiled [--target PRESET]... [--seeds N] [--first S] "
-                    "[--families LIST] [--model FILE]... [--cases DIR] [--verbose]\n");
+                    "[--families LIST] [--model FILE]... [--cases DIR] [--case NAME] [--skip FILE] "
+                    "[--verbose]\n");
     return 2;
 }
 
 int main(int argc, char **argv) {
     Run run;
     memset(&run, 0, sizeof run);
+    setvbuf(stdout, NULL, _IOLBF, 0); /* what ran so far shows even after an abort */
     uint64_t first = 1, count = 0;
     unsigned families = DT_ALL;
     const char *models[64], *cases = NULL;
@@ -262,13 +376,21 @@ int main(int argc, char **argv) {
             models[nmodels++] = argv[++i];
         else if (!strcmp(a, "--cases") && i + 1 < argc)
             cases = argv[++i];
-        else if (!strcmp(a, "--verbose"))
+        else if (!strcmp(a, "--case") && i + 1 < argc)
+            run.only = argv[++i];
+        else if (!strcmp(a, "--skip") && i + 1 < argc) {
+            if (!load_skip(&run, argv[++i])) return 2;
+        } else if (!strcmp(a, "--verbose"))
             run.verbose = true;
         else
             return usage();
     }
     if (!run.ntargets) run.targets[run.ntargets++] = isa_preset(ISA_PRESET_acc1_mini);
+    for (int i = 0; i < run.nskip; i++)
+        if (!strncmp(run.skip[i], "family:", 7)) families &= ~parse_families(run.skip[i] + 7);
     for (int m = 0; m < nmodels; m++) {
+        const char *base = strrchr(models[m], '/');
+        if (skipped(&run, base ? base + 1 : models[m])) continue;
         Diag d;
         diag_init(&d, "difftest-compiled", stdout);
         FeOptions fo;
@@ -290,7 +412,7 @@ int main(int argc, char **argv) {
     DtOptions o;
     dt_options_default(&o);
     o.families = families;
-    for (uint64_t s = first; s < first + count; s++) {
+    for (uint64_t s = first; s < first + count && families; s++) {
         DtGraph t;
         dt_generate(s, &o, &t);
         NpyArray *in = dt_inputs(t.g, s);
@@ -301,5 +423,7 @@ int main(int argc, char **argv) {
         dt_graph_free(&t);
     }
     printf("%d checks, %d failures\n", run.checks, run.failures);
+    for (int i = 0; i < run.nskip; i++) free(run.skip[i]);
+    free(run.skip);
     return run.failures ? 1 : 0;
 }

@@ -1,0 +1,526 @@
+/*
+ * tile, reductions (docs/backend.md, "Reductions"): fused_reduce,
+ * argmax/argmin and max/avg pooling as REDUCE and ARGRED tasks.
+ *
+ * All three are one shape of work: a result over the kept dimensions of an
+ * iteration space S, each element reduced over S's reduced dimensions.
+ * The result takes a default layout; each operand is asked for in the same
+ * grid with its reduced dimensions whole on every tile and stored
+ * innermost, so the reduced positions of one result element are one or two
+ * strided runs, the same on every tile (spec constants), and the result
+ * elements of a tile are chunks as for elementwise kernels.
+ *
+ * When the result is small and the input large, the reduction is split
+ * across tiles: the first reduced dimension is also split over a grid axis
+ * of P tiles, each tile reduces its part into a partial result [P, ...],
+ * an exchange brings the partials to the result's tiles, and a second
+ * REDUCE (no body) combines them.
+ *
+ * Pooling reduces a window buffer [N, C, O..., K...] that a movement fills
+ * from the input (MAP_POOLWIN; pad -inf for max, 0 for average); average
+ * pooling divides by a constant buffer of window counts.
+ */
+#include "internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+enum {
+    SPLIT_MIN_BYTES = 16384, /* split a reduction across tiles above this per result tile */
+    MIN_RED_PER_WORKER = 1,
+};
+
+/* What to reduce: S, its reduced dimensions, and the buffers. */
+typedef struct Red {
+    IrOpId op;
+    PlanTaskKind task;
+    PlanReduceKind kind;
+    bool body, select_last;
+    int rank;
+    int64_t dims[IR_MAX_RANK];
+    bool reduced[IR_MAX_RANK];
+    int out_dim[IR_MAX_RANK]; /* S dim -> result layout dim, or -1 (reduced, dropped) */
+    int32_t out;              /* result buffer */
+    int nin;
+    int32_t in[PLAN_MAX_BUFS]; /* operand buffers, dims aligned with S from the right */
+    int input[PLAN_MAX_BUFS];
+    int32_t divisor; /* -1, or an f32 buffer in the result's layout */
+    int split_dim;   /* -1, or the S dim cut to one tile's part (operands hold all of it) */
+    int64_t split_full;
+    AccDtype acc;
+    int cost; /* instructions per reduced position (estimate) */
+} Red;
+
+static int64_t clamp64(int64_t x, int64_t lo, int64_t hi) {
+    return x < lo ? lo : x > hi ? hi : x;
+}
+
+/* Strides (bytes) of buffer b along S's dimensions, 0 where broadcast, and
+ * the offset of its block's first element. */
+static void buf_strides(const Plan *p, const Red *r, int32_t b, const int *dimmap, int64_t *st,
+                        int64_t *off) {
+    const PlanLayout *l = &p->bufs[b].layout;
+    int64_t es = (int64_t)dtype_size(l->dtype), ls[IR_MAX_RANK];
+    layout_strides(l, ls);
+    int shift = r->rank - l->rank;
+    for (int d = 0; d < r->rank; d++) {
+        int bd = dimmap ? dimmap[d] : d - shift;
+        int64_t want = d == r->split_dim ? r->split_full : r->dims[d];
+        bool present = bd >= 0 && l->dims[bd] == want && want > 1;
+        st[d] = present ? ls[bd] * es : 0;
+    }
+    *off = 0;
+    for (int d = 0; d < l->rank; d++) *off += l->lo[d] * ls[d] * es;
+}
+
+/* The REDUCE or ARGRED task of r. */
+static void reduce_task(Tiler *t, const Red *r) {
+    Plan *p = t->p;
+    const PlanLayout *ol = &p->bufs[r->out].layout;
+    int nb = 1 + r->nin + (r->divisor >= 0);
+    if (nb > PLAN_MAX_BUFS) ice("tile: more than %d buffers in one kernel", PLAN_MAX_BUFS);
+    int32_t bufs[PLAN_MAX_BUFS];
+    bufs[0] = r->out;
+    for (int k = 0; k < r->nin; k++) bufs[1 + k] = r->in[k];
+    if (r->divisor >= 0) bufs[nb - 1] = r->divisor;
+
+    PlanReduceSpec *spec = ARENA_NEW(t->arena, PlanReduceSpec);
+    spec->op = r->op;
+    spec->kind = r->kind;
+    spec->body = r->body;
+    spec->divisor = r->divisor >= 0;
+    spec->select_last = r->select_last;
+    spec->nbuf = nb;
+    spec->acc_dtype = r->acc;
+    spec->out_dtype = ol->dtype;
+    for (int k = 0; k < nb; k++) spec->dtype[k] = p->bufs[bufs[k]].layout.dtype;
+    for (int k = 0; k < r->nin; k++) spec->input[1 + k] = r->input[k];
+
+    /* Strides of every buffer along S. The result and divisor are indexed
+     * through out_dim; operands align from the right. */
+    int64_t st[PLAN_MAX_BUFS][IR_MAX_RANK], off[PLAN_MAX_BUFS];
+    for (int k = 0; k < nb; k++) {
+        bool outlike = k == 0 || (spec->divisor && k == nb - 1);
+        buf_strides(p, r, bufs[k], outlike ? r->out_dim : NULL, st[k], &off[k]);
+    }
+    /* The reduced positions: reduced dims of S (extent > 1), collapsed. */
+    TileIter rit;
+    memset(&rit, 0, sizeof rit);
+    rit.nbuf = r->nin;
+    for (int d = 0; d < r->rank; d++) {
+        if (!r->reduced[d] || r->dims[d] <= 1) continue;
+        rit.ext[rit.n] = r->dims[d];
+        for (int k = 0; k < r->nin; k++) rit.stride[k][rit.n] = st[1 + k][d];
+        rit.n++;
+    }
+    if (rit.n == 0) rit.ext[rit.n++] = 1;
+    tile_iter_collapse(&rit);
+    if (rit.n > 2)
+        ice("tile: %s: reduced positions in more than two runs", ir_op_name(t->g->ops[r->op].kind));
+    spec->r0 = rit.ext[rit.n - 1];
+    spec->r1 = rit.n == 2 ? rit.ext[0] : 1;
+    for (int k = 0; k < r->nin; k++) {
+        spec->rs0[1 + k] = rit.stride[k][rit.n - 1];
+        spec->rs1[1 + k] = rit.n == 2 ? rit.stride[k][0] : 0;
+    }
+    if (r->task == PLAN_ARGRED && spec->r1 != 1) ice("tile: argmax over more than one run");
+
+    /* Result elements: kept dims of S in the result's storage order. */
+    int kept[IR_MAX_RANK], nk = 0;
+    for (int i = 0; i < ol->rank; i++)
+        for (int d = 0; d < r->rank; d++)
+            if (r->out_dim[d] == ol->order[i] && !r->reduced[d] && r->dims[d] > 1) kept[nk++] = d;
+    for (int k = 0; k < nb; k++) spec->inner[k] = nk ? st[k][kept[nk - 1]] : 0;
+
+    const char *name = p->bufs[r->out].name;
+    int32_t task = plan_add_task(p, r->task, r->op, name);
+    int32_t ntl = layout_ntiles(ol);
+    int32_t *tiles = xmalloc((size_t)ntl * sizeof *tiles);
+    for (int32_t q = 0; q < ntl; q++) tiles[q] = ol->base + q;
+    plan_task_set_tiles(p, task, ntl, tiles);
+    free(tiles);
+    for (int k = 1; k < nb; k++) plan_task_reads(p, task, bufs[k]);
+    plan_task_writes(p, task, r->out);
+    int32_t ab = tile_args_buf(t, task, name);
+    p->tasks[task].spec = spec;
+
+    int64_t most = 0, rcount = spec->r0 * spec->r1;
+    for (int32_t q = 0; q < ntl; q++) {
+        int64_t blockc[IR_MAX_RANK];
+        layout_block_of(ol, q, blockc);
+        TileIter it;
+        memset(&it, 0, sizeof it);
+        it.nbuf = nb;
+        it.n = nk ? nk : 1;
+        it.ext[0] = 1;
+        for (int i = 0; i < nk; i++) it.ext[i] = layout_extent(ol, blockc, r->out_dim[kept[i]]);
+        int64_t n = 1;
+        for (int i = 0; i < it.n; i++) n *= it.ext[i];
+        if (n > most) most = n;
+        for (int k = 0; k < nb; k++) {
+            it.buf[k] = bufs[k];
+            it.base[k] = off[k];
+            for (int i = 0; i < nk; i++) it.stride[k][i] = st[k][kept[i]];
+        }
+        if (n == 0) it.ext[0] = 0, it.n = 1;
+        tile_iter_collapse(&it);
+        int32_t nw;
+        PlanBuf *abuf = &p->bufs[ab];
+        abuf->words[q] = tile_chunk_args(p, &it, ab, (int)t->m->workers, MIN_RED_PER_WORKER, &nw);
+        abuf->size[q] = (uint32_t)nw * 4;
+    }
+    /* A worker issues every `workers` cycles: per worker, its elements
+     * times the instructions each takes. */
+    int64_t w = t->m->workers, per = (most + w - 1) / w;
+    p->tasks[task].cycles = per * (rcount * r->cost + 8) * w + 20 * w;
+}
+
+/* Instructions per reduced position: loads, the body, the combine. */
+static int body_cost(const IrGraph *body, int nin) {
+    int n = 2 + nin;
+    if (!body) return n;
+    ir_for_each_op(body, b) {
+        IrOpKind k = body->ops[b].kind;
+        n += k == IR_OP_constant ? 1 : 3;
+    }
+    return n;
+}
+
+/* The storage order of operands: the kept dims in the result's order, then
+ * the reduced ones. */
+static void reduced_innermost(PlanLayout *l, const Red *r, const PlanLayout *ol) {
+    int shift = r->rank - l->rank, n = 0;
+    for (int i = 0; i < ol->rank; i++)
+        for (int d = 0; d < r->rank; d++)
+            if (r->out_dim[d] == ol->order[i] && !r->reduced[d] && d - shift >= 0)
+                l->order[n++] = (int8_t)(d - shift);
+    for (int d = shift; d < r->rank; d++)
+        if (r->reduced[d]) l->order[n++] = (int8_t)(d - shift);
+    if (n != l->rank) ice("tile: a reduction's storage order");
+}
+
+/* ---- fused_reduce and argmax/argmin ---------------------------------------------------- */
+
+static PlanReduceKind reduce_kind(const IrGraph *g, IrOpId id) {
+    const IrOp *op = &g->ops[id];
+    if (op->kind == IR_OP_argmax) return PLAN_RED_ARGMAX;
+    if (op->kind == IR_OP_argmin) return PLAN_RED_ARGMIN;
+    const char *k = ir_attr_str(g, id, "kind");
+    return !strcmp(k, "sum")    ? PLAN_RED_SUM
+           : !strcmp(k, "prod") ? PLAN_RED_PROD
+           : !strcmp(k, "max")  ? PLAN_RED_MAX
+                                : PLAN_RED_MIN;
+}
+
+/* Whether the reduction of r is worth splitting across tiles: few result
+ * tiles, many bytes of input each. */
+static int64_t split_parts(Tiler *t, const Red *r, const PlanLayout *ol, int first_red) {
+    if (first_red < 0 || r->task != PLAN_REDUCE) return 1;
+    int64_t in_bytes = 0;
+    for (int k = 0; k < t->g->ops[r->op].nin; k++) {
+        const IrType *x = &t->g->vals[t->g->ops[r->op].in[k]].type;
+        int64_t n = 1;
+        for (int d = 0; d < x->rank; d++) n *= x->dims[d];
+        in_bytes += n * (int64_t)dtype_size(x->dtype);
+    }
+    int64_t per_tile = in_bytes / layout_ntiles(ol);
+    if (per_tile < SPLIT_MIN_BYTES) return 1;
+    int64_t free_tiles = (int64_t)t->m->tiles / layout_ntiles(ol);
+    int64_t parts = clamp64(per_tile / (SPLIT_MIN_BYTES / 4), 1, free_tiles);
+    parts = clamp64(parts, 1, r->dims[first_red]);
+    while (parts > 1 && r->dims[first_red] % parts) parts--; /* equal parts on every tile */
+    return parts;
+}
+
+static void tile_fused_reduce(Tiler *t, IrOpId id) {
+    const IrGraph *g = t->g;
+    const IrOp *op = &g->ops[id];
+    IrRef y = op->out[0];
+    const IrType *yt = &g->vals[y].type;
+    Red r;
+    memset(&r, 0, sizeof r);
+    r.op = id;
+    r.divisor = -1;
+    r.split_dim = -1;
+    r.kind = reduce_kind(g, id);
+    bool arg = r.kind == PLAN_RED_ARGMAX || r.kind == PLAN_RED_ARGMIN;
+    r.task = arg ? PLAN_ARGRED : PLAN_REDUCE;
+    r.body = !arg;
+    IrType s = g->vals[op->in[0]].type;
+    for (int i = 1; i < op->nin; i++) ir_broadcast(&s, &g->vals[op->in[i]].type, &s, NULL);
+    r.rank = s.rank;
+    memcpy(r.dims, s.dims, sizeof r.dims);
+    for (int d = 0; d < s.rank; d++) r.out_dim[d] = d;
+    if (arg) {
+        r.reduced[ir_attr_int(g, id, "axis")] = true;
+        r.select_last = ir_attr_bool(g, id, "select_last_index");
+        AccDtype xt = s.dtype;
+        r.acc = xt == ACC_DTYPE_F16 || xt == ACC_DTYPE_BF16 ? ACC_DTYPE_F32 : xt;
+        r.cost = 10;
+    } else {
+        int n;
+        const int64_t *axes = ir_attr_ints(g, id, "axes", &n);
+        for (int i = 0; i < n; i++) r.reduced[axes[i]] = true;
+        const IrGraph *body = ir_op_body(g, id);
+        r.acc = body->vals[ir_body_result(body)].type.dtype;
+        r.cost = body_cost(body, op->nin);
+    }
+    int first_red = -1;
+    for (int d = 0; d < r.rank && first_red < 0; d++)
+        if (r.reduced[d] && r.dims[d] > 1) first_red = d;
+
+    PlanLayout ol;
+    tile_default_layout(t, yt, &ol);
+    int64_t parts = split_parts(t, &r, &ol, first_red);
+    if (parts <= 1) {
+        r.nin = op->nin;
+        for (int i = 0; i < op->nin; i++) {
+            PlanLayout want;
+            tile_operand_layout(&ol, &g->vals[op->in[i]].type, &want);
+            reduced_innermost(&want, &r, &ol);
+            r.in[i] = tile_value_in(t, op->in[i], &want);
+            r.input[i] = i;
+        }
+        r.out = tile_new_value_buf(t, PLAN_BUF_VALUE, y, &ol, NULL);
+        reduce_task(t, &r);
+        t->vals[y].kind = VAL_COMPUTED;
+        tile_note_buf(t, y, r.out);
+        return;
+    }
+
+    /* Across tiles: partials [P, y...] on a grid of P x (y's grid), the
+     * first reduced dimension also split over the new axis. */
+    PlanLayout pl = ol;
+    pl.rank = ol.rank + 1;
+    pl.dtype = r.acc;
+    for (int d = ol.rank; d > 0; d--) {
+        pl.dims[d] = ol.dims[d - 1];
+        pl.axis[d] = ol.axis[d - 1];
+        pl.block[d] = ol.block[d - 1];
+        pl.lo[d] = pl.hi[d] = 0;
+        pl.mult[d] = 1;
+    }
+    pl.dims[0] = parts;
+    pl.block[0] = 1;
+    pl.lo[0] = pl.hi[0] = 0;
+    pl.mult[0] = 1;
+    for (int g2 = ol.ngrid; g2 > 0; g2--) pl.grid[g2] = ol.grid[g2 - 1];
+    for (int d = 1; d < pl.rank; d++)
+        if (pl.axis[d] >= 0) pl.axis[d]++;
+    pl.grid[0] = (int32_t)parts;
+    pl.ngrid = ol.ngrid + 1;
+    pl.axis[0] = 0;
+    pl.order[0] = 0;
+    for (int i = 0; i < ol.rank; i++) pl.order[i + 1] = (int8_t)(ol.order[i] + 1);
+    if ((int64_t)layout_ntiles(&pl) > (int64_t)t->m->tiles) {
+        pl.base = 0;
+    }
+    if (pl.base + layout_ntiles(&pl) > (int32_t)t->m->tiles) pl.base = 0;
+    pl.pad = 0;
+    pl.pad_undefined = false;
+    int32_t partial =
+        plan_add_layout_buf(t->p, PLAN_BUF_VALUE, IR_NONE, id,
+                            arena_printf(t->arena, "%s [partial]", tile_value_name(t, y)), &pl);
+    /* Stage 1: operands in pl's grid; reduced dims whole except first_red,
+     * split over axis 0. */
+    Red r1 = r;
+    r1.out = partial;
+    for (int d = 0; d < r.rank; d++) r1.out_dim[d] = d + 1;
+    r1.nin = op->nin;
+    int64_t chunk = (r.dims[first_red] + parts - 1) / parts;
+    int64_t got_parts = (r.dims[first_red] + chunk - 1) / chunk;
+    if (got_parts != parts) ice("tile: uneven split of a reduction");
+    for (int i = 0; i < op->nin; i++) {
+        const IrType *x = &g->vals[op->in[i]].type;
+        PlanLayout want;
+        tile_operand_layout(&ol, x, &want);
+        /* shift ol's grid axes by one, add axis 0 */
+        for (int g2 = want.ngrid; g2 > 0; g2--) want.grid[g2] = want.grid[g2 - 1];
+        want.grid[0] = (int32_t)parts;
+        want.ngrid++;
+        want.base = pl.base;
+        for (int d = 0; d < x->rank; d++)
+            if (want.axis[d] >= 0) want.axis[d]++;
+        int shift = r.rank - x->rank, xd = first_red - shift;
+        if (xd >= 0 && x->dims[xd] == r.dims[first_red]) {
+            want.axis[xd] = 0;
+            want.block[xd] = chunk;
+        }
+        reduced_innermost(&want, &r, &ol);
+        r1.in[i] = tile_value_in(t, op->in[i], &want);
+        r1.input[i] = i;
+    }
+    /* Stage 1 iterates S with first_red cut to its block: reduce_task
+     * reads S's dims for the reduced extents. */
+    r1.dims[first_red] = chunk;
+    r1.split_dim = first_red;
+    r1.split_full = r.dims[first_red];
+    reduce_task(t, &r1);
+
+    /* Stage 2: the partials, moved into y's grid, reduced over axis 0. */
+    PlanLayout gl = ol;
+    gl.rank = ol.rank + 1;
+    gl.dtype = r.acc;
+    gl.dims[0] = parts;
+    gl.block[0] = parts;
+    gl.axis[0] = -1;
+    gl.lo[0] = gl.hi[0] = 0;
+    gl.mult[0] = 1;
+    for (int d = 0; d < ol.rank; d++) {
+        gl.dims[d + 1] = ol.dims[d];
+        gl.axis[d + 1] = ol.axis[d];
+        gl.block[d + 1] = ol.block[d];
+        gl.lo[d + 1] = gl.hi[d + 1] = 0;
+        gl.mult[d + 1] = 1;
+    }
+    for (int i = 0; i < ol.rank; i++) gl.order[i] = (int8_t)(ol.order[i] + 1);
+    gl.order[ol.rank] = 0;
+    gl.pad = 0;
+    gl.pad_undefined = false;
+    int32_t gathered =
+        plan_add_layout_buf(t->p, PLAN_BUF_VALUE, IR_NONE, id,
+                            arena_printf(t->arena, "%s [partials]", tile_value_name(t, y)), &gl);
+    move_into(t, gathered, move_map_leaf_buf(t, partial), id);
+    Red r2;
+    memset(&r2, 0, sizeof r2);
+    r2.op = id;
+    r2.task = PLAN_REDUCE;
+    r2.kind = r.kind;
+    r2.body = false;
+    r2.divisor = -1;
+    r2.split_dim = -1;
+    r2.rank = ol.rank + 1;
+    r2.dims[0] = parts;
+    r2.reduced[0] = true;
+    r2.out_dim[0] = -1;
+    for (int d = 0; d < ol.rank; d++) {
+        r2.dims[d + 1] = ol.dims[d];
+        r2.out_dim[d + 1] = d;
+    }
+    r2.nin = 1;
+    r2.in[0] = gathered;
+    r2.acc = r.acc;
+    r2.cost = 4;
+    r2.out = tile_new_value_buf(t, PLAN_BUF_VALUE, y, &ol, NULL);
+    reduce_task(t, &r2);
+    t->vals[y].kind = VAL_COMPUTED;
+    tile_note_buf(t, y, r2.out);
+}
+
+/* ---- Pooling --------------------------------------------------------------------------- */
+
+/* Window counts of average pooling per output position (the evaluator's). */
+static int64_t pool_count(const IrWindow *w, const int64_t *o, bool include_pad) {
+    int64_t count = 1;
+    for (int s = 0; s < w->nsp; s++) {
+        int64_t c = 0;
+        for (int64_t k = 0; k < w->kernel[s]; k++) {
+            int64_t i = o[s] * w->stride[s] - w->pad_begin[s] + k * w->dilation[s];
+            bool in = include_pad ? i >= -w->pad_begin[s] && i < w->in[s] + w->pad_end[s]
+                                  : i >= 0 && i < w->in[s];
+            c += in;
+        }
+        count *= c;
+    }
+    return count;
+}
+
+static void tile_pool(Tiler *t, IrOpId id) {
+    const IrGraph *g = t->g;
+    const IrOp *op = &g->ops[id];
+    IrRef x = op->in[0], y = op->out[0];
+    const IrType *xt = &g->vals[x].type, *yt = &g->vals[y].type;
+    bool is_max = op->kind == IR_OP_max_pool2d || op->kind == IR_OP_max_pool3d;
+    IrWindow w;
+    ir_window(g, id, &w);
+    PlanLayout ol;
+    tile_default_layout(t, yt, &ol);
+
+    /* The windows [N, C, O..., K...] in ol's grid, K innermost. */
+    PlanLayout wl = ol;
+    wl.dtype = xt->dtype;
+    wl.rank = yt->rank + w.nsp;
+    for (int s = 0; s < w.nsp; s++) {
+        int d = yt->rank + s;
+        wl.dims[d] = wl.block[d] = w.kernel[s];
+        wl.axis[d] = -1;
+        wl.lo[d] = wl.hi[d] = 0;
+        wl.mult[d] = 1;
+        wl.order[d] = (int8_t)d;
+    }
+    for (int d = 0; d < yt->rank; d++) wl.lo[d] = wl.hi[d] = 0, wl.mult[d] = 1;
+    wl.pad = is_max ? -INFINITY : 0;
+    wl.pad_undefined = false;
+    MapNode *src = move_map_of_value(t, x);
+    MapNode *win = move_map_node(t, MAP_POOLWIN, xt->dtype, wl.rank, wl.dims, 1, &src);
+    win->win = w;
+    win->padv = wl.pad;
+    int32_t wb =
+        plan_add_layout_buf(t->p, PLAN_BUF_VALUE, IR_NONE, id,
+                            arena_printf(t->arena, "%s [windows]", tile_value_name(t, y)), &wl);
+    move_into(t, wb, win, id);
+
+    Red r;
+    memset(&r, 0, sizeof r);
+    r.op = id;
+    r.task = PLAN_REDUCE;
+    r.kind = is_max ? PLAN_RED_MAXNUM : PLAN_RED_SUM;
+    r.rank = wl.rank;
+    memcpy(r.dims, wl.dims, sizeof r.dims);
+    for (int d = 0; d < wl.rank; d++) {
+        r.reduced[d] = d >= yt->rank;
+        r.out_dim[d] = d < yt->rank ? d : -1;
+    }
+    r.nin = 1;
+    r.in[0] = wb;
+    r.acc = ACC_DTYPE_F32;
+    r.cost = 5;
+    r.divisor = -1;
+    r.split_dim = -1;
+    r.out = tile_new_value_buf(t, PLAN_BUF_VALUE, y, &ol, NULL);
+    if (!is_max) {
+        /* The counts, f32, in ol's grid (plain storage, ol's order). */
+        PlanLayout dl = ol;
+        dl.dtype = ACC_DTYPE_F32;
+        for (int d = 0; d < dl.rank; d++) dl.lo[d] = dl.hi[d] = 0, dl.mult[d] = 1;
+        dl.pad = 0;
+        dl.pad_undefined = false;
+        bool include_pad = ir_attr_bool(g, id, "count_include_pad");
+        int32_t db =
+            plan_add_layout_buf(t->p, PLAN_BUF_CONST, IR_NONE, id,
+                                arena_printf(t->arena, "%s [counts]", tile_value_name(t, y)), &dl);
+        PlanBuf *b = &t->p->bufs[db];
+        b->data = ARENA_ARRAY(&t->p->arena, void *, (size_t)b->ntiles);
+        int64_t lst[IR_MAX_RANK];
+        layout_strides(&dl, lst);
+        for (int32_t q = 0; q < b->ntiles; q++) {
+            float *data = ARENA_ARRAY(&t->p->arena, float, b->size[q] / 4 + 1);
+            memset(data, 0, b->size[q]);
+            int64_t blockc[IR_MAX_RANK], ext[IR_MAX_RANK], c[IR_MAX_RANK] = {0}, n = 1;
+            layout_block_of(&dl, q, blockc);
+            for (int d = 0; d < dl.rank; d++) n *= ext[d] = layout_extent(&dl, blockc, d);
+            for (int64_t e = 0; e < n; e++) {
+                int64_t f = e, at = 0, o[3];
+                for (int d = dl.rank - 1; d >= 0; d--) c[d] = f % ext[d], f /= ext[d];
+                for (int d = 0; d < dl.rank; d++) at += c[d] * lst[d];
+                for (int s = 0; s < w.nsp; s++) o[s] = blockc[2 + s] * dl.block[2 + s] + c[2 + s];
+                data[at] = (float)pool_count(&w, o, include_pad);
+            }
+            b->data[q] = data;
+        }
+        r.divisor = db;
+    }
+    reduce_task(t, &r);
+    t->vals[y].kind = VAL_COMPUTED;
+    tile_note_buf(t, y, r.out);
+}
+
+void tile_reduce(Tiler *t, IrOpId id) {
+    switch (t->g->ops[id].kind) {
+    case IR_OP_max_pool2d:
+    case IR_OP_max_pool3d:
+    case IR_OP_avg_pool2d:
+    case IR_OP_avg_pool3d: tile_pool(t, id); break;
+    default: tile_fused_reduce(t, id);
+    }
+}
