@@ -74,8 +74,8 @@ enum { VR_READ = 1, VR_WRITE = 2 };
 
 typedef struct VOp {
     IsaOp op;
-    int32_t r[3];  /* slots d, a, b: a virtual register, VPHYS(n), or 0 unused */
-    uint8_t rw[3]; /* VR_READ / VR_WRITE per slot */
+    int32_t r[3];   /* slots d, a, b: a virtual register, VPHYS(n), or 0 unused */
+    uint8_t rw[3];  /* VR_READ / VR_WRITE per slot */
     bool used[3];
     int32_t imm, imm2;
 } VOp;
@@ -101,8 +101,8 @@ void vc_store(VCode *v, IsaOp op, int32_t d, int32_t a, int32_t imm);
 void vc_load_pi(VCode *v, IsaOp op, int32_t d, int32_t a, int32_t imm);
 /* The register pools a kernel leaves to its body. */
 typedef struct VPool {
-    uint32_t a, m;        /* bit r set: register r is free */
-    int scratch_m;        /* an m register holding the worker's scratch address, or -1 */
+    uint32_t a, m;  /* bit r set: register r is free */
+    int scratch_m;  /* an m register holding the worker's scratch address, or -1 */
     uint32_t scratch_off; /* first free byte of the scratch */
 } VPool;
 /* Allocate and append to c. Values live past the end (kept) must not be
