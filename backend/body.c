@@ -369,14 +369,24 @@ static BVal i64_select(VCode *v, int32_t c, BVal a, BVal b) {
  * divisor's sign unless c_fmod): |a| / |b| by 64 unrolled steps of
  * restoring division on register pairs, straight-line code. */
 static BVal i64_divmod(VCode *v, BVal a, BVal b, bool want_mod, bool c_fmod) {
-    int32_t na = newm(v), nb = newm(v);
+    /* Only |b|, the running remainder and quotient and one word of flags
+     * (bit 0: a < 0, bit 1: b < 0, bit 2: b == 0) live through the steps. */
+    int32_t na = newm(v), nb = newm(v), bzl = newm(v), bzh = newm(v), bz = newm(v), f1 = newm(v),
+            f2 = newm(v), f3 = newm(v), flags = newm(v);
     vc_op(v, ISA_CMPLT, na, a.v[1], VPHYS(0), 0);
     vc_op(v, ISA_CMPLT, nb, b.v[1], VPHYS(0), 0);
+    vc_op(v, ISA_CMPEQ, bzl, b.v[0], VPHYS(0), 0);
+    vc_op(v, ISA_CMPEQ, bzh, b.v[1], VPHYS(0), 0);
+    vc_op(v, ISA_AND, bz, bzl, bzh, 0);
+    vc_op(v, ISA_SHLI, f1, nb, 0, 1);
+    vc_op(v, ISA_SHLI, f2, bz, 0, 2);
+    vc_op(v, ISA_OR, f3, na, f1, 0);
+    vc_op(v, ISA_OR, flags, f3, f2, 0);
     BVal ua = i64_select(v, na, i64_neg(v, a), a), ub = i64_select(v, nb, i64_neg(v, b), b);
     int32_t rlo = iconst(v, 0), rhi = iconst(v, 0), nlo = ua.v[0], nhi = ua.v[1];
     for (int step = 0; step < 64; step++) {
-        int32_t top = newm(v), rt = newm(v), nt = newm(v), r1 = newm(v), r2 = newm(v), n1 = newm(v),
-                n2 = newm(v), n3 = newm(v);
+        int32_t top = newm(v), rt = newm(v), nt = newm(v), r1 = newm(v), r2 = newm(v),
+                n1 = newm(v), n2 = newm(v), n3 = newm(v);
         vc_op(v, ISA_SHRI, top, nhi, 0, 31);
         vc_op(v, ISA_SHRI, rt, rlo, 0, 31);
         vc_op(v, ISA_SHLI, r1, rhi, 0, 1);
@@ -409,30 +419,33 @@ static BVal i64_divmod(VCode *v, BVal a, BVal b, bool want_mod, bool c_fmod) {
         nhi = n2;
     }
     BVal q = {ACC_DTYPE_I64, {nlo, nhi}}, r = {ACC_DTYPE_I64, {rlo, rhi}};
-    int32_t bzl = newm(v), bzh = newm(v), bz = newm(v);
-    vc_op(v, ISA_CMPEQ, bzl, b.v[0], VPHYS(0), 0);
-    vc_op(v, ISA_CMPEQ, bzh, b.v[1], VPHYS(0), 0);
-    vc_op(v, ISA_AND, bz, bzl, bzh, 0);
     BVal zero = {ACC_DTYPE_I64, {VPHYS(0), VPHYS(0)}};
+    int32_t fa = newm(v), fb0 = newm(v), fb = newm(v), fz0 = newm(v), fz = newm(v);
+    vc_op(v, ISA_ANDI, fa, flags, 0, 1);
+    vc_op(v, ISA_SHRI, fb0, flags, 0, 1);
+    vc_op(v, ISA_ANDI, fb, fb0, 0, 1);
+    vc_op(v, ISA_SHRI, fz0, flags, 0, 2);
+    vc_op(v, ISA_ANDI, fz, fz0, 0, 1);
     if (!want_mod) {
         int32_t sq = newm(v);
-        vc_op(v, ISA_XOR, sq, na, nb, 0);
+        vc_op(v, ISA_XOR, sq, fa, fb, 0);
         q = i64_select(v, sq, i64_neg(v, q), q);
-        return i64_select(v, bz, zero, q);
+        return i64_select(v, fz, zero, q);
     }
-    r = i64_select(v, na, i64_neg(v, r), r); /* the sign of a */
+    r = i64_select(v, fa, i64_neg(v, r), r); /* the sign of a */
     if (!c_fmod) {
         int32_t rn = newm(v), diff = newm(v), nzl = newm(v), nzh = newm(v), nz = newm(v),
                 fix = newm(v);
         vc_op(v, ISA_CMPLT, rn, r.v[1], VPHYS(0), 0);
-        vc_op(v, ISA_XOR, diff, rn, nb, 0);
+        vc_op(v, ISA_XOR, diff, rn, fb, 0);
         vc_op(v, ISA_CMPNE, nzl, r.v[0], VPHYS(0), 0);
         vc_op(v, ISA_CMPNE, nzh, r.v[1], VPHYS(0), 0);
         vc_op(v, ISA_OR, nz, nzl, nzh, 0);
         vc_op(v, ISA_AND, fix, diff, nz, 0);
-        r = i64_select(v, fix, i64_add(v, r, b), r);
+        BVal sb = i64_select(v, fb, i64_neg(v, ub), ub); /* b again */
+        r = i64_select(v, fix, i64_add(v, r, sb), r);
     }
-    return i64_select(v, bz, zero, r);
+    return i64_select(v, fz, zero, r);
 }
 
 static int32_t fbin(VCode *v, IsaOp op, int32_t a, int32_t b) {

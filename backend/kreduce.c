@@ -163,7 +163,9 @@ static bool reduce_try(const Plan *p, const PlanTask *t, const PlanReduceSpec *s
         vc_op(&v, ISA_ADDI, VPHYS(f.bi), VPHYS(0), 0, 0);
         vc_op(&v, ISA_ADDI, VPHYS(f.idx), VPHYS(0), 0, 0);
     } else {
-        body_move(&v, f.acc, body_constant(&v, at, identity(s->kind, at)));
+        /* an empty integer max or min is 0, as the evaluator's */
+        bool empty_int = s->r0 * s->r1 == 0 && at != ACC_DTYPE_F32 && s->kind != PLAN_RED_PROD;
+        body_move(&v, f.acc, body_constant(&v, at, empty_int ? 0 : identity(s->kind, at)));
     }
     bool ok = emit(&v, &f, c, mode);
     vc_free(&v);

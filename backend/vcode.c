@@ -99,6 +99,8 @@ static bool scan(const VCode *v, const VPool *pool, const uint32_t *avail, Alloc
     uint32_t freeset[2] = {avail[0], avail[1]};
     int32_t *active = xmalloc((size_t)nv * sizeof *active);
     int32_t nactive = 0;
+    int32_t *spilled = xmalloc((size_t)nv * sizeof *spilled); /* owners of the slots */
+    int32_t nspilled = 0;
     bool ok = true;
     for (size_t i = 0; i < v->n && ok; i++) {
         const VOp *o = &v->ops[i];
@@ -143,12 +145,28 @@ static bool scan(const VCode *v, const VPool *pool, const uint32_t *avail, Alloc
                 if (here) continue;
                 if (victim < 0 || al->last[a] > al->last[victim]) victim = a;
             }
-            if (victim < 0 || *scratch_top + 4 > PLAN_SCRATCH || pool->scratch_m < 0) {
+            if (victim < 0 || pool->scratch_m < 0) {
                 ok = false;
                 break;
             }
-            al->slot[victim] = (int)*scratch_top;
-            *scratch_top += 4;
+            /* a slot whose value died before the victim's life began (a
+             * spilled value lives in its slot all its life), else a new one */
+            int slot = -1;
+            for (int32_t k = 0; k < nspilled && slot < 0; k++)
+                if (al->last[spilled[k]] < al->first[victim]) {
+                    slot = al->slot[spilled[k]];
+                    spilled[k] = victim;
+                }
+            if (slot < 0) {
+                if (*scratch_top + 4 > PLAN_SCRATCH) {
+                    ok = false;
+                    break;
+                }
+                slot = (int)*scratch_top;
+                *scratch_top += 4;
+                spilled[nspilled++] = victim;
+            }
+            al->slot[victim] = slot;
             if (victim != r) {
                 int p = al->reg[victim];
                 al->reg[victim] = -1;
@@ -170,6 +188,7 @@ static bool scan(const VCode *v, const VPool *pool, const uint32_t *avail, Alloc
         }
     }
     free(active);
+    free(spilled);
     return ok;
 }
 

@@ -360,6 +360,7 @@ static void ew_task(Tiler *t, IrOpId id, int32_t out, int nin, const int32_t *in
         }
         bool empty = false;
         for (int i = 0; i < it.n; i++) empty |= it.ext[i] == 0;
+        for (int d = 0; d < ol->rank; d++) empty |= ol->dims[d] == 0; /* no element at all */
         if (empty) it.ext[0] = 0, it.n = 1;
         iter_collapse(&it);
         int32_t nw;

@@ -119,6 +119,8 @@ static void reduce_task(Tiler *t, const Red *r) {
         ice("tile: %s: reduced positions in more than two runs", ir_op_name(t->g->ops[r->op].kind));
     spec->r0 = rit.ext[rit.n - 1];
     spec->r1 = rit.n == 2 ? rit.ext[0] : 1;
+    for (int d = 0; d < r->rank; d++)
+        if (r->reduced[d] && r->dims[d] == 0) spec->r0 = 0, spec->r1 = 1; /* nothing to reduce */
     for (int k = 0; k < r->nin; k++) {
         spec->rs0[1 + k] = rit.stride[k][rit.n - 1];
         spec->rs1[1 + k] = rit.n == 2 ? rit.stride[k][0] : 0;
@@ -156,6 +158,7 @@ static void reduce_task(Tiler *t, const Red *r) {
         for (int i = 0; i < nk; i++) it.ext[i] = layout_extent(ol, blockc, r->out_dim[kept[i]]);
         int64_t n = 1;
         for (int i = 0; i < it.n; i++) n *= it.ext[i];
+        for (int d = 0; d < ol->rank; d++) n *= ol->dims[d] == 0 ? 0 : 1; /* no element at all */
         if (n > most) most = n;
         for (int k = 0; k < nb; k++) {
             it.buf[k] = bufs[k];
@@ -232,6 +235,44 @@ static int64_t split_parts(Tiler *t, const Red *r, const PlanLayout *ol, int fir
     return parts;
 }
 
+/* Whether an operand of type x is broadcast along some reduced dimensions
+ * of r but not all: its reduced positions are then no single run. */
+static bool partly_broadcast(const Red *r, const IrType *x) {
+    int shift = r->rank - x->rank;
+    bool some = false, all = true;
+    for (int d = 0; d < r->rank; d++) {
+        if (!r->reduced[d] || r->dims[d] <= 1) continue;
+        bool b = d < shift || x->dims[d - shift] == 1;
+        some |= b;
+        all &= b;
+    }
+    return some && !all;
+}
+
+/* Operand x expanded along the reduced dimensions (a movement into a
+ * buffer of S's rank), so that its reduced positions are one run. */
+static int32_t expanded_operand(Tiler *t, const Red *r, IrRef x, const PlanLayout *ol) {
+    const IrType *xt = &t->g->vals[x].type;
+    int shift = r->rank - xt->rank;
+    int64_t dims1[IR_MAX_RANK], dims2[IR_MAX_RANK];
+    for (int d = 0; d < r->rank; d++) {
+        dims1[d] = d < shift ? 1 : xt->dims[d - shift];
+        dims2[d] = r->reduced[d] ? r->dims[d] : dims1[d];
+    }
+    MapNode *m = move_map_of_value(t, x);
+    if (shift > 0) m = move_map_node(t, MAP_RESHAPE, xt->dtype, r->rank, dims1, 1, &m);
+    m = move_map_node(t, MAP_EXPAND, xt->dtype, r->rank, dims2, 1, &m);
+    IrType et = ir_type(xt->dtype, r->rank, dims2);
+    PlanLayout want;
+    tile_operand_layout(ol, &et, &want);
+    reduced_innermost(&want, r, ol);
+    int32_t b =
+        plan_add_layout_buf(t->p, PLAN_BUF_VALUE, IR_NONE, r->op,
+                            arena_printf(t->arena, "%s [expanded]", tile_value_name(t, x)), &want);
+    move_into(t, b, m, r->op);
+    return b;
+}
+
 static void tile_fused_reduce(Tiler *t, IrOpId id) {
     const IrGraph *g = t->g;
     const IrOp *op = &g->ops[id];
@@ -275,11 +316,15 @@ static void tile_fused_reduce(Tiler *t, IrOpId id) {
     if (parts <= 1) {
         r.nin = op->nin;
         for (int i = 0; i < op->nin; i++) {
+            r.input[i] = i;
+            if (partly_broadcast(&r, &g->vals[op->in[i]].type)) {
+                r.in[i] = expanded_operand(t, &r, op->in[i], &ol);
+                continue;
+            }
             PlanLayout want;
             tile_operand_layout(&ol, &g->vals[op->in[i]].type, &want);
             reduced_innermost(&want, &r, &ol);
             r.in[i] = tile_value_in(t, op->in[i], &want);
-            r.input[i] = i;
         }
         r.out = tile_new_value_buf(t, PLAN_BUF_VALUE, y, &ol, NULL);
         reduce_task(t, &r);
