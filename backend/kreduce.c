@@ -221,18 +221,24 @@ static bool reduce_try(const Plan *p, const PlanTask *t, const PlanReduceSpec *s
         x = s->body ? body_emit(&v, ir_op_body(p->g, s->op), inputs) : inputs[0];
         if (x.t != at) x = body_cast(&v, x, at);
         BVal pr[2] = {f.acc, x}, r;
-        switch (s->kind) {
-        case PLAN_RED_SUM: r = body_prim(&v, IR_OP_add, pr, at); break;
-        case PLAN_RED_PROD: r = body_prim(&v, IR_OP_mul, pr, at); break;
-        case PLAN_RED_MAX: r = body_prim(&v, IR_OP_max, pr, at); break;
-        case PLAN_RED_MIN: r = body_prim(&v, IR_OP_min, pr, at); break;
-        default: { /* NaN loses: the new value only when it is greater */
-            BVal gt = body_prim(&v, IR_OP_less, pr, ACC_DTYPE_BOOL);
-            BVal sel[3] = {gt, x, f.acc};
-            r = body_prim(&v, IR_OP_where, sel, at);
+        static const IsaOp fcombine[] = {ISA_F32ADD, ISA_F32MUL, ISA_F32MAX, ISA_F32MIN};
+        if (at == ACC_DTYPE_F32 && s->kind <= PLAN_RED_MIN) {
+            /* straight into the accumulator (f32max/f32min propagate NaN) */
+            vc_op(&v, fcombine[s->kind], f.acc.v[0], f.acc.v[0], x.v[0], 0);
+        } else {
+            switch (s->kind) {
+            case PLAN_RED_SUM: r = body_prim(&v, IR_OP_add, pr, at); break;
+            case PLAN_RED_PROD: r = body_prim(&v, IR_OP_mul, pr, at); break;
+            case PLAN_RED_MAX: r = body_prim(&v, IR_OP_max, pr, at); break;
+            case PLAN_RED_MIN: r = body_prim(&v, IR_OP_min, pr, at); break;
+            default: { /* NaN loses: the new value only when it is greater */
+                BVal gt = body_prim(&v, IR_OP_less, pr, ACC_DTYPE_BOOL);
+                BVal sel[3] = {gt, x, f.acc};
+                r = body_prim(&v, IR_OP_where, sel, at);
+            }
+            }
+            body_move(&v, f.acc, r);
         }
-        }
-        body_move(&v, f.acc, r);
     }
     ok = emit(&v, &f, c, mode);
     vc_free(&v);

@@ -11,8 +11,8 @@
  * keeps its first bytes for the workers' scratch and the step table.
  *
  * A tile whose high-water mark passes its SRAM fails the compile: the
- * message names the tile, the op whose buffer went past the limit and the
- * largest buffers live there at that time.
+ * message names the tile, the op it works for when the most bytes are live
+ * there (its peak) and the largest buffers live then.
  */
 #include "passes.h"
 
@@ -153,10 +153,38 @@ static uint64_t place_tile(Plan *p, Tile *tl, uint32_t reserved, uint32_t limit,
     return top;
 }
 
+/* The time at which the most bytes are live on tile tl (its peak). */
+static int32_t peak_time(const Tile *tl) {
+    int32_t best = -1;
+    uint64_t most = 0;
+    for (size_t i = 0; i < tl->n; i++) {
+        int32_t when = tl->items[i].first;
+        uint64_t sum = 0;
+        for (size_t k = 0; k < tl->n; k++)
+            if (tl->items[k].first <= when && tl->items[k].last >= when)
+                sum += align_up(tl->items[k].size, PLAN_ALIGN);
+        if (sum > most) most = sum, best = when;
+    }
+    return best;
+}
+
+/* The op the tile works for at time when: its first task from then on
+ * (inputs and constants live from the start: the first task). */
+static IrOpId op_at(const Plan *p, int32_t tile, int32_t when, IrOpId fallback) {
+    int32_t best = -1;
+    for (int32_t i = 0; i < p->ntasks; i++) {
+        const PlanTask *t = &p->tasks[i];
+        if (t->time < when || plan_task_tile_index(t, tile) < 0) continue;
+        if (best < 0 || t->time < p->tasks[best].time) best = i;
+    }
+    return best >= 0 ? p->tasks[best].op : fallback;
+}
+
 static void report(Plan *p, PassContext *pc, Tile *tiles, const Failure *f) {
     const IrGraph *g = p->g;
-    const PlanBuf *b = &p->bufs[f->buf];
-    IrOpId op = b->op;
+    Tile *tl = &tiles[f->tile];
+    int32_t when = peak_time(tl);
+    IrOpId op = op_at(p, f->tile, when, p->bufs[f->buf].op);
     StrBuf at;
     sb_init(&at);
     if (op) {
@@ -171,8 +199,10 @@ static void report(Plan *p, PassContext *pc, Tile *tiles, const Failure *f) {
             sb_printf(&at, " at %.*s%s", (int)(colon - line.data), line.data, eq);
         else
             sb_printf(&at, " at %s", line.data);
-        if (at.len > 100) {
-            at.len = 97;
+        /* one line: a kernel's body stops at its first line */
+        char *nl = strchr(at.data, '\n');
+        if (nl || at.len > 100) {
+            at.len = nl && (size_t)(nl - at.data) < 97 ? (size_t)(nl - at.data) : 97;
             at.data[at.len] = 0;
             sb_puts(&at, "...");
         }
@@ -186,9 +216,7 @@ static void report(Plan *p, PassContext *pc, Tile *tiles, const Failure *f) {
         diag_error(d, loc, "model needs %llu KiB on tile %d (limit %llu KiB)%s",
                    (unsigned long long)((f->need + 1023) / 1024), f->tile,
                    (unsigned long long)(limit / 1024), at.data ? at.data : "");
-        /* the largest buffers live on that tile when it went over */
-        Tile *tl = &tiles[f->tile];
-        int32_t when = b->first;
+        /* the largest buffers live on that tile at its peak */
         Item top[5];
         int ntop = 0;
         for (size_t i = 0; i < tl->n; i++) {
