@@ -232,6 +232,13 @@ static bool reduce_try(const Plan *p, const PlanTask *t, const PlanReduceSpec *s
             case PLAN_RED_MAX: r = body_prim(&v, IR_OP_max, pr, at); break;
             case PLAN_RED_MIN: r = body_prim(&v, IR_OP_min, pr, at); break;
             default: { /* NaN loses: the new value only when it is greater */
+                if (at == ACC_DTYPE_F32) {
+                    int32_t mask = vc_new(&v, VC_A);
+                    vc_op(&v, ISA_F32CMPLT, mask, f.acc.v[0], x.v[0], 0);
+                    vc_op_rmw(&v, ISA_SEL32, mask, x.v[0], f.acc.v[0], 0);
+                    r = (BVal){at, {mask, 0}};
+                    break;
+                }
                 BVal gt = body_prim(&v, IR_OP_less, pr, ACC_DTYPE_BOOL);
                 BVal sel[3] = {gt, x, f.acc};
                 r = body_prim(&v, IR_OP_where, sel, at);
