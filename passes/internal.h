@@ -253,6 +253,9 @@ const char *tile_value_name(Tiler *t, IrRef v);
 
 /* tile_reduce.c: reductions, argmax/argmin and pooling (REDUCE, ARGRED). */
 void tile_reduce(Tiler *t, IrOpId id);
+/* estimate.c: PlanTask.cycles for the tasks that have none yet (EW, COPY,
+ * FILL, XCHG). */
+void tile_estimate(Plan *p);
 /* tile_gather.c: gather with indices known at run time (GATHER). */
 void tile_gather(Tiler *t, IrOpId id);
 

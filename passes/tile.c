@@ -494,6 +494,7 @@ void pass_tile(IrGraph *g, PassContext *pc) {
         if (pc->failed) break;
     }
     if (!pc->failed) plan_outputs(&t);
+    if (!pc->failed) tile_estimate(t.p);
     for (int32_t v = 0; v < g->nvals; v++) free(t.vals[v].bufs);
     free(t.vals);
 }

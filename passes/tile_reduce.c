@@ -180,7 +180,7 @@ static void reduce_task(Tiler *t, const Red *r) {
 
 /* Instructions per reduced position: loads, the body, the combine. */
 static int body_cost(const IrGraph *body, int nin) {
-    int n = 2 + nin;
+    int n = 1 + nin; /* the loads and the combine */
     if (!body) return n;
     ir_for_each_op(body, b) {
         IrOpKind k = body->ops[b].kind;
