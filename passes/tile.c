@@ -293,7 +293,7 @@ static void ew_result_layout(Tiler *t, IrOpId id, int first_operand, PlanLayout 
 static void ew_task(Tiler *t, IrOpId id, int32_t out, int nin, const int32_t *in,
                     const int *input_of) {
     Plan *p = t->p;
-    const PlanLayout *ol = &p->bufs[out].layout;
+    const PlanLayout olv = p->bufs[out].layout, *ol = &olv; /* bufs may move */
     int nb = 1 + nin;
     if (nb > PLAN_MAX_BUFS) ice("tile: more than %d buffers in one kernel", PLAN_MAX_BUFS);
     PlanEwSpec *spec = ARENA_NEW(t->arena, PlanEwSpec);

@@ -76,7 +76,7 @@ static void buf_strides(const Plan *p, const Red *r, int32_t b, const int *dimma
 /* The REDUCE or ARGRED task of r. */
 static void reduce_task(Tiler *t, const Red *r) {
     Plan *p = t->p;
-    const PlanLayout *ol = &p->bufs[r->out].layout;
+    const PlanLayout olv = p->bufs[r->out].layout, *ol = &olv; /* bufs may move */
     int nb = 1 + r->nin + (r->divisor >= 0);
     if (nb > PLAN_MAX_BUFS) ice("tile: more than %d buffers in one kernel", PLAN_MAX_BUFS);
     int32_t bufs[PLAN_MAX_BUFS];
