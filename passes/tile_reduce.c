@@ -273,6 +273,25 @@ static int32_t expanded_operand(Tiler *t, const Red *r, IrRef x, const PlanLayou
     return b;
 }
 
+/* A reduction split across tiles whose result fits one tile: when operand
+ * x (of S's shape) is already split along the first reduced dimension
+ * only, in equal parts, the partials take its tiles and part count, so x
+ * moves nowhere. */
+static void reuse_split(Tiler *t, const Red *r, IrRef x, int first_red, const PlanLayout *ol,
+                        int64_t *parts, int32_t *base) {
+    const ValState *vs = &t->vals[x];
+    if (vs->nbufs == 0 || layout_ntiles(ol) != 1) return;
+    const PlanLayout *hl = &t->p->bufs[vs->home >= 0 ? vs->home : vs->bufs[0]].layout;
+    if (hl->rank != r->rank || hl->ngrid != 1 || hl->axis[first_red] != 0) return;
+    for (int d = 0; d < r->rank; d++)
+        if (hl->dims[d] != r->dims[d] || (d != first_red && hl->axis[d] >= 0)) return;
+    int64_t n = hl->grid[0];
+    if (n < 2 || hl->block[first_red] * n != r->dims[first_red]) return;
+    if (hl->base + n > (int64_t)t->m->tiles) return;
+    *parts = n;
+    *base = hl->base;
+}
+
 static void tile_fused_reduce(Tiler *t, IrOpId id) {
     const IrGraph *g = t->g;
     const IrOp *op = &g->ops[id];
@@ -313,6 +332,8 @@ static void tile_fused_reduce(Tiler *t, IrOpId id) {
     PlanLayout ol;
     tile_default_layout(t, yt, &ol);
     int64_t parts = split_parts(t, &r, &ol, first_red);
+    int32_t reuse_base = -1;
+    if (parts > 1) reuse_split(t, &r, op->in[0], first_red, &ol, &parts, &reuse_base);
     if (parts <= 1) {
         r.nin = op->nin;
         for (int i = 0; i < op->nin; i++) {
@@ -357,9 +378,7 @@ static void tile_fused_reduce(Tiler *t, IrOpId id) {
     pl.axis[0] = 0;
     pl.order[0] = 0;
     for (int i = 0; i < ol.rank; i++) pl.order[i + 1] = (int8_t)(ol.order[i] + 1);
-    if ((int64_t)layout_ntiles(&pl) > (int64_t)t->m->tiles) {
-        pl.base = 0;
-    }
+    if (reuse_base >= 0) pl.base = reuse_base;
     if (pl.base + layout_ntiles(&pl) > (int32_t)t->m->tiles) pl.base = 0;
     pl.pad = 0;
     pl.pad_undefined = false;
