@@ -29,8 +29,7 @@ void tile_gather(Tiler *t, IrOpId id) {
     IrRef data = op->in[0], idx = op->in[1], y = op->out[0];
     const IrType *dt = &g->vals[data].type, *it = &g->vals[idx].type, *yt = &g->vals[y].type;
     int axis = (int)ir_attr_int(g, id, "axis");
-    int64_t outer = 1, inner = 1, nidx = 1, total = 1;
-    for (int d = 0; d < axis; d++) outer *= dt->dims[d];
+    int64_t inner = 1, nidx = 1, total = 1;
     for (int d = axis + 1; d < dt->rank; d++) inner *= dt->dims[d];
     for (int d = 0; d < it->rank; d++) nidx *= it->dims[d];
     for (int d = 0; d < yt->rank; d++) total *= yt->dims[d];
