@@ -6,7 +6,8 @@ For each dtype a body computes in (f32, and f16/bf16 stored, computed in
 f32; i8, u8, i32, i64; bool), one graph applies every scalar primitive of
 the lowered form (the ops flagged IR_EW | IR_KERNEL in ir/ops.def, read
 from there) that accepts the dtype to seeded inputs, one output per
-primitive, and casts the dtype to every other one. difftest-compiled
+primitive, casts the dtype to every other one, gathers with run-time
+indices, and (numbers) reduces and takes argmax/argmin. difftest-compiled
 --model compiles and runs each and compares it with the evaluator.
 
 usage: gen_prims.py OPS_DEF OUTDIR
@@ -52,6 +53,18 @@ for dt, cls in CLASSES.items():
         if name == "mod" and cls != "TB":
             outs.append(("fmod", res))
             lines.append(f"  %fmod: {res}[{N}] = mod(%a, %b, fmod=true)")
+    # run-time gathers (i32 and i64 indices) and, for numbers, reductions
+    # and argmax/argmin of the dtype
+    for name, idx in (("gather32", "%ix"), ("gather64", "%lx")):
+        outs.append((name, f"{dt}[6]"))
+        lines.append(f"  %{name}: {dt}[6] = gather(%a, {idx}, axis=0)")
+    if cls != "TB":
+        for red in ("reduce_sum", "reduce_prod", "reduce_max", "reduce_min"):
+            outs.append((red, f"{dt}[1]"))
+            lines.append(f"  %{red}: {dt}[1] = {red}(%a, axes=[0], keepdims=true)")
+        for arg in ("argmax", "argmin"):
+            outs.append((arg, "i64[]"))
+            lines.append(f"  %{arg}: i64[] = {arg}(%a, axis=0, keepdims=false)")
     if dt in ("i32", "i64"):
         # wide operands: products that wrap, quotients of large values
         big = 300000007 if dt == "i64" else 40009
@@ -67,8 +80,9 @@ for dt, cls in CLASSES.items():
             lines.append(f"  %{name}: {res}[{N}] = {expr}")
         outs.append(("wcast", "f32"))
         lines.append(f"  %wcast: f32[{N}] = cast(%wb, to=f32)")
-    head = (f"graph prims_{dt}(%a: {dt}[{N}], %b: {dt}[{N}], %c: bool[{N}]) -> ("
-            + ", ".join(f"{o}: {t}[{N}]" for o, t in outs) + ") {")
+    head = (f"graph prims_{dt}(%a: {dt}[{N}], %b: {dt}[{N}], %c: bool[{N}], %ix: i32[6], "
+            f"%lx: i64[6]) -> ("
+            + ", ".join(f"{o}: {t}" if "[" in t else f"{o}: {t}[{N}]" for o, t in outs) + ") {")
     text = "\n".join([head] + lines + ["  return " + ", ".join(f"%{o}" for o, _ in outs), "}", ""])
     with open(os.path.join(OUT, f"prims_{dt}.ir"), "w") as f:
         f.write(text)
