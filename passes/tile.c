@@ -230,8 +230,7 @@ static PlanWord *chunk_args(Plan *p, const Iter *it, int32_t args_buf, int worke
         push_word(&w, &n, &cap, -1, count[k]);
         push_word(&w, &n, &cap, args_buf, list + first[k] * 4);
         for (int b = 0; b < nb; b++) {
-            int64_t bump =
-                m >= 2 ? it->stride[b][m - 2] - it->ext[m - 1] * it->stride[b][m - 1] : 0;
+            int64_t bump = m >= 2 ? it->stride[b][m - 2] - it->ext[m - 1] * it->stride[b][m - 1] : 0;
             push_word(&w, &n, &cap, -1, bump);
         }
     }
@@ -248,8 +247,7 @@ static PlanWord *chunk_args(Plan *p, const Iter *it, int32_t args_buf, int worke
 static int32_t args_buf(Tiler *t, int32_t task, const char *what) {
     Plan *p = t->p;
     PlanTask *tk = &p->tasks[task];
-    int32_t b =
-        plan_add_buf(p, PLAN_BUF_ARGS, IR_NONE, tk->op, arena_printf(t->arena, "args %s", what));
+    int32_t b = plan_add_buf(p, PLAN_BUF_ARGS, IR_NONE, tk->op, arena_printf(t->arena, "args %s", what));
     PlanBuf *ab = &p->bufs[b];
     tk = &p->tasks[task];
     int32_t n = tk->ntiles;
