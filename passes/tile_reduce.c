@@ -46,6 +46,7 @@ typedef struct Red {
     int input[PLAN_MAX_BUFS];
     int32_t divisor; /* -1, or an f32 buffer in the result's layout */
     int split_dim;   /* -1, or the S dim cut to one tile's part (operands hold all of it) */
+    int64_t wsplit;  /* > 1: the run of each result element cut into this many, result dim 1 */
     int64_t split_full;
     AccDtype acc;
     int cost; /* instructions per reduced position (estimate) */
@@ -126,13 +127,32 @@ static void reduce_task(Tiler *t, const Red *r) {
         spec->rs1[1 + k] = rit.n == 2 ? rit.stride[k][0] : 0;
     }
     if (r->task == PLAN_ARGRED && spec->r1 != 1) ice("tile: argmax over more than one run");
+    if (r->wsplit > 1) {
+        if (spec->r1 != 1 || spec->r0 % r->wsplit) ice("tile: a reduction's run does not split");
+        spec->r0 /= r->wsplit;
+    }
 
-    /* Result elements: kept dims of S in the result's storage order. */
-    int kept[IR_MAX_RANK], nk = 0;
+    /* Result elements: the runs of a split (result dim 1), then the kept
+     * dims of S in the result's storage order; it_dim: the result dim
+     * giving each one's extent on a tile. */
+    int it_dim[IR_MAX_RANK], nk = 0;
+    int64_t it_st[PLAN_MAX_BUFS][IR_MAX_RANK];
+    if (r->wsplit > 1) {
+        int64_t ls[IR_MAX_RANK];
+        layout_strides(ol, ls);
+        it_dim[nk] = 1;
+        it_st[0][nk] = ls[1] * (int64_t)dtype_size(ol->dtype);
+        for (int k = 1; k < nb; k++) it_st[k][nk] = spec->r0 * spec->rs0[k];
+        nk++;
+    }
     for (int i = 0; i < ol->rank; i++)
         for (int d = 0; d < r->rank; d++)
-            if (r->out_dim[d] == ol->order[i] && !r->reduced[d] && r->dims[d] > 1) kept[nk++] = d;
-    for (int k = 0; k < nb; k++) spec->inner[k] = nk ? st[k][kept[nk - 1]] : 0;
+            if (r->out_dim[d] == ol->order[i] && !r->reduced[d] && r->dims[d] > 1) {
+                it_dim[nk] = r->out_dim[d];
+                for (int k = 0; k < nb; k++) it_st[k][nk] = st[k][d];
+                nk++;
+            }
+    for (int k = 0; k < nb; k++) spec->inner[k] = nk ? it_st[k][nk - 1] : 0;
 
     const char *name = p->bufs[r->out].name;
     int32_t task = plan_add_task(p, r->task, r->op, name);
@@ -155,7 +175,7 @@ static void reduce_task(Tiler *t, const Red *r) {
         it.nbuf = nb;
         it.n = nk ? nk : 1;
         it.ext[0] = 1;
-        for (int i = 0; i < nk; i++) it.ext[i] = layout_extent(ol, blockc, r->out_dim[kept[i]]);
+        for (int i = 0; i < nk; i++) it.ext[i] = layout_extent(ol, blockc, it_dim[i]);
         int64_t n = 1;
         for (int i = 0; i < it.n; i++) n *= it.ext[i];
         for (int d = 0; d < ol->rank; d++) n *= ol->dims[d] == 0 ? 0 : 1; /* no element at all */
@@ -163,7 +183,7 @@ static void reduce_task(Tiler *t, const Red *r) {
         for (int k = 0; k < nb; k++) {
             it.buf[k] = bufs[k];
             it.base[k] = off[k];
-            for (int i = 0; i < nk; i++) it.stride[k][i] = st[k][kept[i]];
+            for (int i = 0; i < nk; i++) it.stride[k][i] = it_st[k][i];
         }
         if (n == 0) it.ext[0] = 0, it.n = 1;
         tile_iter_collapse(&it);
@@ -302,6 +322,7 @@ static void tile_fused_reduce(Tiler *t, IrOpId id) {
     r.op = id;
     r.divisor = -1;
     r.split_dim = -1;
+    r.wsplit = 1;
     r.kind = reduce_kind(g, id);
     bool arg = r.kind == PLAN_RED_ARGMAX || r.kind == PLAN_RED_ARGMIN;
     r.task = arg ? PLAN_ARGRED : PLAN_REDUCE;
@@ -332,6 +353,8 @@ static void tile_fused_reduce(Tiler *t, IrOpId id) {
     PlanLayout ol;
     tile_default_layout(t, yt, &ol);
     int64_t parts = split_parts(t, &r, &ol, first_red);
+    for (int i = 0; i < op->nin; i++) /* one run per tile's part: no partial broadcasts */
+        if (partly_broadcast(&r, &g->vals[op->in[i]].type)) parts = 1;
     int32_t reuse_base = -1;
     if (parts > 1) reuse_split(t, &r, op->in[0], first_red, &ol, &parts, &reuse_base);
     if (parts <= 1) {
@@ -354,30 +377,37 @@ static void tile_fused_reduce(Tiler *t, IrOpId id) {
         return;
     }
 
-    /* Across tiles: partials [P, y...] on a grid of P x (y's grid), the
-     * first reduced dimension also split over the new axis. */
-    PlanLayout pl = ol;
-    pl.rank = ol.rank + 1;
-    pl.dtype = r.acc;
-    for (int d = ol.rank; d > 0; d--) {
-        pl.dims[d] = ol.dims[d - 1];
-        pl.axis[d] = ol.axis[d - 1];
-        pl.block[d] = ol.block[d - 1];
-        pl.lo[d] = pl.hi[d] = 0;
-        pl.mult[d] = 1;
+    /* Across tiles: partials [P, W, y...] on a grid of P x (y's grid), the
+     * first reduced dimension also split over the new axis; when y has
+     * fewer elements than a tile has workers, each tile's part is cut
+     * into W runs more (W dividing it), one per worker. */
+    int64_t chunk = r.dims[first_red] / parts, per_tile = chunk, ny = 1;
+    for (int d = 0; d < r.rank; d++) {
+        if (r.reduced[d] && d != first_red) per_tile *= r.dims[d];
+        if (!r.reduced[d]) ny *= r.dims[d];
     }
+    int64_t wsplit = 1;
+    for (int64_t w = 2; w * ny <= (int64_t)t->m->workers; w++)
+        if (per_tile % w == 0) wsplit = w;
+    int lead = wsplit > 1 ? 2 : 1; /* P, and W */
+    PlanLayout pl = ol;
+    pl.rank = ol.rank + lead;
+    pl.dtype = r.acc;
+    for (int d = 0; d < ol.rank; d++) {
+        pl.dims[d + lead] = ol.dims[d];
+        pl.axis[d + lead] = ol.axis[d] >= 0 ? ol.axis[d] + 1 : -1;
+        pl.block[d + lead] = ol.block[d];
+    }
+    for (int d = 0; d < pl.rank; d++) pl.lo[d] = pl.hi[d] = 0, pl.mult[d] = 1;
     pl.dims[0] = parts;
     pl.block[0] = 1;
-    pl.lo[0] = pl.hi[0] = 0;
-    pl.mult[0] = 1;
+    pl.axis[0] = 0;
+    if (lead == 2) pl.dims[1] = pl.block[1] = wsplit, pl.axis[1] = -1;
     for (int g2 = ol.ngrid; g2 > 0; g2--) pl.grid[g2] = ol.grid[g2 - 1];
-    for (int d = 1; d < pl.rank; d++)
-        if (pl.axis[d] >= 0) pl.axis[d]++;
     pl.grid[0] = (int32_t)parts;
     pl.ngrid = ol.ngrid + 1;
-    pl.axis[0] = 0;
-    pl.order[0] = 0;
-    for (int i = 0; i < ol.rank; i++) pl.order[i + 1] = (int8_t)(ol.order[i] + 1);
+    for (int i = 0; i < lead; i++) pl.order[i] = (int8_t)i;
+    for (int i = 0; i < ol.rank; i++) pl.order[i + lead] = (int8_t)(ol.order[i] + lead);
     if (reuse_base >= 0) pl.base = reuse_base;
     if (pl.base + layout_ntiles(&pl) > (int32_t)t->m->tiles) pl.base = 0;
     pl.pad = 0;
@@ -389,11 +419,9 @@ static void tile_fused_reduce(Tiler *t, IrOpId id) {
      * split over axis 0. */
     Red r1 = r;
     r1.out = partial;
-    for (int d = 0; d < r.rank; d++) r1.out_dim[d] = d + 1;
+    for (int d = 0; d < r.rank; d++) r1.out_dim[d] = d + lead;
+    r1.wsplit = wsplit;
     r1.nin = op->nin;
-    int64_t chunk = (r.dims[first_red] + parts - 1) / parts;
-    int64_t got_parts = (r.dims[first_red] + chunk - 1) / chunk;
-    if (got_parts != parts) ice("tile: uneven split of a reduction");
     for (int i = 0; i < op->nin; i++) {
         const IrType *x = &g->vals[op->in[i]].type;
         PlanLayout want;
@@ -421,26 +449,16 @@ static void tile_fused_reduce(Tiler *t, IrOpId id) {
     r1.split_full = r.dims[first_red];
     reduce_task(t, &r1);
 
-    /* Stage 2: the partials, moved into y's grid, reduced over axis 0. */
-    PlanLayout gl = ol;
-    gl.rank = ol.rank + 1;
-    gl.dtype = r.acc;
-    gl.dims[0] = parts;
-    gl.block[0] = parts;
-    gl.axis[0] = -1;
-    gl.lo[0] = gl.hi[0] = 0;
-    gl.mult[0] = 1;
-    for (int d = 0; d < ol.rank; d++) {
-        gl.dims[d + 1] = ol.dims[d];
-        gl.axis[d + 1] = ol.axis[d];
-        gl.block[d + 1] = ol.block[d];
-        gl.lo[d + 1] = gl.hi[d + 1] = 0;
-        gl.mult[d + 1] = 1;
-    }
-    for (int i = 0; i < ol.rank; i++) gl.order[i] = (int8_t)(ol.order[i] + 1);
-    gl.order[ol.rank] = 0;
-    gl.pad = 0;
-    gl.pad_undefined = false;
+    /* Stage 2: the partials, moved into y's grid, reduced over the lead
+     * dims (stored innermost: one run). */
+    PlanLayout gl = pl;
+    gl.base = ol.base;
+    gl.ngrid = ol.ngrid;
+    memcpy(gl.grid, ol.grid, sizeof gl.grid);
+    for (int d = 0; d < ol.rank; d++) gl.axis[d + lead] = ol.axis[d];
+    for (int i = 0; i < lead; i++) gl.axis[i] = -1, gl.block[i] = gl.dims[i];
+    for (int i = 0; i < ol.rank; i++) gl.order[i] = (int8_t)(ol.order[i] + lead);
+    for (int i = 0; i < lead; i++) gl.order[ol.rank + i] = (int8_t)i;
     int32_t gathered =
         plan_add_layout_buf(t->p, PLAN_BUF_VALUE, IR_NONE, id,
                             arena_printf(t->arena, "%s [partials]", tile_value_name(t, y)), &gl);
@@ -453,18 +471,21 @@ static void tile_fused_reduce(Tiler *t, IrOpId id) {
     r2.body = false;
     r2.divisor = -1;
     r2.split_dim = -1;
-    r2.rank = ol.rank + 1;
-    r2.dims[0] = parts;
-    r2.reduced[0] = true;
-    r2.out_dim[0] = -1;
+    r2.wsplit = 1;
+    r2.rank = ol.rank + lead;
+    for (int i = 0; i < lead; i++) {
+        r2.dims[i] = pl.dims[i];
+        r2.reduced[i] = true;
+        r2.out_dim[i] = -1;
+    }
     for (int d = 0; d < ol.rank; d++) {
-        r2.dims[d + 1] = ol.dims[d];
-        r2.out_dim[d + 1] = d;
+        r2.dims[d + lead] = ol.dims[d];
+        r2.out_dim[d + lead] = d;
     }
     r2.nin = 1;
     r2.in[0] = gathered;
     r2.acc = r.acc;
-    r2.cost = 4;
+    r2.cost = 2;
     r2.out = tile_new_value_buf(t, PLAN_BUF_VALUE, y, &ol, NULL);
     reduce_task(t, &r2);
     t->vals[y].kind = VAL_COMPUTED;
@@ -541,6 +562,7 @@ static void tile_pool(Tiler *t, IrOpId id) {
     r.cost = 5;
     r.divisor = -1;
     r.split_dim = -1;
+    r.wsplit = 1;
     r.out = tile_new_value_buf(t, PLAN_BUF_VALUE, y, &ol, NULL);
     if (!is_max) {
         /* The counts, f32, in ol's grid (plain storage, ol's order). */
