@@ -68,8 +68,10 @@ int main(int argc, char **argv) {
     for (int k = 0; k < nin && rc == 0; k++) {
         const SimTensor *t = sim_input(m, k);
         in[k] = read_tensor(argv[2], t->name, t->count);
-        if (!in[k]) rc = 1;
-        else sim_bind_input(m, k, in[k]);
+        if (!in[k])
+            rc = 1;
+        else
+            sim_bind_input(m, k, in[k]);
     }
     for (int k = 0; k < nout && rc == 0; k++) {
         out[k] = calloc(sim_output(m, k)->count + 1, sizeof **out);
@@ -96,8 +98,8 @@ int main(int argc, char **argv) {
             if (!(d <= 1e-6 + 1e-5 * fabs((double)want[i]))) bad++;
             if (d > worst || d != d) worst = d;
         }
-        printf("run_model: %s: output %s: %llu values, %llu differ, max |error| %.3g\n",
-               argv[1], t->name, (unsigned long long)t->count, (unsigned long long)bad, worst);
+        printf("run_model: %s: output %s: %llu values, %llu differ, max |error| %.3g\n", argv[1],
+               t->name, (unsigned long long)t->count, (unsigned long long)bad, worst);
         if (bad) rc = 1;
         free(want);
     }
