@@ -66,6 +66,21 @@ enum { COMPILED_MAX_CYCLES = 1000000000 };
 /* Run the image of g on in; r->outputs filled. false with err set. */
 static bool simulate(const IrGraph *g, const AsmImage *image, const NpyArray *in, NpyArray *outputs,
                      char *err, size_t errlen) {
+    /* The binary reads each input's bytes as its type says: the data must
+     * have that shape (the evaluator checks the same). */
+    for (int i = 0; i < g->ninputs; i++) {
+        const IrValue *v = &g->vals[g->inputs[i]];
+        bool same = in[i].ndim == v->type.rank;
+        for (int d = 0; same && d < v->type.rank; d++) same = in[i].shape[d] == v->type.dims[d];
+        if (!same) {
+            IrType got = ir_type(in[i].dtype, in[i].ndim < IR_MAX_RANK ? in[i].ndim : IR_MAX_RANK, in[i].shape);
+            char want[160];
+            snprintf(want, sizeof want, "%s", ir_type_str(&v->type));
+            snprintf(err, errlen, "input '%s' must be %s, got %s", v->name, want,
+                     ir_type_str(&got));
+            return false;
+        }
+    }
     SimModel *m = sim_load_image(image, err, errlen);
     if (!m) return false;
     bool ok = false;
