@@ -80,7 +80,8 @@ typedef struct Failure {
 
 /* Place one tile; returns its high-water mark. */
 static uint64_t place_tile(Plan *p, Tile *tl, uint32_t reserved, uint32_t limit, int32_t *over) {
-    qsort(tl->items, tl->n, sizeof *tl->items, cmp_item);
+    if (tl->n) /* items is NULL when the tile holds nothing: qsort takes no NULL */
+        qsort(tl->items, tl->n, sizeof *tl->items, cmp_item);
     Range *free_list = NULL;
     size_t nfree = 0, capfree = 0;
     Item **live = NULL; /* placed and not yet dead, any order */
