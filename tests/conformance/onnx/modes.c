@@ -73,7 +73,8 @@ static bool simulate(const IrGraph *g, const AsmImage *image, const NpyArray *in
         bool same = in[i].ndim == v->type.rank;
         for (int d = 0; same && d < v->type.rank; d++) same = in[i].shape[d] == v->type.dims[d];
         if (!same) {
-            IrType got = ir_type(in[i].dtype, in[i].ndim < IR_MAX_RANK ? in[i].ndim : IR_MAX_RANK, in[i].shape);
+            IrType got = ir_type(in[i].dtype, in[i].ndim < IR_MAX_RANK ? in[i].ndim : IR_MAX_RANK,
+                                 in[i].shape);
             char want[160];
             snprintf(want, sizeof want, "%s", ir_type_str(&v->type));
             snprintf(err, errlen, "input '%s' must be %s, got %s", v->name, want,
