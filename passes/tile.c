@@ -314,6 +314,7 @@ static void ew_task(Tiler *t, IrOpId id, int32_t out, int nin, const int32_t *in
     plan_task_writes(p, task, out);
     int32_t ab = args_buf(t, task, name);
     p->tasks[task].spec = spec;
+    ol = &p->bufs[out].layout; /* args_buf added a buffer: p->bufs may have moved */
 
     /* Iteration order: the result's storage order, without dimensions of
      * size 1 (their strides do not matter). */

@@ -2,8 +2,9 @@
 # make run: the end-to-end path a newcomer runs first.
 # usage: scripts/run-example.sh BUILD_DIR
 #
-# Until the compiler produces ACC-1 binaries, the example models run on the
-# reference evaluator (acc-run --reference), which computes the IR directly.
+# One example is compiled by accc and run on the simulated machine; the
+# others, which use ops the backend cannot compile yet (matrix products,
+# convolutions, reductions), run on the reference evaluator.
 set -eu
 build=${1:-build}
 bin=$build/bin
@@ -11,15 +12,38 @@ here=$(dirname "$0")/..
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-echo "== accc: the MLP example as IR (first lines of: accc --emit=ir examples/mlp.g)"
-"$bin/accc" --emit=ir "$here/examples/mlp.g" | head -n 8
+# The example compiled and run on the simulated machine.
+model=preprocess
+
+echo "== accc: examples/$model.g compiled for acc1-mini (accc examples/$model.g -o $model.bin)"
+"$bin/accc" --target=acc1-mini "$here/examples/$model.g" -o "$tmp/$model.bin" --report="$tmp/$model.json"
+"$bin/acc-objdump" -h "$tmp/$model.bin" | sed -n '/^machine/,$p'
+echo "-- the first lines of its assembly (accc -S):"
+"$bin/accc" --target=acc1-mini -S "$here/examples/$model.g" -o - | grep -v '^;' | head -n 12
 echo "   ..."
 echo
-echo "== acc-run --reference: the example models on the reference evaluator"
-echo "   (the compiler does not produce ACC-1 binaries yet, so nothing runs on the simulated machine)"
-for model in mlp lenet resnet_block mobilenet_block transformer; do
-    echo "-- examples/$model.g"
-    "$bin/acc-run" --reference "$here/examples/$model.g" --random-inputs=1
+echo "== acc-run: $model.bin on the reference interpreter, against the reference evaluator"
+outs=$("$bin/acc-objdump" -h "$tmp/$model.bin" | awk '$1 == "output" { print $2 }')
+run_o= ref_o=
+for o in $outs; do
+    run_o="$run_o -o $o=$tmp/run.$o.npy"
+    ref_o="$ref_o -o $o=$tmp/ref.$o.npy"
+done
+# shellcheck disable=SC2086 # one word per -o option
+"$bin/acc-run" "$tmp/$model.bin" --random-inputs=1 --stats $run_o
+# shellcheck disable=SC2086
+"$bin/acc-run" --reference "$here/examples/$model.g" --random-inputs=1 $ref_o
+for o in $outs; do
+    "$bin/acc-npy" show "$tmp/run.$o.npy" | head -n 2
+    "$bin/acc-npy" cmp "$tmp/run.$o.npy" "$tmp/ref.$o.npy" --rtol 1e-5 --atol 1e-6
+done
+echo
+echo "== acc-run --reference: the other example models on the reference evaluator"
+echo "   (the backend cannot compile matrix products, convolutions and reductions yet)"
+for m in mlp lenet resnet_block mobilenet_block transformer; do
+    [ "$m" = "$model" ] && continue
+    echo "-- examples/$m.g"
+    "$bin/acc-run" --reference "$here/examples/$m.g" --random-inputs=1
 done
 echo
 echo "== with a tensor from a file: 32 images through the MLP, probabilities to probs.npy"
