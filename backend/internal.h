@@ -162,6 +162,14 @@ typedef struct Kernel {
 /* The worker code of a task of p (not XCHG), named name. */
 void kernel_generate(const Plan *p, const PlanTask *t, const char *name, Kernel *k);
 
+/* ---- kmatmul.c: the matrix-unit kernel ------------------------------------------- */
+
+/* The worker code of a MATMUL task (loaders and multipliers, one entry). */
+void kmatmul_kernel(const Plan *p, const PlanTask *t, Kernel *k);
+/* The supervisor's loop over a MATMUL task's batch steps, column blocks
+ * and K chunks, starting workers at entry (m10: the step table pointer). */
+void kmatmul_invocation(Code *c, const PlanTask *t, int32_t entry);
+
 /* ---- asmtext.c: the assembly text of an image -------------------------------------- */
 
 /* Text acc-as turns into img: the machine, tensors, the program (prog,

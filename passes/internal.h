@@ -223,5 +223,21 @@ int32_t tile_value_home(Tiler *t, IrRef v);
 void tile_note_buf(Tiler *t, IrRef v, int32_t b);
 /* The printable name of an IR value ("%h1") for listings. */
 const char *tile_value_name(Tiler *t, IrRef v);
+/* The layout an operand of type x needs to be read elementwise over out's
+ * blocks (broadcast dimensions replicated). */
+void tile_operand_layout(const PlanLayout *out, const IrType *x, PlanLayout *l);
+/* A new buffer of value v in layout l, named after v (plus suffix). */
+int32_t tile_new_value_buf(Tiler *t, PlanBufKind kind, IrRef v, const PlanLayout *l,
+                           const char *suffix);
+/* The ARGS buffer of task, on its tiles (words set per tile by the caller). */
+int32_t tile_args_buf(Tiler *t, int32_t task, const char *what);
+/* The EW task applying op's body over out's layout, operand k from in[k]
+ * feeding body input input_of[k]. */
+void tile_ew_task(Tiler *t, IrOpId id, int32_t out, int nin, const int32_t *in,
+                  const int *input_of);
+
+/* tile_matmul.c: the matrix-unit families */
+void tile_matmul(Tiler *t, IrOpId id);
+void tile_conv(Tiler *t, IrOpId id);
 
 #endif
