@@ -507,6 +507,290 @@ void tile_matmul(Tiler *t, IrOpId id) {
 
 /* ---- fused_conv ------------------------------------------------------------------------ */
 
+/* How K (the window: taps x input channels of a group) is cut into chunks
+ * whose A elements are contiguous in the channels-last input. */
+typedef struct ConvK {
+    int64_t cst;     /* channels of a group as stored (padded with zeros) */
+    int32_t kw;      /* rows of W per chunk */
+    int whole_row;   /* 1: a chunk is a kernel row (all taps of the last
+                        spatial dimension, all channels) */
+    int64_t cblocks; /* channel blocks per tap (whole_row 0) */
+    int32_t nchunks;
+} ConvK;
+
+static void conv_k(const IrWindow *w, int64_t cg, int64_t groups, const AmpType *at, ConvK *k) {
+    int ns = w->nsp;
+    int64_t ktaps = 1;
+    for (int s = 0; s < ns; s++) ktaps *= w->kernel[s];
+    int64_t klast = w->kernel[ns - 1];
+    int64_t c1 = round_up(cg, at->lanes); /* every pixel 8-byte aligned */
+    memset(k, 0, sizeof *k);
+    if (groups == 1 && w->dilation[ns - 1] == 1 && klast * c1 <= at->kmax) {
+        k->whole_row = 1;
+        k->cst = c1;
+        k->kw = (int32_t)(klast * c1);
+        k->cblocks = 1;
+        k->nchunks = (int32_t)(ktaps / klast);
+        return;
+    }
+    int64_t cp = round_up(cg, at->lanes);
+    k->cblocks = ceil_div(cp, at->kmax);
+    k->kw = (int32_t)round_up(ceil_div(cp, k->cblocks), at->lanes);
+    k->cst = k->cblocks * k->kw;
+    k->nchunks = (int32_t)(ktaps * k->cblocks);
+}
+
+typedef struct ConvPlan {
+    int64_t bp, op, mp;
+    int64_t cost;
+} ConvPlan;
+
 void tile_conv(Tiler *t, IrOpId id) {
-    err_dtype(t, id);
+    const IrGraph *g = t->g;
+    Plan *p = t->p;
+    const IrOp *op = &g->ops[id];
+    IrRef y = op->out[0], xv = op->in[0], wv = op->in[1];
+    const IrType *yt = vtype(t, y), *xt = vtype(t, xv), *wt = vtype(t, wv);
+    AmpType at;
+    if (!amp_type(t->m, xt->dtype, wt->dtype, &at)) {
+        err_dtype(t, id);
+        return;
+    }
+    IrWindow w;
+    ir_window(g, id, &w);
+    int ns = w.nsp, R = yt->rank;
+    int64_t N = yt->dims[0], M = yt->dims[1], C = xt->dims[1], G = w.groups;
+    int64_t cg = C / G, mg = M / G;
+    AccDtype acc_dt = ACC_DTYPE_F32, out_dt = yt->dtype;
+    bool direct = G == 1 && identity_body(g, id) &&
+                  (out_dt == ACC_DTYPE_F32 || out_dt == ACC_DTYPE_F16 || out_dt == ACC_DTYPE_BF16);
+    ConvK ck;
+    conv_k(&w, cg, G, &at, &ck);
+    int64_t ktaps = 1, rest = 1;
+    for (int s = 0; s < ns; s++) ktaps *= w.kernel[s];
+    for (int s = 1; s < ns; s++) rest *= w.out[s];
+    int64_t kkst = ktaps * ck.cst;
+    int64_t esa = (int64_t)dtype_size(xt->dtype), eso = (int64_t)dtype_size(out_dt);
+    int nbody = body_ops(g, id);
+    int64_t O0 = w.out[0], H0 = w.in[0], s0 = w.stride[0];
+
+    /* choose the split: images, output rows (when the input splits alike),
+     * 16-channel blocks of the output (one group only) */
+    int64_t T = (int64_t)t->m->tiles, sram = (int64_t)t->m->sram_bytes * 7 / 10;
+    static int64_t cb[4096], co[4096], cm[4096];
+    int nbp = part_counts(N, cb, 4096), nop = part_counts(O0, co, 4096),
+        nmp = G == 1 ? part_counts(ceil_div(M, 16), cm, 4096) : (cm[0] = 1, 1);
+    ConvPlan best = {1, 1, 1, -1}, fallback = {1, 1, 1, -1};
+    bool xx = computed(t, xv);
+    int64_t row_bytes_in = 1; /* input bytes of one input row of an image */
+    for (int s = 1; s < ns; s++) row_bytes_in *= w.in[s] + w.pad_begin[s] + w.pad_end[s];
+    row_bytes_in *= (G == 1 ? ck.cst : C + ck.cst) * esa;
+    for (int i = 0; i < nbp; i++)
+        for (int j = 0; j < nop; j++)
+            for (int k = 0; k < nmp; k++) {
+                int64_t bp = cb[i], opp = co[j], mp = cm[k];
+                if (bp * opp * mp > T) break;
+                int64_t nt = ceil_div(N, bp), ot = ceil_div(O0, opp);
+                if (opp > 1 && ceil_div(H0, ot * s0) != opp) continue;
+                int64_t mt = mp == 1 ? round_up(M, 16) : 16 * ceil_div(ceil_div(M, 16), mp);
+                int64_t rows = nt * ot * rest;
+                int64_t in_rows = (ot - 1) * s0 + (w.kernel[0] - 1) * w.dilation[0] + 1;
+                int64_t xbytes = nt * in_rows * row_bytes_in;
+                int64_t bbytes = G * kkst * (G == 1 ? mt : round_up(mg, 16)) * esa;
+                int64_t mst = G == 1 ? mt : M + 16;
+                int64_t cbytes = rows * mst * 4, obytes = rows * mst * eso;
+                int64_t mem = xbytes + bbytes + cbytes + obytes * (direct ? 1 : op->nin - 1);
+                if (mem > sram) {
+                    if (best.cost < 0 && (fallback.cost < 0 || mem < fallback.cost))
+                        fallback = (ConvPlan){bp, opp, mp, mem};
+                    continue;
+                }
+                int64_t ncols = G == 1 ? mt / 16 : ceil_div(mg, 16);
+                int64_t cost = amp_cycles(&at, G, ncols, ck.nchunks, ck.kw, rows, (int)t->m->workers);
+                if (!direct) cost += rows * mst * (3 + nbody + op->nin - 2);
+                cost += (xx ? xbytes : 0) / (int64_t)t->m->xrecv_bytes;
+                cost += (int64_t)t->m->sync_cycles * 2 * xx;
+                if (best.cost < 0 || cost < best.cost) best = (ConvPlan){bp, opp, mp, cost};
+            }
+    if (best.cost < 0) best = fallback;
+    if (best.cost < 0) best = (ConvPlan){1, 1, 1, 0};
+    int64_t nt = ceil_div(N, best.bp), ot = ceil_div(O0, best.op);
+    int64_t mt = best.mp == 1 ? M : 16 * ceil_div(ceil_div(M, 16), best.mp);
+    int32_t grid[3] = {(int32_t)ceil_div(N, nt), (int32_t)ceil_div(O0, ot), (int32_t)ceil_div(M, mt)};
+    int32_t used = grid[0] * grid[1] * grid[2];
+    int32_t base = pick_base(t, used);
+
+    /* the accumulator and the result: channels last */
+    PlanLayout cl, ol, xl, bl;
+    int64_t mg16 = round_up(mg, 16);
+    int64_t cdims[IR_MAX_RANK], xdims[IR_MAX_RANK];
+    memcpy(cdims, yt->dims, sizeof cdims);
+    memcpy(xdims, xt->dims, sizeof xdims);
+    if (G > 1) cdims[1] = G * mg16, xdims[1] = G * ck.cst;
+    grid_layout(&cl, acc_dt, R, cdims, base, grid);
+    for (int i = 0; i < R; i++) cl.order[i] = (int8_t)(i == 0 ? 0 : i == R - 1 ? 1 : i + 1);
+    split(&cl, 0, GRID_B, nt);
+    split(&cl, 2, GRID_M, ot);
+    split(&cl, 1, GRID_N, mt);
+    if (G == 1) cl.mult[1] = 16;
+    cl.pad_undefined = true;
+    grid_layout(&ol, out_dt, R, yt->dims, base, grid);
+    memcpy(ol.order, cl.order, sizeof ol.order);
+    split(&ol, 0, GRID_B, nt);
+    split(&ol, 2, GRID_M, ot);
+    split(&ol, 1, GRID_N, mt);
+    if (direct) ol.mult[1] = 16;
+
+    /* the input: channels last, the padding as margins */
+    grid_layout(&xl, xt->dtype, R, xdims, base, grid);
+    memcpy(xl.order, cl.order, sizeof xl.order);
+    split(&xl, 0, GRID_B, nt);
+    if (grid[GRID_M] > 1) split(&xl, 2, GRID_M, ot * s0);
+    for (int s = 0; s < ns; s++) {
+        int64_t blk = s == 0 && grid[GRID_M] > 1 ? ot * s0 : w.in[s];
+        int64_t on = s == 0 ? ot : w.out[s];
+        int64_t need = (on - 1) * w.stride[s] + (w.kernel[s] - 1) * w.dilation[s] + 1;
+        xl.lo[2 + s] = w.pad_begin[s];
+        xl.hi[2 + s] = need - w.pad_begin[s] > blk ? need - w.pad_begin[s] - blk : 0;
+    }
+    int32_t xbuf;
+    if (G == 1) {
+        xl.mult[1] = ck.cst;
+        xbuf = tile_value_in(t, xv, &xl);
+    } else {
+        /* each group's channels padded to cst: aligned group offsets */
+        MapNode *xm = move_map_of_value(t, xv);
+        int64_t e1[IR_MAX_RANK], e2[IR_MAX_RANK];
+        e1[0] = N, e1[1] = G, e1[2] = cg;
+        for (int q = 0; q < ns; q++) e1[3 + q] = w.in[q];
+        MapNode *x1 = move_map_node(t, MAP_RESHAPE, xt->dtype, 3 + ns, e1, 1, &xm);
+        memcpy(e2, e1, sizeof e2);
+        e2[2] = ck.cst;
+        MapNode *x2 = move_map_node(t, MAP_PAD, xt->dtype, 3 + ns, e2, 1, &x1);
+        for (int d = 0; d < 3 + ns; d++) x2->a[d] = 0;
+        x2->mode = 0;
+        x2->padv = 0;
+        MapNode *x3 = move_map_node(t, MAP_RESHAPE, xt->dtype, R, xdims, 1, &x2);
+        xbuf = view_buf(t, x3, &xl, id,
+                        arena_printf(t->arena, "%s [groups padded]", tile_value_name(t, xv)));
+    }
+
+    /* the weights: [G, taps x channels (padded), Mg] */
+    MapNode *m = move_map_of_value(t, wv);
+    int64_t d1[IR_MAX_RANK], d2[IR_MAX_RANK], d3[IR_MAX_RANK], d4[3];
+    d1[0] = G, d1[1] = mg, d1[2] = cg;
+    for (int s = 0; s < ns; s++) d1[3 + s] = w.kernel[s];
+    MapNode *r1 = move_map_node(t, MAP_RESHAPE, wt->dtype, 3 + ns, d1, 1, &m);
+    d2[0] = G;
+    for (int s = 0; s < ns; s++) d2[1 + s] = w.kernel[s];
+    d2[1 + ns] = cg, d2[2 + ns] = mg;
+    MapNode *tr = move_map_node(t, MAP_TRANSPOSE, wt->dtype, 3 + ns, d2, 1, &r1);
+    tr->a[0] = 0;
+    for (int s = 0; s < ns; s++) tr->a[1 + s] = 3 + s;
+    tr->a[1 + ns] = 2, tr->a[2 + ns] = 1;
+    memcpy(d3, d2, sizeof d3);
+    d3[1 + ns] = ck.cst;
+    MapNode *pd = move_map_node(t, MAP_PAD, wt->dtype, 3 + ns, d3, 1, &tr);
+    for (int d = 0; d < 3 + ns; d++) pd->a[d] = 0;
+    pd->mode = 0;
+    pd->padv = 0;
+    d4[0] = G, d4[1] = kkst, d4[2] = mg;
+    MapNode *wm = move_map_node(t, MAP_RESHAPE, wt->dtype, 3, d4, 1, &pd);
+    grid_layout(&bl, wt->dtype, 3, d4, base, grid);
+    if (G == 1) split(&bl, 2, GRID_N, mt);
+    bl.mult[2] = 16;
+    int32_t bbuf = view_buf(t, wm, &bl, id, arena_printf(t->arena, "%s [taps x channels, out]",
+                                                         tile_value_name(t, wv)));
+
+    int32_t obuf = tile_new_value_buf(t, PLAN_BUF_VALUE, y, &ol, NULL);
+    int32_t cbuf = obuf;
+    if (!(direct && out_dt == acc_dt))
+        cbuf = (direct && ck.nchunks == 1 && G == 1)
+                   ? obuf
+                   : plan_add_layout_buf(p, PLAN_BUF_ACC, IR_NONE, id,
+                                         arena_printf(t->arena, "%s [acc]", tile_value_name(t, y)), &cl);
+
+    const PlanLayout *X = &p->bufs[xbuf].layout, *B = &p->bufs[bbuf].layout,
+                     *Cl = &p->bufs[cbuf].layout, *O = &p->bufs[direct ? obuf : cbuf].layout;
+    int64_t sx[IR_MAX_RANK], sb[IR_MAX_RANK], sc[IR_MAX_RANK], so[IR_MAX_RANK];
+    layout_strides(X, sx);
+    layout_strides(B, sb);
+    layout_strides(Cl, sc);
+    layout_strides(O, so);
+    int64_t esc = (int64_t)dtype_size(Cl->dtype), eo = (int64_t)dtype_size(O->dtype);
+    PlanAmpSpec s;
+    memset(&s, 0, sizeof s);
+    s.in_dtype = xt->dtype;
+    s.out_dtype = O->dtype;
+    s.kw = ck.kw;
+    s.nchunks = ck.nchunks;
+    s.nbatch = (int32_t)G;
+    s.ncols = (int32_t)(G == 1 ? layout_stored(Cl, 1) / 16 : mg16 / 16);
+    /* rows: the pixels of the tile's block, images outermost */
+    RowGeom rg;
+    rg.n = 1 + ns;
+    rg.ext[0] = layout_stored(Cl, 0);
+    rg.astr[0] = sx[0] * esa;
+    for (int q = 0; q < ns; q++) {
+        rg.ext[1 + q] = layout_stored(Cl, 2 + q);
+        rg.astr[1 + q] = w.stride[q] * sx[2 + q] * esa;
+    }
+    s.a_row = rg.astr[ns];
+    s.b_row = sb[1] * esa;
+    s.c_row = sc[R - 1] * esc;
+    s.o_row = so[R - 1] * eo;
+    s.a_batch = ck.cst * esa;
+    s.b_batch = B->dims[1] * s.b_row;
+    s.c_batch = mg16 * esc;
+    s.o_batch = mg16 * eo;
+    int64_t rows = 1;
+    for (int i = 0; i < rg.n; i++) rows *= rg.ext[i];
+    s.nloaders = ck.kw < 6 ? ck.kw : 6;
+    s.nworkers = (int32_t)(rows < (int64_t)t->m->workers ? rows : (int64_t)t->m->workers);
+    int64_t *ca = xmalloc((size_t)ck.nchunks * sizeof *ca), *cbo = xmalloc((size_t)ck.nchunks * sizeof *cbo);
+    int32_t nc = 0;
+    int64_t tap[3] = {0, 0, 0};
+    int64_t step_taps = ck.whole_row ? w.kernel[ns - 1] : 1;
+    for (int64_t ti = 0; ti < ktaps; ti += step_taps) {
+        int64_t f = ti;
+        for (int q = ns - 1; q >= 0; q--) tap[q] = f % w.kernel[q], f /= w.kernel[q];
+        int64_t aoff = 0;
+        for (int q = 0; q < ns; q++) aoff += tap[q] * w.dilation[q] * sx[2 + q] * esa;
+        for (int64_t c0 = 0; c0 < ck.cst; c0 += ck.whole_row ? ck.cst : ck.kw) {
+            ca[nc] = aoff + c0 * esa;
+            cbo[nc] = (ti * ck.cst + c0) * s.b_row;
+            nc++;
+        }
+    }
+    if (nc != ck.nchunks) ice("tile: convolution chunks %d, expected %d", nc, ck.nchunks);
+    /* A's origin: the stored block starts lo before the block */
+    int64_t mmc = amp_cycles(&at, s.nbatch, s.ncols, s.nchunks, s.kw, rows, (int)t->m->workers);
+    amp_task(t, id, &s, xbuf, 0, bbuf, cbuf, direct ? obuf : cbuf, ca, cbo, &rg, mmc);
+    free(ca);
+    free(cbo);
+    if (G > 1) {
+        /* the groups' accumulators [N, G x mg16, O...] as [N, M, O...] */
+        MapNode *am = move_map_leaf_buf(t, cbuf);
+        int64_t e1[IR_MAX_RANK], e2[IR_MAX_RANK];
+        e1[0] = N, e1[1] = G, e1[2] = mg16;
+        for (int q = 0; q < ns; q++) e1[3 + q] = w.out[q];
+        MapNode *a1 = move_map_node(t, MAP_RESHAPE, acc_dt, 3 + ns, e1, 1, &am);
+        memcpy(e2, e1, sizeof e2);
+        e2[2] = mg;
+        MapNode *a2 = move_map_node(t, MAP_SLICE, acc_dt, 3 + ns, e2, 1, &a1);
+        for (int d = 0; d < 3 + ns; d++) a2->a[d] = 0, a2->b[d] = 1;
+        MapNode *a3 = move_map_node(t, MAP_RESHAPE, acc_dt, R, yt->dims, 1, &a2);
+        PlanLayout al2 = ol;
+        al2.dtype = acc_dt;
+        al2.pad_undefined = true;
+        cbuf = plan_add_layout_buf(p, PLAN_BUF_ACC, IR_NONE, id,
+                                   arena_printf(t->arena, "%s [acc of the groups]", tile_value_name(t, y)),
+                                   &al2);
+        move_into(t, cbuf, a3, id);
+    }
+    if (!direct)
+        epilogue(t, id, cbuf, obuf,
+                 rows * layout_stored(Cl, 1) * (3 + nbody + op->nin - 2) / (int64_t)t->m->workers);
+    t->vals[y].kind = VAL_COMPUTED;
+    tile_note_buf(t, y, obuf);
 }
