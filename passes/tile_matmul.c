@@ -479,10 +479,13 @@ void tile_matmul(Tiler *t, IrOpId id) {
     s.kw = kw;
     s.nchunks = nchunks;
     s.ncols = (int32_t)(layout_stored(C, dn) / 16);
-    s.a_row = sa[dm] * esa;
-    s.b_row = sb[R - 2] * esa;
-    s.c_row = sc[dm] * esc;
-    s.o_row = so[dm] * eo;
+    /* blocks are compact and row-major where it matters (canon may move
+     * dimensions stored with extent 1, whose strides mean nothing) */
+    (void)sa, (void)sb, (void)sc, (void)so;
+    s.a_row = layout_stored(A, R - 1) * esa;
+    s.b_row = layout_stored(B, dn) * esa;
+    s.c_row = layout_stored(C, dn) * esc;
+    s.o_row = layout_stored(O, dn) * eo;
     s.a_batch = bcast[0] == 1 ? 0 : s.a_row * layout_stored(A, dm);
     s.b_batch = bcast[1] == 1 ? 0 : s.b_row * layout_stored(B, R - 2);
     s.c_batch = s.c_row * mst;
@@ -736,9 +739,11 @@ void tile_conv(Tiler *t, IrOpId id) {
         rg.astr[1 + q] = w.stride[q] * sx[2 + q] * esa;
     }
     s.a_row = rg.astr[ns];
-    s.b_row = sb[1] * esa;
-    s.c_row = sc[R - 1] * esc;
-    s.o_row = so[R - 1] * eo;
+    s.b_row = layout_stored(B, 2) * esa;
+    (void)sb;
+    s.c_row = layout_stored(Cl, 1) * esc;
+    s.o_row = layout_stored(O, 1) * eo;
+    (void)sc, (void)so;
     s.a_batch = ck.cst * esa;
     s.b_batch = B->dims[1] * s.b_row;
     s.c_batch = mg16 * esc;
