@@ -47,31 +47,42 @@ static AmpIsa amp_isa(AccDtype t) {
 
 /* One row loop of the multipliers: m14 A, m15 C (partials in), m10 the
  * store pointer, m9 rows; m12, m2, m13 the pointer bumps. */
+static bool fits13(int64_t v) { return v >= -4096 && v <= 4095; }
+
 static void row_loop(Code *c, const PlanAmpSpec *s, bool load, bool last, int32_t next_seg) {
     AmpIsa ai = amp_isa(s->in_dtype);
     int32_t end = code_label(c, NULL);
     code_jump(c, ISA_LOOP, 0, 9, end, 0);
+    /* the last access of each pointer steps to the next row by itself
+     * when the step fits the immediate, else an add follows */
     if (load) {
-        for (int q = 0; q < 4; q++) code_op(c, ISA_AMPLD, 0, 15, 0, 16, q);
+        int64_t step = s->c_row - 48;
+        for (int q = 0; q < 4; q++) code_op(c, ISA_AMPLD, 0, 15, 0, q < 3 || !fits13(step) ? 16 : (int32_t)step, q);
         code_comment(c, "the partial sums so far");
-        code_op(c, ISA_ADD, 15, 15, 2, 0, 0);
+        if (!fits13(step)) code_op(c, ISA_ADD, 15, 15, 2, 0, 0);
     }
     int nmul = s->kw / ai.lanes;
+    int64_t astep = 8 + s->a_row - (int64_t)s->kw * (int64_t)dtype_size(s->in_dtype);
+    bool afits = astep >= -65536 && astep <= 65535;
     for (int k = 0; k < nmul; k++) {
-        code_op(c, ai.mul, 0, 14, 0, 8, 0);
+        code_op(c, ai.mul, 0, 14, 0, k < nmul - 1 || !afits ? 8 : (int32_t)astep, 0);
         if (k == 0) code_comment(c, "%d multiplies: k = 0..%d of the chunk", nmul, s->kw - 1);
     }
-    code_op(c, ISA_ADD, 14, 14, 12, 0, 0);
+    if (!afits) code_op(c, ISA_ADD, 14, 14, 12, 0, 0);
     AccDtype st = last ? s->out_dtype : ACC_DTYPE_F32;
+    int64_t row = last ? s->o_row : s->c_row;
     if (st == ACC_DTYPE_F16 || st == ACC_DTYPE_BF16) {
         IsaOp op = st == ACC_DTYPE_F16 ? ISA_AMPSTH : ISA_AMPSTB;
-        for (int h = 0; h < 2; h++) code_op(c, op, 0, 10, 0, 16, h);
+        bool f = fits13(row - 16);
+        for (int h = 0; h < 2; h++) code_op(c, op, 0, 10, 0, h < 1 || !f ? 16 : (int32_t)(row - 16), h);
         code_comment(c, "16 results rounded once to %s", dtype_name(st));
+        if (!f) code_op(c, ISA_ADD, 10, 10, 13, 0, 0);
     } else {
-        for (int q = 0; q < 4; q++) code_op(c, ISA_AMPST, 0, 10, 0, 16, q);
+        bool f = fits13(row - 48);
+        for (int q = 0; q < 4; q++) code_op(c, ISA_AMPST, 0, 10, 0, q < 3 || !f ? 16 : (int32_t)(row - 48), q);
         code_comment(c, last ? "16 results" : "16 partial sums");
+        if (!f) code_op(c, ISA_ADD, 10, 10, 13, 0, 0);
     }
-    code_op(c, ISA_ADD, 10, 10, 13, 0, 0);
     code_bind(c, end);
     code_op(c, ISA_ADDI, 4, 4, 0, -1, 0);
     code_jump(c, ISA_BNZ, 0, 4, next_seg, 0);
