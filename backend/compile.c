@@ -145,6 +145,14 @@ static void invocation(Gen *gen, const PlanTask *t, int32_t index, int32_t entry
     code_bind(c, skip);
 }
 
+static void matmul_invocation(Gen *gen, const PlanTask *t, int32_t index, int32_t entry) {
+    char *line = op_line(gen, t->op);
+    code_note(&gen->prog, "task %d (%s %s)%s%s", index, plan_task_name(t->kind), t->what,
+              *line ? ": " : "", line);
+    free(line);
+    kmatmul_invocation(&gen->prog, t, entry);
+}
+
 static void supervisor(Gen *gen) {
     const Plan *p = gen->p;
     Code *c = &gen->prog;
@@ -159,7 +167,10 @@ static void supervisor(Gen *gen) {
         const PlanTask *t = &p->tasks[p->order[k]];
         while (phase < t->phase) barrier(gen, phase++);
         if (t->kind == PLAN_XCHG) continue;
-        invocation(gen, t, index++, gen->kernel_label[gen->task_kernel[p->order[k]]]);
+        if (t->kind == PLAN_MATMUL)
+            matmul_invocation(gen, t, index++, gen->kernel_label[gen->task_kernel[p->order[k]]]);
+        else
+            invocation(gen, t, index++, gen->kernel_label[gen->task_kernel[p->order[k]]]);
     }
     while (phase < p->nphases - 1) barrier(gen, phase++);
     code_op(c, ISA_END, 0, 0, 0, 0, 0);

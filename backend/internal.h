@@ -171,6 +171,13 @@ void kernel_generate(const Plan *p, const PlanTask *t, const char *name, Kernel 
 /* kreduce.c, kgather.c: the reduction (REDUCE, ARGRED) and gather kernels. */
 void kernel_reduce(const Plan *p, const PlanTask *t, Kernel *k);
 void kernel_gather(const Plan *p, const PlanTask *t, Kernel *k);
+/* ---- kmatmul.c: the matrix-unit kernel ------------------------------------------- */
+
+/* The worker code of a MATMUL task (loaders and multipliers, one entry). */
+void kmatmul_kernel(const Plan *p, const PlanTask *t, Kernel *k);
+/* The supervisor's loop over a MATMUL task's batch steps, column blocks
+ * and K chunks, starting workers at entry (m10: the step table pointer). */
+void kmatmul_invocation(Code *c, const PlanTask *t, int32_t entry);
 
 /* ---- asmtext.c: the assembly text of an image -------------------------------------- */
 

@@ -205,6 +205,7 @@ void kernel_generate(const Plan *p, const PlanTask *t, const char *name, Kernel 
     code_init(&k->code, name);
     switch (t->kind) {
     case PLAN_EW: ew_kernel(p, t, k); return;
+    case PLAN_MATMUL: kmatmul_kernel(p, t, k); return;
     case PLAN_COPY:
     case PLAN_FILL:
         code_context(&k->code, ASM_WORKER);

@@ -232,16 +232,9 @@ void tile_iter_collapse(TileIter *it);
  * the iteration split over up to workers workers. */
 PlanWord *tile_chunk_args(Plan *p, const TileIter *it, int32_t args, int workers,
                           int64_t min_per_worker, int32_t *nwords);
-/* The ARGS buffer of task on its tiles (words set per tile by the caller). */
-int32_t tile_args_buf(Tiler *t, int32_t task, const char *what);
 /* A default layout for a tensor of type ty (small ones spread over the
  * machine). */
 void tile_default_layout(Tiler *t, const IrType *ty, PlanLayout *l);
-int32_t tile_new_value_buf(Tiler *t, PlanBufKind kind, IrRef v, const PlanLayout *l,
-                           const char *suffix);
-/* The layout an operand of type x broadcast against out needs: out's grid,
- * split where x is not broadcast. */
-void tile_operand_layout(const PlanLayout *out, const IrType *x, PlanLayout *l);
 /* A buffer holding value v in layout want (made, moved or reused). */
 int32_t tile_value_in(Tiler *t, IrRef v, const PlanLayout *want);
 /* A buffer holding v in some layout (its home, or a default one). */
@@ -250,6 +243,22 @@ int32_t tile_value_home(Tiler *t, IrRef v);
 void tile_note_buf(Tiler *t, IrRef v, int32_t b);
 /* The printable name of an IR value ("%h1") for listings. */
 const char *tile_value_name(Tiler *t, IrRef v);
+/* The layout an operand of type x needs to be read elementwise over out's
+ * blocks (broadcast dimensions replicated). */
+void tile_operand_layout(const PlanLayout *out, const IrType *x, PlanLayout *l);
+/* A new buffer of value v in layout l, named after v (plus suffix). */
+int32_t tile_new_value_buf(Tiler *t, PlanBufKind kind, IrRef v, const PlanLayout *l,
+                           const char *suffix);
+/* The ARGS buffer of task, on its tiles (words set per tile by the caller). */
+int32_t tile_args_buf(Tiler *t, int32_t task, const char *what);
+/* The EW task applying op's body over out's layout, operand k from in[k]
+ * feeding body input input_of[k]. */
+void tile_ew_task(Tiler *t, IrOpId id, int32_t out, int nin, const int32_t *in,
+                  const int *input_of);
+
+/* tile_matmul.c: the matrix-unit families */
+void tile_matmul(Tiler *t, IrOpId id);
+void tile_conv(Tiler *t, IrOpId id);
 
 /* tile_reduce.c: reductions, argmax/argmin and pooling (REDUCE, ARGRED). */
 void tile_reduce(Tiler *t, IrOpId id);

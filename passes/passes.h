@@ -304,6 +304,33 @@ typedef struct PlanGatherSpec {
     int64_t nidx, inner, dim;
 } PlanGatherSpec;
 enum { PLAN_GATHER_WORKER = 32, PLAN_TRAP_GATHER = 1 };
+/* MATMUL: the matrix unit (docs/backend.md, "Matrix-unit kernels").
+ * C[rows, 16j..16j+15] (+)= A[rows, chunk] x B[chunk, 16j..16j+15] for every
+ * batch step, 16-column block j and K chunk; the supervisor loops over
+ * them, loading W with nloaders workers and multiplying with nworkers.
+ * Argument block (byte offsets): PLAN_AMP_S.. the state the supervisor
+ * writes per chunk {A, B, C, O, first, left, C batch, O batch}; PLAN_AMP_BASE
+ * {A0, B0, C0, O0}; PLAN_AMP_CHUNKS nchunks x {A offset, B offset}; then
+ * nloaders loader blocks {0, args, B offset, W offset, rows, 0, 0, 0} and
+ * nworkers multiplier blocks {1, args, nseg, seg*, 0, 0, 0, 0} (32 bytes
+ * each); segments are {A offset, C offset, O offset, rows}: rows at a_row,
+ * c_row, o_row bytes apart. The first chunk starts from zero, the others
+ * add to C; the last stores into O (rounded to out_dtype; O may be C). */
+typedef struct PlanAmpSpec {
+    AccDtype in_dtype;  /* A and B: f32, f16, bf16 or i8 */
+    AccDtype out_dtype; /* what the last chunk stores: f32/i32 (raw), f16, bf16 */
+    int32_t kw;         /* rows of W per chunk (WLEN = kw x row bytes) */
+    int32_t nchunks, nbatch, ncols;
+    int32_t nloaders, nworkers;
+    int64_t a_row, b_row, c_row, o_row;         /* bytes between rows */
+    int64_t a_batch, b_batch, c_batch, o_batch; /* bytes between batch steps */
+} PlanAmpSpec;
+enum {
+    PLAN_AMP_S = 16,
+    PLAN_AMP_BASE = 48,
+    PLAN_AMP_CHUNKS = 64,
+    PLAN_AMP_BLOCK = 32,
+};
 
 /* plan.c */
 Plan *plan_new(const IrGraph *g, const IsaMachine *m);

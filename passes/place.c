@@ -222,8 +222,13 @@ static void report(Plan *p, PassContext *pc, Tile *tiles, const Failure *f) {
         for (size_t i = 0; i < tl->n; i++) {
             Item *it = &tl->items[i];
             if (it->first > when || it->last < when) continue;
-            int k = ntop < 5 ? ntop++ : 4;
-            if (k == 4 && ntop == 5 && top[4].size >= it->size) continue;
+            int k;
+            if (ntop < 5) {
+                k = ntop++;
+            } else {
+                if (top[4].size >= it->size) continue;
+                k = 4;
+            }
             top[k] = *it;
             while (k > 0 && top[k - 1].size < top[k].size) {
                 Item tmp = top[k - 1];

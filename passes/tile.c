@@ -49,7 +49,7 @@ static void default_layout(Tiler *t, const IrType *ty, PlanLayout *l) {
     }
 }
 
-static int32_t new_value_buf(Tiler *t, PlanBufKind kind, IrRef v, const PlanLayout *l,
+int32_t tile_new_value_buf(Tiler *t, PlanBufKind kind, IrRef v, const PlanLayout *l,
                              const char *suffix) {
     const char *name = tile_value_name(t, v);
     if (suffix) name = arena_printf(t->arena, "%s %s", name, suffix);
@@ -61,7 +61,7 @@ static int32_t new_value_buf(Tiler *t, PlanBufKind kind, IrRef v, const PlanLayo
 static int32_t materialise(Tiler *t, IrRef v, const PlanLayout *l, const char *suffix) {
     MapNode *map = move_map_of_value(t, v);
     bool is_const = move_map_is_const(t, map);
-    int32_t b = new_value_buf(t, is_const ? PLAN_BUF_CONST : PLAN_BUF_VALUE, v, l, suffix);
+    int32_t b = tile_new_value_buf(t, is_const ? PLAN_BUF_CONST : PLAN_BUF_VALUE, v, l, suffix);
     move_into(t, b, map, t->g->vals[v].def);
     tile_note_buf(t, v, b);
     return b;
@@ -74,7 +74,7 @@ int32_t tile_value_home(Tiler *t, IrRef v) {
     PlanLayout l;
     default_layout(t, &t->g->vals[v].type, &l);
     if (vs->kind == VAL_INPUT) {
-        int32_t b = new_value_buf(t, PLAN_BUF_INPUT, v, &l, NULL);
+        int32_t b = tile_new_value_buf(t, PLAN_BUF_INPUT, v, &l, NULL);
         tile_note_buf(t, v, b);
         return b;
     }
@@ -86,7 +86,7 @@ int32_t tile_value_in(Tiler *t, IrRef v, const PlanLayout *want) {
     for (int32_t i = 0; i < vs->nbufs; i++)
         if (layout_equal(&t->p->bufs[vs->bufs[i]].layout, want)) return vs->bufs[i];
     if (vs->kind == VAL_INPUT && vs->nbufs == 0) {
-        int32_t b = new_value_buf(t, PLAN_BUF_INPUT, v, want, NULL);
+        int32_t b = tile_new_value_buf(t, PLAN_BUF_INPUT, v, want, NULL);
         tile_note_buf(t, v, b);
         return b;
     }
@@ -99,7 +99,7 @@ int32_t tile_value_in(Tiler *t, IrRef v, const PlanLayout *want) {
  * holds the operand elements its block of out reads, x broadcast to out's
  * shape (NumPy rules, aligned from the right): the same grid, split where
  * x is not broadcast, replicated where it is; the same storage order. */
-static void operand_layout(const PlanLayout *out, const IrType *x, PlanLayout *l) {
+void tile_operand_layout(const PlanLayout *out, const IrType *x, PlanLayout *l) {
     memset(l, 0, sizeof *l);
     l->dtype = x->dtype;
     l->rank = x->rank;
@@ -244,7 +244,7 @@ static PlanWord *chunk_args(Plan *p, const Iter *it, int32_t args_buf, int worke
 }
 
 /* An ARGS buffer for task on its tiles (words filled per tile by the caller). */
-static int32_t args_buf(Tiler *t, int32_t task, const char *what) {
+int32_t tile_args_buf(Tiler *t, int32_t task, const char *what) {
     Plan *p = t->p;
     PlanTask *tk = &p->tasks[task];
     int32_t b = plan_add_buf(p, PLAN_BUF_ARGS, IR_NONE, tk->op, arena_printf(t->arena, "args %s", what));
@@ -288,7 +288,7 @@ static void ew_result_layout(Tiler *t, IrOpId id, int first_operand, PlanLayout 
 /* The EW task computing op's body into buffer out over out's layout, with
  * operand buffers in[] (body input k+first feeds from in[k]); acc_buf, if
  * >= 0, is body input 0 (an accumulator). */
-static void ew_task(Tiler *t, IrOpId id, int32_t out, int nin, const int32_t *in,
+void tile_ew_task(Tiler *t, IrOpId id, int32_t out, int nin, const int32_t *in,
                     const int *input_of) {
     Plan *p = t->p;
     const PlanLayout olv = p->bufs[out].layout, *ol = &olv; /* bufs may move */
@@ -312,7 +312,7 @@ static void ew_task(Tiler *t, IrOpId id, int32_t out, int nin, const int32_t *in
     free(tiles);
     for (int k = 0; k < nin; k++) plan_task_reads(p, task, in[k]);
     plan_task_writes(p, task, out);
-    int32_t ab = args_buf(t, task, name);
+    int32_t ab = tile_args_buf(t, task, name);
     p->tasks[task].spec = spec;
     ol = &p->bufs[out].layout; /* args_buf added a buffer: p->bufs may have moved */
 
@@ -380,12 +380,12 @@ static void tile_fused(Tiler *t, IrOpId id) {
     if (op->nin + 1 > PLAN_MAX_BUFS) ice("tile: more than %d operands", PLAN_MAX_BUFS - 1);
     for (int i = 0; i < op->nin; i++) {
         PlanLayout want;
-        operand_layout(&ol, &g->vals[op->in[i]].type, &want);
+        tile_operand_layout(&ol, &g->vals[op->in[i]].type, &want);
         in[i] = tile_value_in(t, op->in[i], &want);
         input_of[i] = i;
     }
-    int32_t out = new_value_buf(t, PLAN_BUF_VALUE, y, &ol, NULL);
-    ew_task(t, id, out, op->nin, in, input_of);
+    int32_t out = tile_new_value_buf(t, PLAN_BUF_VALUE, y, &ol, NULL);
+    tile_ew_task(t, id, out, op->nin, in, input_of);
     t->vals[y].kind = VAL_COMPUTED;
     tile_note_buf(t, y, out);
 }
@@ -395,22 +395,12 @@ static void tile_fused(Tiler *t, IrOpId id) {
 void tile_default_layout(Tiler *t, const IrType *ty, PlanLayout *l) {
     default_layout(t, ty, l);
 }
-int32_t tile_new_value_buf(Tiler *t, PlanBufKind kind, IrRef v, const PlanLayout *l,
-                           const char *suffix) {
-    return new_value_buf(t, kind, v, l, suffix);
-}
-void tile_operand_layout(const PlanLayout *out, const IrType *x, PlanLayout *l) {
-    operand_layout(out, x, l);
-}
 void tile_iter_collapse(TileIter *it) {
     iter_collapse(it);
 }
 PlanWord *tile_chunk_args(Plan *p, const TileIter *it, int32_t args, int workers,
                           int64_t min_per_worker, int32_t *nwords) {
     return chunk_args(p, it, args, workers, min_per_worker, nwords);
-}
-int32_t tile_args_buf(Tiler *t, int32_t task, const char *what) {
-    return args_buf(t, task, what);
 }
 
 /* ---- The pass ---------------------------------------------------------------------- */
@@ -444,6 +434,8 @@ static void tile_op(Tiler *t, IrOpId id) {
         }
         t->vals[op->out[0]].kind = VAL_VIEW;
         break;
+    case IR_OP_fused_matmul: tile_matmul(t, id); break;
+    case IR_OP_fused_conv: tile_conv(t, id); break;
     default:
         if (move_is_view(t->g, op->out[0])) {
             t->vals[op->out[0]].kind = VAL_VIEW;
