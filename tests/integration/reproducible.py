@@ -43,13 +43,6 @@ CODE_KINDS = ("asm", "bin")
 # are not in), by the name this script prints, with the op it stops at
 # today. Emptied as the kernels land.
 NOT_YET_COMPILED = {
-    "examples/lenet.g": "fused_conv",
-    "examples/mlp.g": "fused_matmul",
-    "examples/mobilenet_block.g": "fused_conv",
-    "examples/resnet_block.g": "fused_conv",
-    "examples/transformer.g": "fused_matmul",
-    "onnx/cnn.onnx": "fused_conv",
-    "onnx/transformer.onnx": "fused_matmul",
 }
 # Flag sets every model is compiled with (the backend's --emit kinds run
 # the whole pipeline whatever they say).
