@@ -296,7 +296,7 @@ static void epilogue(Tiler *t, IrOpId id, int32_t acc, int32_t out, int64_t cycl
     if (nin + 1 > PLAN_MAX_BUFS) ice("tile: more than %d operands", PLAN_MAX_BUFS - 1);
     in[0] = acc;
     input_of[0] = 0;
-    const PlanLayout *ol = &t->p->bufs[out].layout;
+    const PlanLayout olv = t->p->bufs[out].layout, *ol = &olv; /* p->bufs may move */
     for (int i = 2; i < op->nin; i++) {
         PlanLayout want;
         tile_operand_layout(ol, vtype(t, op->in[i]), &want);
@@ -741,7 +741,8 @@ void tile_conv(Tiler *t, IrOpId id) {
     s.a_row = rg.astr[ns];
     s.b_row = layout_stored(B, 2) * esa;
     (void)sb;
-    s.c_row = layout_stored(Cl, 1) * esc;
+    int64_t c_cols = layout_stored(Cl, 1);
+    s.c_row = c_cols * esc;
     s.o_row = layout_stored(O, 1) * eo;
     (void)sc, (void)so;
     s.a_batch = ck.cst * esa;
@@ -793,9 +794,9 @@ void tile_conv(Tiler *t, IrOpId id) {
                                    &al2);
         move_into(t, cbuf, a3, id);
     }
-    if (!direct)
+    if (!direct) /* Cl's stored extent, read before buffers were added (p->bufs may move) */
         epilogue(t, id, cbuf, obuf,
-                 rows * layout_stored(Cl, 1) * (3 + nbody + op->nin - 2) / (int64_t)t->m->workers);
+                 rows * c_cols * (3 + nbody + op->nin - 2) / (int64_t)t->m->workers);
     t->vals[y].kind = VAL_COMPUTED;
     tile_note_buf(t, y, obuf);
 }
