@@ -136,4 +136,136 @@ IrRef kb_finish_op(IrGraph *g, IrOpId op);
 /* Free a builder whose body was not used. */
 void kb_abandon(KernelBuilder *kb);
 
+/* ---- tile.c, move.c: the tiler's state and the movement engine --------------------- */
+
+/* How destination element x of a map node is found (docs/backend.md,
+ * "Movement"): a leaf is an IR value that is computed, an input or a
+ * constant (MAP_VALUE) or an internal buffer (MAP_BUF); the other kinds
+ * are views, each with one child per source. */
+typedef enum MapKind {
+    MAP_VALUE,     /* an IR value (not a view) */
+    MAP_BUF,       /* a buffer of the plan */
+    MAP_RESHAPE,   /* same flat index */
+    MAP_TRANSPOSE, /* a[0..rank): result dim i is child dim a[i] */
+    MAP_EXPAND,    /* child dims of size 1 broadcast */
+    MAP_SLICE,     /* a[d]: first index, b[d]: step (every dimension) */
+    MAP_CONCAT,    /* along axis; children in order */
+    MAP_PAD,       /* a[d]: begin pads; mode 0 constant (padv), 1 reflect, 2 edge */
+    MAP_GATHER,    /* constant indices idx along axis */
+    MAP_GATHER_EL, /* gather_elements with constant indices idx along axis */
+    MAP_CONVWIN,   /* [g, N*O..., Cg*K...] windows of x [N, C, spatial...] (implicit matmul) */
+    MAP_POOLWIN,   /* [N, C, O..., K...] windows of x [N, C, spatial...], pad padv */
+    MAP_CONVOUT,   /* [N, M, O...] from an accumulator [g, N*O..., Mg] */
+} MapKind;
+
+typedef struct MapNode MapNode;
+struct MapNode {
+    MapKind kind;
+    AccDtype dtype;
+    int rank;
+    int64_t dims[IR_MAX_RANK];
+    int nchild;
+    MapNode **child;
+    IrRef value;   /* MAP_VALUE */
+    int32_t buf;   /* MAP_BUF */
+    int axis, mode;
+    int64_t a[IR_MAX_RANK], b[IR_MAX_RANK];
+    double padv;
+    const IrConst *idx; /* MAP_GATHER, MAP_GATHER_EL */
+    int idx_rank;
+    int64_t idx_dims[IR_MAX_RANK];
+    IrWindow win;  /* windows: geometry; a[0] groups */
+};
+
+/* What the tiler knows about each IR value. */
+typedef enum ValKind { VAL_NONE, VAL_INPUT, VAL_CONST, VAL_COMPUTED, VAL_VIEW } ValKind;
+
+typedef struct ValState {
+    ValKind kind;
+    int32_t home;   /* the buffer it was computed into (or placed in), -1 if none */
+    int32_t *bufs;  /* every buffer holding it, in any layout */
+    int32_t nbufs;
+    size_t capbufs;
+} ValState;
+
+typedef struct Tiler {
+    Plan *p;
+    const IrGraph *g;
+    const IsaMachine *m;
+    PassContext *pc;
+    ValState *vals; /* per IrRef */
+    Arena *arena;   /* the plan's */
+    int32_t next_base; /* where the next small layout starts (spreads small ops) */
+    StrBuf tmp;
+} Tiler;
+
+/* move.c */
+/* Whether v is defined by an op the tiler treats as a view. */
+bool move_is_view(const IrGraph *g, IrRef v);
+/* The map of value v: a leaf, or its view op over its operands' maps. */
+MapNode *move_map_of_value(Tiler *t, IrRef v);
+MapNode *move_map_leaf_buf(Tiler *t, int32_t buf);
+MapNode *move_map_node(Tiler *t, MapKind kind, AccDtype dtype, int rank, const int64_t *dims,
+                       int nchild, MapNode **child);
+/* Make buffer dst (a layout buffer, kind VALUE, CONST or ACC) hold map's
+ * elements: the copies, fills and transfers, as tasks of op. A CONST dst is
+ * filled at compile time (every leaf must be a constant). */
+void move_into(Tiler *t, int32_t dst, MapNode *map, IrOpId op);
+/* Whether every leaf of map is a constant. */
+bool move_map_is_const(Tiler *t, const MapNode *map);
+
+/* tile.c */
+/* The elements of one tile's block of a kernel's iteration space, as dims
+ * (outer to inner) with each buffer's byte stride along them and its byte
+ * offset at the block's first element. */
+typedef struct TileIter {
+    int n;
+    int64_t ext[IR_MAX_RANK];
+    int nbuf;
+    int64_t stride[PLAN_MAX_BUFS][IR_MAX_RANK];
+    int64_t base[PLAN_MAX_BUFS];
+    int32_t buf[PLAN_MAX_BUFS];
+} TileIter;
+/* Merge dimensions every buffer steps through as one (the innermost stays). */
+void tile_iter_collapse(TileIter *it);
+/* A chunked kernel's argument words on one tile (passes.h, PlanEwSpec):
+ * the iteration split over up to workers workers. */
+PlanWord *tile_chunk_args(Plan *p, const TileIter *it, int32_t args, int workers,
+                          int64_t min_per_worker, int32_t *nwords);
+/* A default layout for a tensor of type ty (small ones spread over the
+ * machine). */
+void tile_default_layout(Tiler *t, const IrType *ty, PlanLayout *l);
+/* A buffer holding value v in layout want (made, moved or reused). */
+int32_t tile_value_in(Tiler *t, IrRef v, const PlanLayout *want);
+/* A buffer holding v in some layout (its home, or a default one). */
+int32_t tile_value_home(Tiler *t, IrRef v);
+/* Record that v is held by buffer b. */
+void tile_note_buf(Tiler *t, IrRef v, int32_t b);
+/* The printable name of an IR value ("%h1") for listings. */
+const char *tile_value_name(Tiler *t, IrRef v);
+/* The layout an operand of type x needs to be read elementwise over out's
+ * blocks (broadcast dimensions replicated). */
+void tile_operand_layout(const PlanLayout *out, const IrType *x, PlanLayout *l);
+/* A new buffer of value v in layout l, named after v (plus suffix). */
+int32_t tile_new_value_buf(Tiler *t, PlanBufKind kind, IrRef v, const PlanLayout *l,
+                           const char *suffix);
+/* The ARGS buffer of task, on its tiles (words set per tile by the caller). */
+int32_t tile_args_buf(Tiler *t, int32_t task, const char *what);
+/* The EW task applying op's body over out's layout, operand k from in[k]
+ * feeding body input input_of[k]. */
+void tile_ew_task(Tiler *t, IrOpId id, int32_t out, int nin, const int32_t *in,
+                  const int *input_of);
+
+/* tile_matmul.c: the matrix-unit families */
+void tile_matmul(Tiler *t, IrOpId id);
+void tile_conv(Tiler *t, IrOpId id);
+
+/* tile_reduce.c: reductions, argmax/argmin and pooling (REDUCE, ARGRED). */
+void tile_reduce(Tiler *t, IrOpId id);
+/* estimate.c: PlanTask.cycles for the tasks that have none yet (EW, COPY,
+ * FILL, XCHG). */
+void tile_estimate(Plan *p);
+/* tile_gather.c: gather with indices known at run time (GATHER). */
+void tile_gather(Tiler *t, IrOpId id);
+
 #endif

@@ -787,6 +787,49 @@ static bool normalise_axis(Rewriter *rw, IrOpId id) {
     return true;
 }
 
+/* gather_elements: a gather along axis 0 of the flattened data, at flat
+ * indices base + idx * stride(axis), base a constant of the other
+ * coordinates; an index outside [-dim, dim) becomes the flat size, which
+ * the gather rejects at run time as the evaluator rejects the original. */
+static bool lower_gather_elements(Rewriter *rw, IrOpId id) {
+    IrGraph *g = G(rw);
+    IrRef x = in_(rw, id, 0), idx = in_(rw, id, 1);
+    IrType xt = *type_of(rw, x), it = *type_of(rw, idx);
+    int rank = xt.rank, axis = ir_norm_axis(ir_attr_int(g, id, "axis"), rank);
+    int64_t xs[IR_MAX_RANK], total = 1, n = 1;
+    for (int d = rank - 1; d >= 0; d--) xs[d] = total, total *= xt.dims[d];
+    for (int d = 0; d < rank; d++) n *= it.dims[d];
+    int64_t *base = xmalloc((size_t)(n ? n : 1) * sizeof *base);
+    for (int64_t e = 0; e < n; e++) {
+        int64_t f = e, off = 0;
+        for (int d = rank - 1; d >= 0; d--) {
+            if (d != axis) off += f % it.dims[d] * xs[d];
+            f /= it.dims[d];
+        }
+        base[e] = off;
+    }
+    IrType bt = it;
+    bt.dtype = ACC_DTYPE_I64;
+    IrRef basev = pb_constant(&rw->b, &bt, base);
+    free(base);
+    Build *b = &rw->b;
+    IrRef i = pb_cast(b, idx, ACC_DTYPE_I64),
+          dim = pb_scalar(b, ACC_DTYPE_I64, (double)xt.dims[axis]);
+    IrRef zero = pb_scalar(b, ACC_DTYPE_I64, 0);
+    IrRef neg = pb_op2(b, IR_OP_less, i, zero);
+    i = pb_op3(b, IR_OP_where, neg, pb_op2(b, IR_OP_add, i, dim), i);
+    IrRef bad =
+        pb_op2(b, IR_OP_or, pb_op2(b, IR_OP_less, i, zero), pb_op2(b, IR_OP_greater_equal, i, dim));
+    IrRef flat = pb_op2(b, IR_OP_add, basev,
+                        pb_op2(b, IR_OP_mul, i, pb_scalar(b, ACC_DTYPE_I64, (double)xs[axis])));
+    flat = pb_op3(b, IR_OP_where, bad, pb_scalar(b, ACC_DTYPE_I64, (double)total), flat);
+    IrRef in[2] = {pb_reshape(b, x, 1, &total), flat};
+    IrOpId op = pb_create(b, IR_OP_gather, 2, in);
+    ir_set_attr_int(g, op, "axis", 0);
+    rw_replace_op(rw, id, pb_finish(b, op));
+    return true;
+}
+
 static bool lower_concat(Rewriter *rw, IrOpId id) {
     if (G(rw)->ops[id].nin == 1) {
         rw_replace_op(rw, id, in_(rw, id, 0));
@@ -1033,6 +1076,7 @@ static bool lower_op(Rewriter *rw, IrOpId id, void *ctx) {
     case IR_OP_pad: return lower_pad(rw, id);
     case IR_OP_tile: return lower_tile(rw, id);
     case IR_OP_gather: return normalise_axis(rw, id);
+    case IR_OP_gather_elements: return lower_gather_elements(rw, id);
     default: break;
     }
     if (ir_op_info(kind)->flags & IR_EW) return lower_elementwise(rw, id);

@@ -34,11 +34,13 @@ void pass_pipeline(IrGraph *g, PassContext *pc) {
     if (o >= 1) pass_run(g, pc, PASS_cse);
     pass_run(g, pc, PASS_dce);
 
-    /* ---- The backend's passes join here, in this order (issue 6): ----------------
-     *   pass_run(g, pc, PASS_tile);      which tiles hold and compute which slices
-     *   pass_run(g, pc, PASS_place);     SRAM offsets per tile, liveness-based reuse
-     *   pass_run(g, pc, PASS_schedule);  supersteps, syncs, exchanges
-     * ------------------------------------------------------------------------------ */
+    /* The backend's passes, when compiling for a machine (docs/backend.md).
+     * Placement comes after scheduling: it needs the lifetimes. */
+    if (pc->machine) {
+        pass_run(g, pc, PASS_tile); /* layouts, kernels and data movement per tile */
+        if (!pc->failed) pass_run(g, pc, PASS_schedule); /* supersteps and exchanges */
+        if (!pc->failed) pass_run(g, pc, PASS_place);    /* SRAM addresses */
+    }
 }
 
 /* ---- Running one pass -------------------------------------------------------------------- */
@@ -50,6 +52,8 @@ void pass_context_init(PassContext *pc) {
 }
 
 void pass_context_free(PassContext *pc) {
+    plan_free(pc->plan);
+    pc->plan = NULL;
     free(pc->timings);
     pc->timings = NULL;
     pc->ntimings = 0;
@@ -90,6 +94,7 @@ static void dump(const IrGraph *g, PassContext *pc, const char *pass) {
     sb_init(&sb);
     sb_printf(&sb, "# IR after %s\n", pass);
     ir_print(&sb, g, NULL);
+    if (pc->plan) plan_print(&sb, pc->plan);
     fputs(sb.data, pc->log);
     sb_free(&sb);
 }

@@ -2,8 +2,9 @@
 # make run: the end-to-end path a newcomer runs first.
 # usage: scripts/run-example.sh BUILD_DIR
 #
-# Until the compiler produces ACC-1 binaries, the example models run on the
-# reference evaluator (acc-run --reference), which computes the IR directly.
+# The MLP example is compiled by accc and run on the simulated machine,
+# shown in detail; then every other example is compiled and run, each
+# output compared with the reference evaluator's.
 set -eu
 build=${1:-build}
 bin=$build/bin
@@ -11,15 +12,43 @@ here=$(dirname "$0")/..
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-echo "== accc: the MLP example as IR (first lines of: accc --emit=ir examples/mlp.g)"
-"$bin/accc" --emit=ir "$here/examples/mlp.g" | head -n 8
+# Compile MODEL for acc1, run it on the interpreter and on the reference
+# evaluator with the same random inputs, compare every output.
+run_and_compare() {
+    m=$1 stats=$2
+    "$bin/accc" "$here/examples/$m.g" -o "$tmp/$m.bin" --report="$tmp/$m.json"
+    outs=$("$bin/acc-objdump" -h "$tmp/$m.bin" | awk '$1 == "output" { print $2 }')
+    run_o= ref_o=
+    for o in $outs; do
+        run_o="$run_o -o $o=$tmp/run.$m.$o.npy"
+        ref_o="$ref_o -o $o=$tmp/ref.$m.$o.npy"
+    done
+    # shellcheck disable=SC2086 # one word per option
+    "$bin/acc-run" "$tmp/$m.bin" --random-inputs=1 $stats $run_o
+    # shellcheck disable=SC2086
+    "$bin/acc-run" --reference "$here/examples/$m.g" --random-inputs=1 $ref_o
+    for o in $outs; do
+        "$bin/acc-npy" show "$tmp/run.$m.$o.npy" | head -n 2
+        "$bin/acc-npy" cmp "$tmp/run.$m.$o.npy" "$tmp/ref.$m.$o.npy" --rtol 1e-4 --atol 1e-5
+    done
+}
+
+model=mlp
+echo "== accc: examples/$model.g compiled for acc1 (accc examples/$model.g -o $model.bin)"
+"$bin/accc" "$here/examples/$model.g" -o "$tmp/$model.bin"
+"$bin/acc-objdump" -h "$tmp/$model.bin" | sed -n '/^machine/,$p'
+echo "-- the first lines of its assembly (accc -S):"
+"$bin/accc" -S "$here/examples/$model.g" -o "$tmp/$model.s"
+grep -v '^;' "$tmp/$model.s" | head -n 12
 echo "   ..."
 echo
-echo "== acc-run --reference: the example models on the reference evaluator"
-echo "   (the compiler does not produce ACC-1 binaries yet, so nothing runs on the simulated machine)"
-for model in mlp lenet resnet_block mobilenet_block transformer; do
-    echo "-- examples/$model.g"
-    "$bin/acc-run" --reference "$here/examples/$model.g" --random-inputs=1
+echo "== acc-run: $model.bin on the reference interpreter, against the reference evaluator"
+run_and_compare "$model" --stats
+echo
+echo "== the other examples, compiled for acc1 and run, against the reference evaluator"
+for m in preprocess lenet resnet_block mobilenet_block transformer; do
+    echo "-- examples/$m.g"
+    run_and_compare "$m" ""
 done
 echo
 echo "== with a tensor from a file: 32 images through the MLP, probabilities to probs.npy"

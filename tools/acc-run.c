@@ -3,6 +3,8 @@
  *
  *   acc-run MODEL.bin [TENSORS] [--stats] [--trace T.json] [--threads N] [--max-cycles N]
  *       an ACC-1 binary on the reference interpreter (libaccsim; run_sim.c)
+ *   acc-run MODEL.g|MODEL.ir|MODEL.onnx [TENSORS] [MODEL OPTIONS] [SIM OPTIONS]
+ *       the model compiled in memory (as accc does), then run as a binary
  *   acc-run --reference MODEL.g|MODEL.ir|MODEL.onnx [TENSORS] [MODEL OPTIONS]
  *       the model's IR on the reference evaluator
  *
@@ -17,11 +19,12 @@
 
 static const char synopsis[] =
     "usage: acc-run MODEL.bin [options] [IN.npy...]\n"
+    "       acc-run MODEL.g|MODEL.ir|MODEL.onnx [options] [IN.npy...]\n"
     "       acc-run --reference MODEL.g|MODEL.ir|MODEL.onnx [options] [IN.npy...]\n"
     "\n"
-    "Run an ACC-1 binary on the reference interpreter, or evaluate a model's IR\n"
-    "with the reference evaluator. IN.npy: inputs not given by name, in the model's\n"
-    "order.\n"
+    "Run an ACC-1 binary on the reference interpreter (a source model is compiled\n"
+    "in memory first, as accc does), or evaluate a model's IR with the reference\n"
+    "evaluator. IN.npy: inputs not given by name, in the model's order.\n"
     "\n";
 
 static const char epilogue[] =
@@ -94,6 +97,28 @@ static int run_reference(Driver *drv, const DriverIO *io) {
     return rc;
 }
 
+/* A source model: compile it in memory for --target, then run the image. */
+static int run_compiled(Driver *drv, const DriverIO *io, const RunSimOptions *sim) {
+    IrGraph *g = driver_load(drv);
+    if (!g) return EXIT_USER;
+    BackendOptions opts = {0};
+    BackendOutput out;
+    int rc = driver_compile(drv, g, &opts, &out);
+    if (rc == EXIT_OK) {
+        char err[600];
+        SimModel *m = sim_load_image(out.image, err, sizeof err);
+        if (m) {
+            rc = run_on_sim(drv, io, sim, m);
+            sim_free(m);
+        } else {
+            rc = driver_error(drv, "%s", err);
+        }
+        backend_output_free(&out);
+    }
+    ir_graph_free(g);
+    return rc;
+}
+
 int main(int argc, char **argv) {
     Driver drv;
     DriverIO io;
@@ -125,12 +150,7 @@ int main(int argc, char **argv) {
             rc = driver_error(&drv, "%s", err);
         }
     } else if (rc == EXIT_OK) {
-        /* The backend joins here: compile drv.model in memory and run it
-         * with run_on_sim. */
-        rc = driver_usage(&drv,
-                          "'%s' is a source model: compiling it is not available yet; "
-                          "run it with --reference",
-                          drv.model);
+        rc = run_compiled(&drv, &io, &sim);
     }
     driver_io_free(&io);
     return driver_finish(&drv, rc);

@@ -53,11 +53,28 @@ static void emit_dsl(Driver *drv, IrGraph *g, const Accc *a) {
     driver_emit_dsl(drv, g);
 }
 
-/* The backend joins by filling in fn of the asm and bin rows: a function
- * that writes the code to drv->output and, when a->report is set, the
- * report to it, each through driver_output (so -o -, the depfile and
- * atomic output need nothing more). A row without fn is reported as "not
- * available yet". */
+/* ACC-1 code: compile, then the assembly or the binary to the main output
+ * and the report to a->report, each through driver_output (so -o -, the
+ * depfile and atomic output need nothing more). The passes run here, with
+ * the target machine set. */
+static void emit_code(Driver *drv, IrGraph *g, const Accc *a) {
+    BackendOptions opts = {.want_asm = a->emit == EMIT_ASM, .want_report = a->report != NULL};
+    BackendOutput bo;
+    if (driver_compile(drv, g, &opts, &bo) != EXIT_OK) return;
+    driver_progress(drv, "write");
+    StrBuf *out = driver_output(drv, drv->output);
+    if (a->emit == EMIT_ASM)
+        sb_append(out, bo.asm_text.data, bo.asm_text.len);
+    else
+        asm_image_write(bo.image, out);
+    if (a->report) {
+        StrBuf *rep = driver_output(drv, a->report);
+        sb_append(rep, bo.report.data, bo.report.len);
+    }
+    backend_output_free(&bo);
+}
+
+/* What each --emit kind writes, and where without -o. */
 static const struct {
     const char *name;
     EmitFn *fn;
@@ -66,8 +83,8 @@ static const struct {
 } emits[] = {
     [EMIT_IR] = {"ir", emit_ir, false, NULL},
     [EMIT_G] = {"g", emit_dsl, false, NULL},
-    [EMIT_ASM] = {"asm", NULL, true, ".s"},
-    [EMIT_BIN] = {"bin", NULL, true, ".bin"},
+    [EMIT_ASM] = {"asm", emit_code, true, ".s"},
+    [EMIT_BIN] = {"bin", emit_code, true, ".bin"},
 };
 
 /* ---- Options --------------------------------------------------------------------------- */
@@ -120,11 +137,6 @@ static char *default_output(const char *model, Emit emit) {
 
 /* The options' combinations, once all are read. */
 static int check_options(Driver *drv, const Accc *a) {
-    if (!emits[a->emit].fn)
-        return driver_usage(drv,
-                            "compiling to ACC-1 code (--emit=%s) is not available yet; use "
-                            "--emit=ir or --emit=g",
-                            emits[a->emit].name);
     if (a->report && !emits[a->emit].code)
         return driver_usage(drv, "--report describes ACC-1 code: use it with --emit=asm or bin");
     return EXIT_OK;
@@ -161,8 +173,10 @@ int main(int argc, char **argv) {
     driver_progress_start(&drv, 1 + driver_pass_steps(&drv, code) + 1);
     IrGraph *g = driver_load(&drv);
     if (g) {
-        driver_run_passes(&drv, g, code);
-        driver_progress(&drv, "write");
+        if (!code) {
+            driver_run_passes(&drv, g, false);
+            driver_progress(&drv, "write");
+        }
         emits[a.emit].fn(&drv, g, &a);
         ir_graph_free(g);
     }

@@ -78,7 +78,8 @@ static void progress_pass(void *user, const char *pass) {
 
 int driver_pass_steps(const Driver *drv, bool always) {
     if (drv->pass_list) return pass_list_length(drv->pass_list);
-    return always || drv->opt_given ? pass_pipeline_length(drv->pc.opt_level) : 0;
+    if (always) return pass_pipeline_length(drv->pc.opt_level) + 3; /* tile, schedule, place */
+    return drv->opt_given ? pass_pipeline_length(drv->pc.opt_level) : 0;
 }
 
 /* ---- Setup and messages ------------------------------------------------------------------ */
@@ -92,6 +93,7 @@ void driver_init(Driver *drv, const char *tool) {
     pass_context_init(&drv->pc);
     drv->pc.before_pass = progress_pass;
     drv->pc.user = drv;
+    drv->pc.diag = &drv->diag;
     outfiles_init(&drv->outs);
     sb_init(&drv->main_out);
     deps_init(&drv->deps);
@@ -454,6 +456,12 @@ void driver_run_passes(Driver *drv, IrGraph *g, bool always) {
         progress_clear(drv);
         pass_print_timings(&drv->pc);
     }
+}
+
+int driver_compile(Driver *drv, IrGraph *g, const BackendOptions *opts, BackendOutput *out) {
+    drv->pc.machine = isa_preset((IsaPreset)drv->target);
+    driver_run_passes(drv, g, true);
+    return backend_compile(g, &drv->pc, opts, out) == 0 ? EXIT_OK : EXIT_USER;
 }
 
 StrBuf *driver_output(Driver *drv, const char *path) {

@@ -22,6 +22,7 @@
 #ifndef ACCC_DRIVER_H
 #define ACCC_DRIVER_H
 
+#include "backend.h"
 #include "frontend.h"
 #include "passes.h"
 
@@ -132,6 +133,11 @@ IrGraph *driver_load(Driver *drv);
  * else the pipeline at the -O level when `always` or an -O option was
  * given; then the --time-passes table. */
 void driver_run_passes(Driver *drv, IrGraph *g, bool always);
+/* Compile g for the --target machine: the pipeline (the backend's passes
+ * included) and code generation. EXIT_OK with out filled (free it with
+ * backend_output_free), or EXIT_USER after reporting to drv->diag (the
+ * model does not fit, or uses what the backend cannot compile). */
+int driver_compile(Driver *drv, IrGraph *g, const BackendOptions *opts, BackendOutput *out);
 /* A buffer for the output at path ("-": standard output), written by
  * driver_finish if the run succeeds. */
 StrBuf *driver_output(Driver *drv, const char *path);

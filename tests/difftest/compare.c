@@ -55,6 +55,12 @@ DtTolerance dt_tolerance(AccDtype dt) {
 
 bool dt_compare(const DtGraph *t, int k, const NpyArray *got, const NpyArray *want, char *msg,
                 size_t msglen) {
+    DtTolerance tol = t->exact ? (DtTolerance){0, 0} : dt_tolerance(want->dtype);
+    return dt_compare_tol(t, k, got, want, tol, msg, msglen);
+}
+
+bool dt_compare_tol(const DtGraph *t, int k, const NpyArray *got, const NpyArray *want,
+                    DtTolerance tol, char *msg, size_t msglen) {
     const char *name = t->g->outputs[k].name;
     bool shape_ok = got->dtype == want->dtype && got->ndim == want->ndim;
     for (int i = 0; shape_ok && i < got->ndim; i++) shape_ok = got->shape[i] == want->shape[i];
@@ -62,7 +68,6 @@ bool dt_compare(const DtGraph *t, int k, const NpyArray *got, const NpyArray *wa
         snprintf(msg, msglen, "output %s: dtype or shape differs", name);
         return false;
     }
-    DtTolerance tol = t->exact ? (DtTolerance){0, 0} : dt_tolerance(want->dtype);
     bool ints = !(dtype_flags(want->dtype) & DT_FLOAT);
     if (ints) {
         size_t bytes = want->count * dtype_size(want->dtype);

@@ -76,6 +76,9 @@ DtTolerance dt_tolerance(AccDtype dt);
  * where and by how much. */
 bool dt_compare(const DtGraph *t, int k, const NpyArray *got, const NpyArray *want, char *msg,
                 size_t msglen);
+/* dt_compare with the tolerance tol for float outputs (integers: exact). */
+bool dt_compare_tol(const DtGraph *t, int k, const NpyArray *got, const NpyArray *want,
+                    DtTolerance tol, char *msg, size_t msglen);
 /* Evaluate a and b (same inputs and outputs) on dt_inputs(a, seed) and
  * compare every output as dt_compare does: 0 if they agree, 1 if they
  * differ, -1 if either evaluation fails (message in msg). */

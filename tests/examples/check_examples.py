@@ -118,6 +118,14 @@ def gelu(x):
 # ---- The examples ---------------------------------------------------------------
 
 
+def preprocess(pixels):
+    mean = np.array([123.675, 116.28, 103.53], np.float32).reshape(3, 1, 1)
+    inv_std = np.array([0.0171248, 0.017507, 0.0174292], np.float32).reshape(3, 1, 1)
+    t = (np.clip(pixels, 0, 255).transpose(0, 3, 1, 2) - mean) * inv_std
+    x = np.pad(t, ((0, 0), (0, 0), (2, 2), (2, 2)), mode="reflect")
+    return {"x": x, "mirrored": x[:, :, :, ::-1]}
+
+
 def mlp(x):
     w1, b1 = normal(1, 0.05, (784, 128)), zeros((128,))
     w2, b2 = normal(2, 0.1, (128, 64)), uniform(3, -0.1, 0.1, (64,))
@@ -214,6 +222,7 @@ def encoder_layer(x):
 EXAMPLES = [
     ("mlp.g", "x", (8, 784), [], mlp),
     ("mlp.g", "x", (3, 784), ["-D", "N=3"], mlp),
+    ("preprocess.g", "pixels", (4, 28, 28, 3), [], preprocess),
     ("lenet.g", "image", (4, 1, 28, 28), [], lenet),
     ("resnet_block.g", "x", (1, 16, 16, 16), [], resnet_block),
     ("resnet_block.g", "x", (2, 8, 12, 12), ["-D", "N=2", "-D", "C=8", "-D", "H=12"], resnet_block),

@@ -7,19 +7,24 @@
 1. cmake --install BUILD --prefix DIR/prefix, and check the layout.
 2. <accc/accsim.h> compiles on its own (C99 and C11, -pedantic) and a C
    program links against libaccsim through pkg-config (accsim.pc).
-3. tests/integration/project (copied to DIR/src) is configured against the
+3. The test data: seeded inputs for each model, and the outputs expected of
+   them, computed by the installed `acc-run --reference` (the reference
+   evaluator, which never sees the compiled code) and checked here against
+   the same formulas in NumPy; for the assembled vadd.s, NumPy's a + b.
+4. tests/integration/project (copied to DIR/src) is configured against the
    prefix with find_package(accc), with Ninja and with Makefiles, and built:
-   accc_add_model() compiles its models, the installed acc-as assembles
-   vadd.s, and check_add (linked with accc::accsim) runs the binary and
-   checks its sums.
-4. The depfile drives rebuilds: a no-op build does nothing; touching the
-   imported layers.g or the weight scale.npy rebuilds the model that reads
-   them and nothing else; touching other.g rebuilds only other.
+   accc_add_model() compiles model/net.g (which imports layers.g and loads
+   scale.npy) to an ACC-1 binary, the same model to IR text and other.g to
+   a binary; the installed acc-as assembles vadd.s; run_model (linked with
+   accc::accsim) runs each binary and checks its outputs (the project's
+   ctest).
+5. The depfile drives rebuilds: a no-op build does nothing; touching the
+   imported layers.g or the weight scale.npy rebuilds the models that read
+   them and nothing else; touching other.g rebuilds only other; touching a
+   file no model reads (run_model.c, a note beside the models) compiles no
+   model.
 
-The model compiled to an ACC-1 binary (accc_add_model's default, --emit=bin)
-is run by check_add too, once accc can compile to ACC-1 code: the test asks
-accc at run time and says which part is pending. Prints one line per
-check; exits 1 if one fails.
+Prints one line per check; exits 1 if one fails.
 """
 import argparse
 import os
@@ -27,6 +32,8 @@ import shutil
 import subprocess
 import sys
 import time
+
+import numpy as np
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--build", required=True)
@@ -74,22 +81,8 @@ layout = (["bin/" + t for t in tools] + ["share/man/man1/%s.1" % t for t in tool
 missing = [f for f in layout if not os.path.exists(os.path.join(prefix, f))]
 check("install layout (%d files)" % len(layout), not missing, "missing: " + ", ".join(missing))
 
-# Does this accc compile to ACC-1 code yet? "not available yet" (exit 2) is
-# the only answer that means no; any other failure is a failure.
 accc = os.path.join(prefix, "bin", "accc")
-probe_dir = os.path.join(work, "probe")
-os.makedirs(probe_dir)
-with open(os.path.join(probe_dir, "p.g"), "w") as f:
-    f.write("graph p(x: f32[4]) -> (y: f32[4]) {\n    y = x + x\n}\n")
-probe = subprocess.run([accc, "--target=acc1-mini", "p.g", "-o", "p.bin"], cwd=probe_dir,
-                       capture_output=True, text=True)
-have_binary = probe.returncode == 0
-if not have_binary:
-    check("accc --emit=bin: either compiles or says 'not available yet'",
-          probe.returncode == 2 and "not available yet" in probe.stderr, probe.stderr)
-    print("PENDING: accc --emit=bin is not available yet: the model is compiled to IR "
-          "only; compiling it to a binary and running that through libaccsim switch on "
-          "when accc --emit=bin works")
+acc_run = os.path.join(prefix, "bin", "acc-run")
 
 # ---- 2. The header alone, and pkg-config --------------------------------------------
 include = os.path.join(prefix, "include")
@@ -104,26 +97,83 @@ for std in ("c99", "c11"):
 
 shutil.copytree(os.path.join(args.source, "tests", "integration", "project"), src)
 shutil.copy(os.path.join(args.source, "examples", "asm", "vadd.s"), src)
+
+# ---- 3. The test data -----------------------------------------------------------------
+rng = np.random.default_rng(8)
+model_dir = os.path.join(src, "model")
+np.save(os.path.join(model_dir, "scale.npy"), (0.25 * np.arange(32) - 3).astype(np.float32))
+with open(os.path.join(model_dir, "NOTES.txt"), "w") as f:
+    f.write("A file beside the models that no model reads.\n")
+
+
+def data_dir(model):
+    d = os.path.join(src, "data", model)
+    os.makedirs(d, exist_ok=True)
+    return d
+
+
+def save_f32(d, name, x):
+    np.ascontiguousarray(x, dtype="<f4").tofile(os.path.join(d, name + ".f32"))
+
+
+def reference(model, inputs, outputs):
+    """The outputs acc-run --reference computes for model on inputs."""
+    tmp = os.path.join(work, "ref")
+    os.makedirs(tmp, exist_ok=True)
+    cmd = [acc_run, "--reference", os.path.join(model_dir, model)]
+    for name, x in inputs.items():
+        np.save(os.path.join(tmp, name + ".npy"), x)
+        cmd += ["-i", "%s=%s" % (name, os.path.join(tmp, name + ".npy"))]
+    for name in outputs:
+        cmd += ["-o", "%s=%s" % (name, os.path.join(tmp, "out-" + name + ".npy"))]
+    run(cmd)
+    return {name: np.load(os.path.join(tmp, "out-" + name + ".npy")) for name in outputs}
+
+
+def expect(model, inputs, numpy_outputs):
+    """Write model's inputs and expected outputs (the reference evaluator's,
+    checked against NumPy's) to data/MODEL/."""
+    d = data_dir(model)
+    for name, x in inputs.items():
+        save_f32(d, name, x)
+    got = reference(model + ".g", inputs, numpy_outputs)
+    for name, want in numpy_outputs.items():
+        ok = got[name].shape == want.shape and np.allclose(got[name], want, rtol=1e-5, atol=1e-6)
+        check("acc-run --reference %s.g: output %s%s agrees with NumPy" %
+              (model, name, list(want.shape)), ok)
+        save_f32(d, name, got[name])
+
+
+a = (3 * rng.standard_normal((16, 32))).astype(np.float32)
+b = (3 * rng.standard_normal((16, 32))).astype(np.float32)
+scale = np.load(os.path.join(model_dir, "scale.npy"))
+expect("net", {"a": a, "b": b},
+       {"c": (a * scale + np.float32(0.5) + 1 / (1 + np.exp(-b.astype(np.float64)))).T,
+        "m": np.concatenate([np.maximum(a, b), np.tanh(a.astype(np.float64) - b)], axis=1)})
+x = rng.standard_normal(8).astype(np.float32)
+expect("other", {"x": x}, {"y": np.maximum(x, 0)})
+d = data_dir("vadd")
+va = rng.standard_normal(256).astype(np.float32)
+vb = rng.standard_normal(256).astype(np.float32)
+save_f32(d, "a", va)
+save_f32(d, "b", vb)
+save_f32(d, "c", va + vb)
+
 env = dict(os.environ, PKG_CONFIG_PATH=os.path.join(prefix, "lib", "pkgconfig"))
 pc = run(["pkg-config", "--cflags", "--libs", "accsim"], env=env).stdout.split()
 vadd = os.path.join(work, "vadd.bin")
 run([os.path.join(prefix, "bin", "acc-as"), os.path.join(src, "vadd.s"), "-o", vadd])
-r = subprocess.run([args.cc, "-std=c11", os.path.join(src, "check_add.c"), "-o", "check_pc"] +
+r = subprocess.run([args.cc, "-std=c11", os.path.join(src, "run_model.c"), "-o", "run_pc"] +
                    cflags + pc, cwd=work, capture_output=True, text=True)
-check("check_add.c builds with pkg-config accsim", r.returncode == 0, r.stderr)
+check("run_model.c builds with pkg-config accsim", r.returncode == 0, r.stderr)
 if r.returncode == 0:
-    r = subprocess.run([os.path.join(work, "check_pc"), vadd], capture_output=True, text=True)
-    check("the pkg-config build runs vadd.bin: " + r.stdout.strip(), r.returncode == 0, r.stderr)
-
-# ---- 3. and 4. The project, with each generator --------------------------------------
-# scale.npy: f32[256] of ones (written here: the project keeps no binary files).
-header = b"{'descr': '<f4', 'fortran_order': False, 'shape': (256,), }"
-header += b" " * (64 - 10 - len(header) - 1) + b"\n"
-with open(os.path.join(src, "model", "scale.npy"), "wb") as f:
-    f.write(b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header +
-            b"\x00\x00\x80\x3f" * 256)
+    r = subprocess.run([os.path.join(work, "run_pc"), vadd, data_dir("vadd")],
+                       capture_output=True, text=True)
+    check("the pkg-config build runs vadd.bin: " + r.stdout.strip().replace("\n", "; "),
+          r.returncode == 0, r.stderr)
 
 
+# ---- 4. and 5. The project, with each generator --------------------------------------
 def touch(path):
     """Make path newer than anything built before (mtimes have a coarse
     clock on some file systems)."""
@@ -136,8 +186,7 @@ class Project:
         self.generator = generator
         self.dir = os.path.join(work, "build-" + generator.split()[0].lower())
         cmd = [args.cmake, "-S", src, "-B", self.dir, "-G", generator,
-               "-DCMAKE_PREFIX_PATH=" + prefix, "-DCMAKE_C_COMPILER=" + args.cc,
-               "-DWITH_BINARY=" + ("ON" if have_binary else "OFF")]
+               "-DCMAKE_PREFIX_PATH=" + prefix, "-DCMAKE_C_COMPILER=" + args.cc]
         if cflags:
             cmd += ["-DCMAKE_C_FLAGS=" + " ".join(cflags),
                     "-DCMAKE_EXE_LINKER_FLAGS=" + " ".join(cflags)]
@@ -154,57 +203,74 @@ class Project:
         r = run(["ninja", "-C", self.dir, "-n", "-d", "explain"])
         return r.stdout + r.stderr
 
+    def dirty(self):
+        """Ninja: the targets a build would remake."""
+        return {line.split("ninja explain: ")[1][:-len(" is dirty")]
+                for line in self.dry_run().splitlines()
+                if line.startswith("ninja explain: ") and line.endswith(" is dirty")}
+
+    def ctest(self):
+        return subprocess.run([args.ctest, "--test-dir", self.dir, "--output-on-failure"],
+                              capture_output=True, text=True)
+
     def path(self, name):
         return os.path.join(self.dir, name)
+
+
+# What each accc_add_model target makes.
+OUTPUTS = {"net": "net.bin", "net_ir": "net.ir", "other": "bin/other.bin"}
 
 
 def exercise(generator):
     tag = {"Ninja": "Ninja", "Unix Makefiles": "Makefiles"}[generator]
     p = Project(generator)
-    models = ["net", "net_ir", "other_ir"] if have_binary else ["net_ir", "other_ir"]
-    check("%s: the first build compiles every model" % tag, p.build() == models)
+    check("%s: the first build compiles every model" % tag,
+          p.build() == ["net", "net_ir", "other"])
     with open(p.path("net.ir")) as f:
         text = f.read()
-    check("%s: net.ir is the model's IR" % tag, text.startswith("graph net(%a: f32[256]"), text)
-    check("%s: other.ir for acc1-mini in a subdirectory" % tag,
-          os.path.exists(p.path("ir/other.ir")))
-    with open(p.path("net.ir.d")) as f:
+    check("%s: net.ir is the model's IR" % tag, text.startswith("graph net(%a: f32[16, 32]"),
+          text)
+    with open(p.path("net.bin"), "rb") as f:
+        check("%s: net.bin is an ELF binary (accc_add_model's default --emit=bin)" % tag,
+              f.read(4) == b"\x7fELF")
+    check("%s: other.bin in a subdirectory" % tag, os.path.exists(p.path("bin/other.bin")))
+    with open(p.path("net.bin.d")) as f:
         deps = f.read()
-    check("%s: net.ir's depfile names layers.g and scale.npy" % tag,
+    check("%s: net.bin's depfile names layers.g and scale.npy" % tag,
           "layers.g" in deps and "scale.npy" in deps, deps)
-    r = subprocess.run([args.ctest, "--test-dir", p.dir, "--output-on-failure"],
-                       capture_output=True, text=True)
-    check("%s: check_add (accc::accsim) runs vadd.bin%s" % (tag, " and net.bin" if have_binary
-                                                            else ""), r.returncode == 0, r.stdout)
+    r = p.ctest()
+    lines = [l.strip() for l in r.stdout.splitlines() if "Passed" in l or "Failed" in l]
+    check("%s: run_model (accc::accsim) runs net.bin, other.bin and vadd.bin and their outputs "
+          "are the expected ones: %s" % (tag, "; ".join(lines)),
+          r.returncode == 0 and len(lines) == 3, r.stdout)
     if tag == "Ninja":
         explain = p.dry_run()
         check("Ninja: a no-op build does nothing", "no work to do" in explain, explain)
     check("%s: a second build compiles nothing" % tag, p.build() == [])
-    net_models = ["net", "net_ir"] if have_binary else ["net_ir"]
-    for changed, want in (("model/layers.g", net_models), ("model/scale.npy", net_models),
-                          ("model/other.g", ["other_ir"])):
+    for changed, want in (("model/layers.g", ["net", "net_ir"]),
+                          ("model/scale.npy", ["net", "net_ir"]),
+                          ("model/other.g", ["other"]),
+                          ("run_model.c", []),
+                          ("model/NOTES.txt", [])):
         touch(os.path.join(src, changed))
         if tag == "Ninja":
-            explain = p.dry_run()
-            dirty = {line.split("ninja explain: ")[1][:-len(" is dirty")]
-                     for line in explain.splitlines()
-                     if line.startswith("ninja explain: ") and line.endswith(" is dirty")}
-            stem = "net" if "net_ir" in want else "other"
-            output = "net.ir" if stem == "net" else "ir/other.ir"
-            check("Ninja: after touching %s, ninja -n -d explain finds %s and only %s's "
-                  "targets dirty" % (changed, output, stem),
-                  output in dirty and all(stem in os.path.basename(d) for d in dirty), explain)
-        check("%s: touching %s rebuilds %s only" % (tag, changed, ", ".join(want)),
+            dirty = p.dirty()
+            outputs = {OUTPUTS[w] for w in want}
+            models = {o for o in OUTPUTS.values() if o in dirty}
+            check("Ninja: after touching %s, the models ninja -n -d explain finds dirty are: %s"
+                  % (changed, ", ".join(sorted(outputs)) or "none"),
+                  models == outputs, "dirty: %s" % sorted(dirty))
+        check("%s: touching %s rebuilds %s" % (tag, changed, ", ".join(want) or "no model"),
               p.build() == want)
     check("%s: then nothing is left to do" % tag, p.build() == [])
+    r = p.ctest()
+    check("%s: the rebuilt binaries still give the expected outputs" % tag, r.returncode == 0,
+          r.stdout)
 
 
 exercise("Ninja")
 exercise("Unix Makefiles")
 
-if not have_binary:
-    print("PENDING: net.g -> net.bin (accc_add_model's default --emit=bin) and its run by "
-          "check_add")
 if failures:
     print("%d checks failed" % len(failures))
     sys.exit(1)

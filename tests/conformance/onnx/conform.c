@@ -2,8 +2,8 @@
  * onnx-conform: run ONNX's node test suite (gen_node_tests.py) through
  * accc and compare with the expected outputs the suite ships.
  *
- *   onnx-conform [--mode=reference] [--known FILE] [--min-pass PERCENT]
- *                [--filter TEXT] [--verbose] SUITE
+ *   onnx-conform [--mode=reference|compiled] [--target PRESET] [--known FILE]
+ *                [--write-known FILE] [--min-pass PERCENT] [--filter TEXT] [--verbose] SUITE
  *
  * A test is in scope when every node of its model uses an op of the
  * importer's op set (frontend/onnx/import.def). For each in-scope test and
@@ -28,15 +28,28 @@
  * fails but is not in the known-failures file, a listed test that passes
  * (remove it), a listed test that does not exist or is out of scope, or a
  * pass rate below --min-pass. Exit 2 for a bad command line.
+ *
+ * --mode=compiled compiles each model for --target (default acc1-mini) and
+ * runs it on libaccsim; a model the compiler refuses fails with the
+ * compiler's message ("compile: ..."). --write-known FILE writes the list
+ * of known failures this run found (to refresh it when the compiler
+ * learns new ops): the comment lines that open the --known file, then one
+ * line per failing test, sorted by name, with the reason the --known file
+ * gave it, or its failure message if it was not listed (with --filter, the
+ * listed tests that did not run stay listed). The run then fails only on
+ * --min-pass.
  */
 #include "conform.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 /* ---- Tests ------------------------------------------------------------------------- */
 
@@ -63,6 +76,8 @@ typedef struct Suite {
     size_t ntests, cap;
     Known *known;
     size_t nknown, capknown;
+    char *known_header;        /* the comment lines that open the --known file */
+    const IsaMachine *machine; /* --target */
     bool verbose;
     bool filtered; /* --filter: only some tests ran */
 } Suite;
@@ -106,13 +121,17 @@ static bool read_known(Suite *s, const char *path) {
         return false;
     }
     int lineno = 0;
-    bool ok = true;
+    bool ok = true, header = true;
+    StrBuf head;
+    sb_init(&head);
     for (char *line = text, *next; line && *line; line = next) {
         next = strchr(line, '\n');
         if (next) *next++ = '\0';
         lineno++;
         while (*line == ' ' || *line == '\t') line++;
+        if (header && (!*line || *line == '#')) sb_printf(&head, "%s\n", line);
         if (!*line || *line == '#') continue;
+        header = false;
         char *sp = line + strcspn(line, " \t");
         char *reason = sp + strspn(sp, " \t");
         if (!*reason) {
@@ -127,6 +146,7 @@ static bool read_known(Suite *s, const char *path) {
         s->known[s->nknown].matched = false;
         s->nknown++;
     }
+    s->known_header = sb_take(&head);
     free(text);
     return ok;
 }
@@ -332,13 +352,19 @@ static char *run_data_set(const Suite *s, const OnnxModel *m, const char *dir, A
     opts.freezes = freezes;
     opts.nfreezes = nfreezes;
     NpyArray *got = xcalloc(og->noutputs + 1, sizeof *got);
-    ConformRun run = {m, &opts, ninputs, names, values, (int)og->noutputs, got, &cap->d};
+    ConformRun run = {m,   &opts,   ninputs,   names, values, (int)og->noutputs,
+                      got, &cap->d, s->machine};
     char err[960] = "";
     ConformStatus st = s->mode->run(&run, err, sizeof err);
     char *result = NULL;
     if (st == CONFORM_NOT_IMPORTED) {
         char *line = first_line(cap->f, &cap->buf);
         snprintf(why, sizeof why, "import: %s", line[0] ? line : "failed");
+        free(line);
+        result = xstrdup(why);
+    } else if (st == CONFORM_NOT_COMPILED) {
+        char *line = first_line(cap->f, &cap->buf);
+        snprintf(why, sizeof why, "compile: %s", line[0] ? line : "failed");
         free(line);
         result = xstrdup(why);
     } else if (st == CONFORM_FAILED) {
@@ -373,6 +399,75 @@ static void strip_dir(char *s, const char *dir) {
         memmove(p, p + n + 1, strlen(p + n + 1) + 1);
 }
 
+/* Every data set of the test in dir: NULL if all passed, else why not
+ * (allocated). */
+static char *run_data_sets(const Suite *s, const OnnxModel *m, const char *dir, Arena *a,
+                           Capture *cap) {
+    for (int set = 0;; set++) {
+        char *sd = pathf("%s/test_data_set_%d", dir, set);
+        if (!is_dir(sd)) {
+            free(sd);
+            return set == 0 ? xstrdup("no test data sets") : NULL;
+        }
+        char *why = run_data_set(s, m, sd, a, cap);
+        free(sd);
+        if (why) {
+            char *r = set ? pathf("data set %d: %s", set, why) : xstrdup(why);
+            free(why);
+            return r;
+        }
+    }
+}
+
+/* The first line of f (rewound), or "" (allocated). */
+static char *file_first_line(FILE *f) {
+    char line[512] = "";
+    rewind(f);
+    if (!fgets(line, sizeof line, f)) line[0] = '\0';
+    line[strcspn(line, "\n")] = '\0';
+    return xstrdup(line);
+}
+
+/* run_data_sets in a child process, so that a test that crashes the
+ * compiler (an internal error exits the process) fails alone, with the
+ * first line the child wrote to standard error as its reason. */
+static char *run_isolated(const Suite *s, const OnnxModel *m, const char *dir, Arena *a,
+                          Capture *cap) {
+    FILE *result = tmpfile(), *err = tmpfile();
+    if (!result || !err) ice("tmpfile failed");
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0) ice("fork failed");
+    if (pid == 0) {
+        dup2(fileno(err), 2);
+        char *why = run_data_sets(s, m, dir, a, cap);
+        if (why) fputs(why, result);
+        fflush(result);
+        fflush(stderr);
+        _exit(0);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) ice("waitpid failed");
+    char *why;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        why = file_first_line(result);
+        if (!why[0]) {
+            free(why);
+            why = NULL;
+        }
+    } else {
+        char *line = file_first_line(err);
+        why = WIFEXITED(status) ? pathf("exit status %d: %s", WEXITSTATUS(status), line)
+                                : pathf("killed by signal %d: %s", WTERMSIG(status), line);
+        free(line);
+    }
+    fclose(result);
+    fclose(err);
+    return why;
+}
+
 static void run_test(Suite *s, Test *t) {
     char *dir = pathf("%s/%s", s->dir, t->name);
     char *path = pathf("%s/model.onnx", dir);
@@ -405,23 +500,9 @@ static void run_test(Suite *s, Test *t) {
             if (!default_domain(n->domain) || !in_op_set(n->op_type)) t->in_scope = false;
         }
         t->result = t->in_scope ? RES_PASS : RES_SKIP;
-        for (int set = 0; t->in_scope && t->result == RES_PASS; set++) {
-            char *sd = pathf("%s/test_data_set_%d", dir, set);
-            if (!is_dir(sd)) {
-                free(sd);
-                if (set == 0) {
-                    t->result = RES_FAIL;
-                    t->why = xstrdup("no test data sets");
-                }
-                break;
-            }
-            char *why = run_data_set(s, m, sd, &a, &cap);
-            free(sd);
-            if (why) {
-                t->result = RES_FAIL;
-                t->why = set ? pathf("data set %d: %s", set, why) : xstrdup(why);
-                free(why);
-            }
+        if (t->in_scope) {
+            t->why = run_isolated(s, m, dir, &a, &cap);
+            if (t->why) t->result = RES_FAIL;
         }
     }
     strip_dir(t->why, dir);
@@ -479,6 +560,71 @@ static Known *find_known(Suite *s, const char *name) {
     for (size_t k = 0; k < s->nknown; k++)
         if (strcmp(s->known[k].name, name) == 0) return &s->known[k];
     return NULL;
+}
+
+static int cmp_known(const void *a, const void *b) {
+    return strcmp(((const Known *)a)->name, ((const Known *)b)->name);
+}
+
+/* --write-known: the failures of this run become the known failures (in s
+ * and in the file at path), each with the reason the old list gave it or
+ * else its failure message. false if the file cannot be written. */
+static bool write_known(Suite *s, const char *path) {
+    StrBuf sb;
+    sb_init(&sb);
+    if (s->known_header && s->known_header[0])
+        sb_printf(&sb, "%s", s->known_header);
+    else
+        sb_printf(&sb,
+                  "# ONNX node tests in scope that fail with the %s mode, one per line: the\n"
+                  "# test, then why (onnx-conform --write-known wrote this list).\n\n",
+                  s->mode->name);
+    Known *known = NULL;
+    size_t nknown = 0, cap = 0;
+    for (size_t i = 0; i < s->ntests; i++) {
+        const Test *t = &s->tests[i];
+        if (t->result != RES_FAIL) continue;
+        const Known *old = find_known(s, t->name);
+        char *reason = xstrdup(old ? old->reason : t->why);
+        for (char *p = reason; *p; p++)
+            if (*p == '\n' || *p == '\r') *p = ' ';
+        XGROW(known, cap, nknown + 1);
+        known[nknown].name = xstrdup(t->name);
+        known[nknown].reason = reason;
+        known[nknown].matched = false;
+        nknown++;
+    }
+    /* With --filter, the listed tests that did not run stay listed. */
+    for (size_t k = 0; k < s->nknown && s->filtered; k++) {
+        bool ran = false;
+        for (size_t i = 0; i < s->ntests && !ran; i++)
+            ran = strcmp(s->tests[i].name, s->known[k].name) == 0;
+        if (ran) continue;
+        XGROW(known, cap, nknown + 1);
+        known[nknown].name = xstrdup(s->known[k].name);
+        known[nknown].reason = xstrdup(s->known[k].reason);
+        known[nknown].matched = false;
+        nknown++;
+    }
+    qsort(known, nknown, sizeof *known, cmp_known);
+    for (size_t k = 0; k < nknown; k++)
+        sb_printf(&sb, "%-44s %s\n", known[k].name, known[k].reason);
+    char err[600];
+    bool ok = file_write_atomic(path, sb.data, sb.len, err, sizeof err) == 0;
+    if (!ok)
+        fprintf(stderr, "onnx-conform: error: %s\n", err);
+    else
+        printf("wrote %s: %zu known failures\n\n", path, nknown);
+    sb_free(&sb);
+    for (size_t k = 0; k < s->nknown; k++) {
+        free(s->known[k].name);
+        free(s->known[k].reason);
+    }
+    free(s->known);
+    s->known = known;
+    s->nknown = nknown;
+    s->capknown = cap;
+    return ok;
 }
 
 /* The verdict: the number of regressions. */
@@ -542,8 +688,9 @@ static int report(Suite *s, double min_pass, double seconds) {
 static int usage(const char *msg) {
     fprintf(stderr,
             "onnx-conform: error: %s\n"
-            "usage: onnx-conform [--mode=MODE] [--known FILE] [--min-pass PERCENT]\n"
-            "                    [--filter TEXT] [--verbose] SUITE\n",
+            "usage: onnx-conform [--mode=reference|compiled] [--target PRESET] [--known FILE]\n"
+            "                    [--write-known FILE] [--min-pass PERCENT] [--filter TEXT]\n"
+            "                    [--verbose] SUITE\n",
             msg);
     return 2;
 }
@@ -564,14 +711,21 @@ int main(int argc, char **argv) {
     Suite s;
     memset(&s, 0, sizeof s);
     s.mode = &conform_modes[0];
-    const char *suite = NULL, *known = NULL, *filter = NULL, *v;
+    s.machine = isa_preset(ISA_PRESET_acc1_mini);
+    const char *suite = NULL, *known = NULL, *filter = NULL, *write_path = NULL, *v;
     double min_pass = 0;
     for (int i = 1; i < argc; i++) {
         if (value_arg(argc, argv, &i, "--mode", &v)) {
             s.mode = NULL;
             for (int k = 0; k < conform_nmodes; k++)
                 if (strcmp(conform_modes[k].name, v) == 0) s.mode = &conform_modes[k];
-            if (!s.mode) return usage("unknown --mode (modes: reference)");
+            if (!s.mode) return usage("unknown --mode (modes: reference, compiled)");
+        } else if (value_arg(argc, argv, &i, "--target", &v)) {
+            int p = isa_preset_lookup(v);
+            if (p < 0) return usage("unknown --target (acc1, acc1-gc2, acc1-mini)");
+            s.machine = isa_preset((IsaPreset)p);
+        } else if (value_arg(argc, argv, &i, "--write-known", &v)) {
+            write_path = v;
         } else if (value_arg(argc, argv, &i, "--known", &v)) {
             known = v;
         } else if (value_arg(argc, argv, &i, "--min-pass", &v)) {
@@ -608,6 +762,7 @@ int main(int argc, char **argv) {
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+    if (write_path && !write_known(&s, write_path)) return 1;
     int regressions = report(&s, min_pass, secs);
     for (size_t i = 0; i < s.ntests; i++) {
         for (int k = 0; k < s.tests[i].nops; k++) free(s.tests[i].ops[k]);
@@ -620,6 +775,7 @@ int main(int argc, char **argv) {
         free(s.known[k].reason);
     }
     free(s.known);
+    free(s.known_header);
     free(s.tests);
     free(dir);
     return regressions ? 1 : 0;

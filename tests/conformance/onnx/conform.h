@@ -7,7 +7,8 @@
  * more entry in conform_modes[]:
  *
  *   reference   import, evaluate the IR with the reference evaluator
- *   (compiled)  import, compile for acc1-mini, simulate — to come
+ *   compiled    import, compile for the --target machine (default
+ *               acc1-mini) in memory, run the image on libaccsim
  *
  * Each mode keeps its own list of known failures
  * (known_failures.MODE.txt).
@@ -16,6 +17,7 @@
 #define ACCC_CONFORM_H
 
 #include "frontend.h"
+#include "isa.h"
 #include "onnx.h"
 
 /* One run of a model on one test data set. */
@@ -31,12 +33,14 @@ typedef struct ConformRun {
      * them (the runner frees them with npy_free). */
     int noutputs;
     NpyArray *outputs;
-    Diag *diag; /* for import messages; the runner shows the first */
+    Diag *diag;                /* for import and compile messages; the runner shows the first */
+    const IsaMachine *machine; /* the compiled mode's target (--target) */
 } ConformRun;
 
 typedef enum ConformStatus {
     CONFORM_RAN,          /* outputs filled */
     CONFORM_NOT_IMPORTED, /* the importer refused the model (diag says why) */
+    CONFORM_NOT_COMPILED, /* the compiler refused it (diag says why) */
     CONFORM_FAILED,       /* it did not run: err says why */
 } ConformStatus;
 

@@ -1,0 +1,1003 @@
+/*
+ * The movement engine (docs/backend.md, "Movement"): make a buffer hold the
+ * elements a map says, by local copies, fills and transfers between tiles.
+ *
+ * move_into enumerates the destination's stored positions tile by tile, in
+ * storage order. Each position is a pad (a fill) or an element that the map
+ * follows down to a leaf value, which is then found on a tile holding it
+ * (the destination tile itself when some buffer of the value has it there).
+ * The (source offset, destination offset) pairs of each (source tile,
+ * source buffer) are compressed into runs as they come; then each source
+ * becomes local copy descriptors, or transfers (direct when both sides are
+ * contiguous enough, else through a packing copy on the source and an
+ * unpacking copy on the destination).
+ */
+#include "internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+enum {
+    DIRECT_MAX = 8,      /* at most this many direct transfers per tile pair... */
+    DIRECT_BYTES = 64,   /* ...unless they average this many bytes */
+    MIN_PER_WORKER = 64, /* elements a copying worker gets at least */
+};
+
+/* ---- Maps ---------------------------------------------------------------------------- */
+
+MapNode *move_map_node(Tiler *t, MapKind kind, AccDtype dtype, int rank, const int64_t *dims,
+                       int nchild, MapNode **child) {
+    MapNode *n = ARENA_NEW(t->arena, MapNode);
+    n->kind = kind;
+    n->dtype = dtype;
+    n->rank = rank;
+    for (int d = 0; d < rank; d++) n->dims[d] = dims[d];
+    n->nchild = nchild;
+    n->child = ARENA_ARRAY(t->arena, MapNode *, (size_t)(nchild ? nchild : 1));
+    for (int i = 0; i < nchild; i++) n->child[i] = child[i];
+    n->buf = -1;
+    return n;
+}
+
+MapNode *move_map_leaf_buf(Tiler *t, int32_t buf) {
+    const PlanLayout *l = &t->p->bufs[buf].layout;
+    MapNode *n = move_map_node(t, MAP_BUF, l->dtype, l->rank, l->dims, 0, NULL);
+    n->buf = buf;
+    return n;
+}
+
+/* The first index and the step along every dimension of a slice. */
+static void slice_params(const IrGraph *g, IrOpId op, const IrType *x, int64_t *first,
+                         int64_t *step) {
+    int n, ns, ne, na;
+    const int64_t *starts = ir_attr_ints(g, op, "starts", &ns);
+    const int64_t *ends = ir_attr_ints(g, op, "ends", &ne);
+    const int64_t *axes = ir_attr_ints(g, op, "axes", &na);
+    const int64_t *steps = ir_attr_ints(g, op, "steps", &n);
+    for (int d = 0; d < x->rank; d++) first[d] = 0, step[d] = 1;
+    for (int i = 0; i < na; i++) {
+        int a = ir_norm_axis(axes[i], x->rank);
+        int64_t len;
+        ir_slice_axis(x->dims[a], starts[i], ends[i], steps[i], &first[a], &len);
+        step[a] = steps[i];
+    }
+}
+
+/* Whether every constant index of a gather is in range (else the op is a
+ * run-time gather that traps, as the evaluator fails). */
+static bool indices_in_range(const IrConst *c, int64_t dim) {
+    int64_t n = ir_type_count(&c->type);
+    for (int64_t i = 0; i < n; i++) {
+        int64_t k = (int64_t)dtype_get(c->type.dtype, c->data, (size_t)i);
+        if (k < -dim || k >= dim) return false;
+    }
+    return true;
+}
+
+bool move_is_view(const IrGraph *g, IrRef v) {
+    IrOpId id = g->vals[v].def;
+    if (!id) return false;
+    const IrOp *op = &g->ops[id];
+    switch (op->kind) {
+    case IR_OP_reshape:
+    case IR_OP_transpose:
+    case IR_OP_expand:
+    case IR_OP_slice:
+    case IR_OP_concat:
+    case IR_OP_pad: return true;
+    case IR_OP_gather:
+    case IR_OP_gather_elements: {
+        const IrConst *c = ir_value_const(g, op->in[1]);
+        if (!c) return false;
+        int rank = g->vals[op->in[0]].type.rank;
+        int axis = ir_norm_axis(ir_attr_int(g, id, "axis"), rank);
+        return indices_in_range(c, g->vals[op->in[0]].type.dims[axis]);
+    }
+    default: return false;
+    }
+}
+
+MapNode *move_map_of_value(Tiler *t, IrRef v) {
+    const IrGraph *g = t->g;
+    const IrType *ty = &g->vals[v].type;
+    if (!move_is_view(g, v)) {
+        MapNode *n = move_map_node(t, MAP_VALUE, ty->dtype, ty->rank, ty->dims, 0, NULL);
+        n->value = v;
+        return n;
+    }
+    IrOpId id = g->vals[v].def;
+    const IrOp *op = &g->ops[id];
+    MapNode *kids[IR_MAX_OPERANDS];
+    int nk = op->kind == IR_OP_concat ? op->nin : 1;
+    for (int i = 0; i < nk; i++) kids[i] = move_map_of_value(t, op->in[i]);
+    MapKind kind = MAP_RESHAPE;
+    switch (op->kind) {
+    case IR_OP_reshape: kind = MAP_RESHAPE; break;
+    case IR_OP_transpose: kind = MAP_TRANSPOSE; break;
+    case IR_OP_expand: kind = MAP_EXPAND; break;
+    case IR_OP_slice: kind = MAP_SLICE; break;
+    case IR_OP_concat: kind = MAP_CONCAT; break;
+    case IR_OP_pad: kind = MAP_PAD; break;
+    case IR_OP_gather: kind = MAP_GATHER; break;
+    case IR_OP_gather_elements: kind = MAP_GATHER_EL; break;
+    default: ice("move: %s is not a view", ir_op_name(op->kind));
+    }
+    MapNode *n = move_map_node(t, kind, ty->dtype, ty->rank, ty->dims, nk, kids);
+    const IrType *x = &g->vals[op->in[0]].type;
+    switch (op->kind) {
+    case IR_OP_transpose: {
+        int np;
+        const int64_t *perm = ir_attr_ints(g, id, "perm", &np);
+        for (int i = 0; i < np; i++) n->a[i] = perm[i];
+        break;
+    }
+    case IR_OP_slice: slice_params(g, id, x, n->a, n->b); break;
+    case IR_OP_concat: n->axis = ir_norm_axis(ir_attr_int(g, id, "axis"), ty->rank); break;
+    case IR_OP_pad: {
+        int np;
+        const int64_t *pads = ir_attr_ints(g, id, "pads", &np);
+        for (int d = 0; d < x->rank; d++) n->a[d] = pads[d];
+        const char *mode = ir_attr_str(g, id, "mode");
+        n->mode = strcmp(mode, "reflect") == 0 ? 1 : strcmp(mode, "edge") == 0 ? 2 : 0;
+        n->padv = ir_attr_float(g, id, "value");
+        break;
+    }
+    case IR_OP_gather:
+    case IR_OP_gather_elements: {
+        n->axis = ir_norm_axis(ir_attr_int(g, id, "axis"), x->rank);
+        n->idx = ir_value_const(g, op->in[1]);
+        n->idx_rank = n->idx->type.rank;
+        for (int d = 0; d < n->idx_rank; d++) n->idx_dims[d] = n->idx->type.dims[d];
+        break;
+    }
+    default: break;
+    }
+    return n;
+}
+
+static int64_t flat_of(const int64_t *x, const int64_t *dims, int rank) {
+    int64_t f = 0;
+    for (int d = 0; d < rank; d++) f = f * dims[d] + x[d];
+    return f;
+}
+
+static void unflat(int64_t f, const int64_t *dims, int rank, int64_t *x) {
+    for (int d = rank - 1; d >= 0; d--) {
+        int64_t n = dims[d] ? dims[d] : 1;
+        x[d] = f % n;
+        f /= n;
+    }
+}
+
+static int64_t const_index(const IrConst *c, int64_t i) {
+    return (int64_t)dtype_get(c->type.dtype, c->data, (size_t)i);
+}
+
+/* Follow element x of n's result down to a leaf: true with *leaf and xl
+ * set, or false with *padv set (a position holding a constant). */
+static bool resolve(const MapNode *n, const int64_t *x, const MapNode **leaf, int64_t *xl,
+                    double *padv) {
+    int64_t buf[2][IR_MAX_RANK];
+    const int64_t *cur = x;
+    int which = 0;
+    for (;;) {
+        if (n->kind == MAP_VALUE || n->kind == MAP_BUF) {
+            *leaf = n;
+            for (int d = 0; d < n->rank; d++) xl[d] = cur[d];
+            return true;
+        }
+        int64_t *y = buf[which];
+        which ^= 1;
+        const MapNode *c = n->child[0];
+        switch (n->kind) {
+        case MAP_RESHAPE: unflat(flat_of(cur, n->dims, n->rank), c->dims, c->rank, y); break;
+        case MAP_TRANSPOSE:
+            for (int i = 0; i < n->rank; i++) y[n->a[i]] = cur[i];
+            break;
+        case MAP_EXPAND:
+            for (int d = 0; d < n->rank; d++) y[d] = c->dims[d] == 1 ? 0 : cur[d];
+            break;
+        case MAP_SLICE:
+            for (int d = 0; d < n->rank; d++) y[d] = n->a[d] + cur[d] * n->b[d];
+            break;
+        case MAP_CONCAT: {
+            int64_t off = cur[n->axis];
+            int k = 0;
+            while (k < n->nchild - 1 && off >= n->child[k]->dims[n->axis])
+                off -= n->child[k++]->dims[n->axis];
+            c = n->child[k];
+            for (int d = 0; d < n->rank; d++) y[d] = cur[d];
+            y[n->axis] = off;
+            break;
+        }
+        case MAP_PAD:
+            for (int d = 0; d < n->rank; d++) {
+                int64_t dim = c->dims[d], p = cur[d] - n->a[d];
+                if (p < 0 || p >= dim) {
+                    if (n->mode == 0) {
+                        *padv = n->padv;
+                        return false;
+                    }
+                    p = n->mode == 1 ? (p < 0 ? -p : 2 * (dim - 1) - p) : (p < 0 ? 0 : dim - 1);
+                }
+                y[d] = p;
+            }
+            break;
+        case MAP_GATHER: {
+            /* result = x[:axis] + indices + x[axis+1:] */
+            int a = n->axis, ri = n->idx_rank;
+            for (int d = 0; d < a; d++) y[d] = cur[d];
+            int64_t k = const_index(n->idx, flat_of(cur + a, n->idx_dims, ri));
+            y[a] = k < 0 ? k + c->dims[a] : k;
+            for (int d = a + 1; d < c->rank; d++) y[d] = cur[d - 1 + ri];
+            break;
+        }
+        case MAP_GATHER_EL: {
+            for (int d = 0; d < n->rank; d++) y[d] = cur[d];
+            int64_t k = const_index(n->idx, flat_of(cur, n->idx_dims, n->idx_rank));
+            y[n->axis] = k < 0 ? k + c->dims[n->axis] : k;
+            break;
+        }
+        case MAP_CONVWIN: {
+            /* (g, p, k) with p over [N, O...], k over [Cg, K...] */
+            const IrWindow *w = &n->win;
+            int64_t pd[4] = {0}, kd[4] = {0}, pdims[4], kdims[4];
+            pdims[0] = c->dims[0];
+            kdims[0] = c->dims[1] / n->a[0];
+            for (int s = 0; s < w->nsp; s++) pdims[s + 1] = w->out[s], kdims[s + 1] = w->kernel[s];
+            unflat(cur[1], pdims, w->nsp + 1, pd);
+            unflat(cur[2], kdims, w->nsp + 1, kd);
+            y[0] = pd[0];
+            y[1] = cur[0] * kdims[0] + kd[0];
+            for (int s = 0; s < w->nsp; s++) {
+                int64_t i = pd[s + 1] * w->stride[s] - w->pad_begin[s] + kd[s + 1] * w->dilation[s];
+                if (i < 0 || i >= w->in[s]) {
+                    *padv = 0;
+                    return false;
+                }
+                y[2 + s] = i;
+            }
+            break;
+        }
+        case MAP_POOLWIN: {
+            /* (n, c, o..., k...) */
+            const IrWindow *w = &n->win;
+            y[0] = cur[0];
+            y[1] = cur[1];
+            for (int s = 0; s < w->nsp; s++) {
+                int64_t i = cur[2 + s] * w->stride[s] - w->pad_begin[s] +
+                            cur[2 + w->nsp + s] * w->dilation[s];
+                if (i < 0 || i >= w->in[s]) {
+                    *padv = n->padv;
+                    return false;
+                }
+                y[2 + s] = i;
+            }
+            break;
+        }
+        case MAP_CONVOUT: {
+            /* (n, m, o...) from acc [g, N*O..., Mg] */
+            const IrWindow *w = &n->win;
+            int64_t mg = c->dims[2], p = cur[0];
+            for (int s = 0; s < w->nsp; s++) p = p * w->out[s] + cur[2 + s];
+            y[0] = cur[1] / mg;
+            y[1] = p;
+            y[2] = cur[1] % mg;
+            break;
+        }
+        default: ice("move: bad map kind %d", (int)n->kind);
+        }
+        n = c;
+        cur = y;
+    }
+}
+
+bool move_map_is_const(Tiler *t, const MapNode *map) {
+    if (map->kind == MAP_BUF) return false;
+    if (map->kind == MAP_VALUE) return ir_value_const(t->g, map->value) != NULL;
+    for (int i = 0; i < map->nchild; i++)
+        if (!move_map_is_const(t, map->child[i])) return false;
+    return true;
+}
+
+/* Give every leaf value a buffer (constants and inputs get a default one). */
+static void materialise_leaves(Tiler *t, const MapNode *map) {
+    if (map->kind == MAP_VALUE) {
+        tile_value_home(t, map->value);
+        return;
+    }
+    for (int i = 0; i < map->nchild; i++) materialise_leaves(t, map->child[i]);
+}
+
+/* ---- Runs and descriptors -------------------------------------------------------- */
+
+typedef struct Run {
+    int64_t s, d, n, ss, ds; /* s + i*ss -> d + i*ds, i < n */
+} Run;
+
+typedef struct Runs {
+    Run *v;
+    size_t n, cap;
+    Run cur; /* the run being extended; n == 0: none */
+} Runs;
+
+static void runs_flush(Runs *r) {
+    if (!r->cur.n) return;
+    XGROW(r->v, r->cap, r->n + 1);
+    r->v[r->n++] = r->cur;
+    r->cur.n = 0;
+}
+
+static void runs_add(Runs *r, int64_t s, int64_t d) {
+    Run *c = &r->cur;
+    if (c->n == 1 && (s - c->s) == (int32_t)(s - c->s) && (d - c->d) == (int32_t)(d - c->d)) {
+        c->ss = s - c->s;
+        c->ds = d - c->d;
+        c->n = 2;
+        return;
+    }
+    if (c->n > 1 && s == c->s + c->n * c->ss && d == c->d + c->n * c->ds) {
+        c->n++;
+        return;
+    }
+    runs_flush(r);
+    *c = (Run){s, d, 1, 0, 0};
+}
+
+/* A copy descriptor: no outer rows of ni elements, s + o*so + i*ss ->
+ * d + o*dso + i*ds, from buffer sbuf to buffer dbuf (fills: no source). */
+typedef struct Desc {
+    int32_t sbuf, dbuf;
+    int64_t s, d, ni, ss, ds, no, so, dso;
+    uint64_t bits; /* fills: the value stored */
+} Desc;
+
+typedef struct Descs {
+    Desc *v;
+    size_t n, cap;
+} Descs;
+
+static void descs_add_run(Descs *l, int32_t sbuf, int32_t dbuf, const Run *r, uint64_t bits) {
+    Desc *last = l->n ? &l->v[l->n - 1] : NULL;
+    if (last && last->sbuf == sbuf && last->dbuf == dbuf && last->ni == r->n && last->bits == bits &&
+        (r->n == 1 || (last->ss == r->ss && last->ds == r->ds))) {
+        int64_t so = r->s - (last->s + (last->no - 1) * last->so),
+                dso = r->d - (last->d + (last->no - 1) * last->dso);
+        if (last->no == 1 && so == (int32_t)so && dso == (int32_t)dso) {
+            last->so = so;
+            last->dso = dso;
+            last->no = 2;
+            return;
+        }
+        if (last->no > 1 && so == last->so && dso == last->dso) {
+            last->no++;
+            return;
+        }
+    }
+    XGROW(l->v, l->cap, l->n + 1);
+    l->v[l->n++] = (Desc){sbuf, dbuf, r->s, r->d, r->n, r->n > 1 ? r->ss : 0,
+                          r->n > 1 ? r->ds : 0, 1, 0, 0, bits};
+}
+
+/* ---- The mover ----------------------------------------------------------------------- */
+
+/* One source of a destination tile: a (tile, buffer) and its runs. */
+typedef struct Source {
+    int32_t tile, buf;
+    Runs runs;
+    int64_t count;
+} Source;
+
+typedef struct Mover {
+    Tiler *t;
+    Plan *p;
+    int32_t dst;
+    const MapNode *map;
+    IrOpId op;
+    int64_t es;
+    int32_t ntiles;
+    Descs *copy_a, *copy_b, *fills; /* per machine tile */
+    int64_t *pack_size, *stage_size; /* per machine tile */
+    int32_t packbuf, stagebuf;
+    PlanXfer *xfers;
+    size_t nxfers, capxfers;
+    Source *src;
+    size_t nsrc, capsrc;
+    int32_t *src_of; /* per (tile * nbufs + buf) hash: index into src, or -1 */
+    size_t hashcap;
+    int32_t *hashkeys;
+    struct FillSet {
+        uint64_t bits;
+        Runs runs;
+    } fill[4]; /* positions of a tile holding constants, by value */
+    int nfill;
+} Mover;
+
+static void fill_add(Mover *mv, AccDtype dtype, double v, int64_t doff) {
+    uint8_t b[8] = {0};
+    dtype_set(dtype, b, 0, v);
+    uint64_t bits;
+    memcpy(&bits, b, sizeof bits);
+    int k = 0;
+    while (k < mv->nfill && mv->fill[k].bits != bits) k++;
+    if (k == mv->nfill) {
+        if (k == (int)ACC_ARRAY_LEN(mv->fill)) ice("move: more than %d fill values", k);
+        mv->fill[k].bits = bits;
+        mv->nfill++;
+    }
+    runs_add(&mv->fill[k].runs, 0, doff);
+}
+
+static uint32_t hash_key(int64_t key) {
+    uint64_t h = (uint64_t)key * 0x9E3779B97F4A7C15ull;
+    return (uint32_t)(h >> 33);
+}
+
+static Source *source_for(Mover *mv, int32_t tile, int32_t buf) {
+    int64_t key = (int64_t)tile * mv->p->nbufs + buf;
+    if (mv->nsrc * 2 + 2 > mv->hashcap) {
+        size_t cap = mv->hashcap ? mv->hashcap * 2 : 64;
+        free(mv->src_of);
+        mv->src_of = xmalloc(cap * sizeof *mv->src_of);
+        for (size_t i = 0; i < cap; i++) mv->src_of[i] = -1;
+        mv->hashcap = cap;
+        for (size_t i = 0; i < mv->nsrc; i++) {
+            int64_t k = (int64_t)mv->src[i].tile * mv->p->nbufs + mv->src[i].buf;
+            size_t h = hash_key(k) & (cap - 1);
+            while (mv->src_of[h] >= 0) h = (h + 1) & (cap - 1);
+            mv->src_of[h] = (int32_t)i;
+        }
+    }
+    size_t h = hash_key(key) & (mv->hashcap - 1);
+    while (mv->src_of[h] >= 0) {
+        Source *s = &mv->src[mv->src_of[h]];
+        if (s->tile == tile && s->buf == buf) return s;
+        h = (h + 1) & (mv->hashcap - 1);
+    }
+    XGROW(mv->src, mv->capsrc, mv->nsrc + 1);
+    Source *s = &mv->src[mv->nsrc];
+    memset(s, 0, sizeof *s);
+    s->tile = tile;
+    s->buf = buf;
+    mv->src_of[h] = (int32_t)mv->nsrc++;
+    return s;
+}
+
+static void reset_sources(Mover *mv) {
+    for (size_t i = 0; i < mv->nsrc; i++) free(mv->src[i].runs.v);
+    mv->nsrc = 0;
+    for (size_t i = 0; i < mv->hashcap; i++) mv->src_of[i] = -1;
+}
+
+/* Where element x of a layout is: on tile want if some block there holds
+ * it (returns true), else on the owner chosen for want. */
+static bool locate(const PlanLayout *l, const int64_t *strides, const int64_t *x, int32_t want,
+                   int32_t *tile, int64_t *off) {
+    int64_t coord[PLAN_MAX_GRID];
+    int32_t q = want - l->base, n = layout_ntiles(l);
+    bool inside = q >= 0 && q < n;
+    int32_t rest = inside ? q : (want % n + n) % n;
+    for (int a = l->ngrid - 1; a >= 0; a--) {
+        coord[a] = rest % l->grid[a];
+        rest /= l->grid[a];
+    }
+    int64_t o = 0;
+    for (int d = 0; d < l->rank; d++) {
+        int64_t b = l->axis[d] >= 0 ? x[d] / l->block[d] : 0;
+        if (l->axis[d] >= 0) coord[l->axis[d]] = b;
+        o += (x[d] - b * l->block[d] + l->lo[d]) * strides[d];
+    }
+    int64_t g = 0;
+    for (int a = 0; a < l->ngrid; a++) g = g * l->grid[a] + coord[a];
+    *tile = l->base + (int32_t)g;
+    *off = o * (int64_t)dtype_size(l->dtype);
+    return *tile == want;
+}
+
+/* The buffer, tile and offset of leaf element x, preferring tile want. */
+static void find_element(Mover *mv, const MapNode *leaf, const int64_t *x, int32_t want,
+                         int32_t *buf, int32_t *tile, int64_t *off) {
+    Tiler *t = mv->t;
+    int64_t strides[IR_MAX_RANK];
+    if (leaf->kind == MAP_BUF) {
+        const PlanLayout *l = &mv->p->bufs[leaf->buf].layout;
+        layout_strides(l, strides);
+        locate(l, strides, x, want, tile, off);
+        *buf = leaf->buf;
+        return;
+    }
+    const ValState *vs = &t->vals[leaf->value];
+    for (int32_t i = 0; i < vs->nbufs; i++) {
+        const PlanLayout *l = &mv->p->bufs[vs->bufs[i]].layout;
+        layout_strides(l, strides);
+        if (locate(l, strides, x, want, tile, off)) {
+            *buf = vs->bufs[i];
+            return;
+        }
+    }
+    int32_t home = vs->home >= 0 ? vs->home : vs->bufs[0];
+    const PlanLayout *l = &mv->p->bufs[home].layout;
+    layout_strides(l, strides);
+    locate(l, strides, x, want, tile, off);
+    *buf = home;
+}
+
+/* Tell the pack/stage buffers they hold bytes on tile. */
+static void add_temp_tile(Plan *p, int32_t b, int32_t tile, int64_t bytes) {
+    PlanBuf *buf = &p->bufs[b];
+    int32_t n = buf->ntiles;
+    int32_t *tiles = ARENA_ARRAY(&p->arena, int32_t, (size_t)n + 1);
+    uint32_t *size = ARENA_ARRAY(&p->arena, uint32_t, (size_t)n + 1);
+    uint32_t *addr = ARENA_ARRAY(&p->arena, uint32_t, (size_t)n + 1);
+    int32_t at = 0;
+    while (at < n && buf->tiles[at] < tile) at++;
+    if (n) {
+        memcpy(tiles, buf->tiles, (size_t)at * sizeof *tiles);
+        memcpy(size, buf->size, (size_t)at * sizeof *size);
+        memcpy(tiles + at + 1, buf->tiles + at, (size_t)(n - at) * sizeof *tiles);
+        memcpy(size + at + 1, buf->size + at, (size_t)(n - at) * sizeof *size);
+    }
+    tiles[at] = tile;
+    size[at] = (uint32_t)bytes;
+    buf->tiles = tiles;
+    buf->size = size;
+    buf->addr = addr;
+    buf->ntiles = n + 1;
+}
+
+static void add_xfer(Mover *mv, int32_t from, int32_t to, int32_t sbuf, int64_t soff, int32_t dbuf,
+                     int64_t doff, int64_t len) {
+    XGROW(mv->xfers, mv->capxfers, mv->nxfers + 1);
+    mv->xfers[mv->nxfers++] =
+        (PlanXfer){from, to, sbuf, dbuf, (uint32_t)soff, (uint32_t)doff, (uint32_t)len};
+}
+
+/* Contiguous pieces of a source's runs, on the source side (side 0), the
+ * destination side (1) or both (2): calls piece(start_s, start_d, bytes). */
+typedef void PieceFn(Mover *mv, Source *s, int64_t sa, int64_t da, int64_t bytes, void *ctx);
+
+static int64_t pieces(Mover *mv, Source *s, int side, PieceFn *fn, void *ctx) {
+    int64_t es = mv->es, count = 0;
+    int64_t ps = 0, pd = 0, len = 0; /* the open piece */
+#define CONTINUES(a, b) (len > 0 && (side == 1 || (a) == ps + len) && (side == 0 || (b) == pd + len))
+#define OPEN(a, b, bytes)                                                                          \
+    do {                                                                                           \
+        if (len && fn) fn(mv, s, ps, pd, len, ctx);                                                \
+        if (len) count++;                                                                          \
+        ps = (a), pd = (b), len = (bytes);                                                         \
+    } while (0)
+    for (size_t i = 0; i < s->runs.n; i++) {
+        const Run *r = &s->runs.v[i];
+        bool whole = r->n == 1 || ((side == 1 || r->ss == es) && (side == 0 || r->ds == es));
+        if (whole) {
+            if (CONTINUES(r->s, r->d))
+                len += r->n * es;
+            else
+                OPEN(r->s, r->d, r->n * es);
+            continue;
+        }
+        for (int64_t k = 0; k < r->n; k++) {
+            int64_t a = r->s + k * r->ss, b = r->d + k * r->ds;
+            if (CONTINUES(a, b))
+                len += es;
+            else
+                OPEN(a, b, es);
+        }
+    }
+    OPEN(0, 0, 0);
+#undef CONTINUES
+#undef OPEN
+    return count;
+}
+
+typedef struct XferCtx {
+    int32_t dst_tile;
+    int32_t sbuf, dbuf;
+    int64_t sbase, dbase; /* packed side: offsets from here, counted in elements */
+    int64_t pos;          /* bytes of the packed side so far */
+    int packed;           /* 0: source side is packed (pack buffer), 1: destination (stage) */
+} XferCtx;
+
+/* A transfer of one contiguous piece (both sides contiguous). */
+static void piece_direct(Mover *mv, Source *s, int64_t sa, int64_t da, int64_t bytes, void *c) {
+    XferCtx *x = c;
+    add_xfer(mv, s->tile, x->dst_tile, s->buf, sa, mv->dst, da, bytes);
+}
+
+/* A source-contiguous piece into the staging buffer (unpacked later). */
+static void piece_to_stage(Mover *mv, Source *s, int64_t sa, int64_t da, int64_t bytes, void *c) {
+    (void)da;
+    XferCtx *x = c;
+    add_xfer(mv, s->tile, x->dst_tile, s->buf, sa, mv->stagebuf, x->dbase + x->pos, bytes);
+    x->pos += bytes;
+}
+
+/* A destination-contiguous piece out of the pack buffer. */
+static void piece_from_pack(Mover *mv, Source *s, int64_t sa, int64_t da, int64_t bytes, void *c) {
+    (void)sa;
+    XferCtx *x = c;
+    add_xfer(mv, s->tile, x->dst_tile, mv->packbuf, x->sbase + x->pos, mv->dst, da, bytes);
+    x->pos += bytes;
+}
+
+/* Copies of a source's elements into consecutive places (packing) or out
+ * of consecutive places (unpacking). */
+static void pack_descs(Mover *mv, Source *s, Descs *into, int32_t tobuf, int64_t base) {
+    int64_t pos = base;
+    for (size_t i = 0; i < s->runs.n; i++) {
+        Run r = s->runs.v[i];
+        r.d = pos;
+        r.ds = mv->es;
+        pos += r.n * mv->es;
+        descs_add_run(into, s->buf, tobuf, &r, 0);
+    }
+}
+
+static void unpack_descs(Mover *mv, Source *s, Descs *into, int64_t base) {
+    int64_t pos = base;
+    for (size_t i = 0; i < s->runs.n; i++) {
+        Run r = s->runs.v[i];
+        r.s = pos;
+        r.ss = mv->es;
+        pos += r.n * mv->es;
+        descs_add_run(into, mv->stagebuf, mv->dst, &r, 0);
+    }
+}
+
+/* Everything destination tile dt needs from source s. */
+static void plan_source(Mover *mv, int32_t dt, Source *s) {
+    runs_flush(&s->runs);
+    if (s->tile == dt) {
+        for (size_t i = 0; i < s->runs.n; i++)
+            descs_add_run(&mv->copy_a[dt], s->buf, mv->dst, &s->runs.v[i], 0);
+        return;
+    }
+    int64_t bytes = s->count * mv->es;
+    XferCtx x = {dt, s->buf, mv->dst, 0, 0, 0, 0};
+    int64_t both = pieces(mv, s, 2, NULL, NULL);
+    if (both <= DIRECT_MAX || bytes / both >= DIRECT_BYTES) {
+        pieces(mv, s, 2, piece_direct, &x);
+        return;
+    }
+    int64_t ns = pieces(mv, s, 0, NULL, NULL), nd = pieces(mv, s, 1, NULL, NULL);
+    if (ns <= DIRECT_MAX || bytes / ns >= DIRECT_BYTES) {
+        /* Contiguous at the source: transfer into staging, unpack there. */
+        x.dbase = mv->stage_size[dt];
+        mv->stage_size[dt] += bytes;
+        pieces(mv, s, 0, piece_to_stage, &x);
+        unpack_descs(mv, s, &mv->copy_b[dt], x.dbase);
+        return;
+    }
+    /* Pack at the source in destination order. */
+    x.sbase = mv->pack_size[s->tile];
+    mv->pack_size[s->tile] += bytes;
+    pack_descs(mv, s, &mv->copy_a[s->tile], mv->packbuf, x.sbase);
+    if (nd <= DIRECT_MAX || bytes / nd >= DIRECT_BYTES) {
+        pieces(mv, s, 1, piece_from_pack, &x);
+        return;
+    }
+    int64_t stage = mv->stage_size[dt];
+    mv->stage_size[dt] += bytes;
+    add_xfer(mv, s->tile, dt, mv->packbuf, x.sbase, mv->stagebuf, stage, bytes);
+    unpack_descs(mv, s, &mv->copy_b[dt], stage);
+}
+
+/* The element of leaf constant at x, as bytes. */
+static const uint8_t *const_bytes(Tiler *t, const MapNode *leaf, const int64_t *x) {
+    const IrConst *c = ir_value_const(t->g, leaf->value);
+    int64_t f = flat_of(x, leaf->dims, leaf->rank);
+    return (const uint8_t *)c->data + f * (int64_t)dtype_size(c->type.dtype);
+}
+
+/* Enumerate destination tile q's stored positions. */
+static void enumerate_tile(Mover *mv, int32_t q, bool is_const, uint8_t *data) {
+    const PlanBuf *db = &mv->p->bufs[mv->dst];
+    const PlanLayout *l = &db->layout;
+    int32_t tile = l->base + q;
+    int rank = l->rank;
+    int64_t blockc[IR_MAX_RANK], stored[IR_MAX_RANK], local[IR_MAX_RANK], x[IR_MAX_RANK],
+        xl[IR_MAX_RANK];
+    layout_block_of(l, q, blockc);
+    int64_t total = 1;
+    for (int d = 0; d < rank; d++) {
+        stored[d] = layout_stored(l, d);
+        local[d] = 0;
+        total *= stored[d];
+    }
+    int64_t es = mv->es;
+    for (int64_t pos = 0; pos < total; pos++) {
+        bool pad = false;
+        for (int d = 0; d < rank; d++) {
+            x[d] = blockc[d] * l->block[d] - l->lo[d] + local[d];
+            if (x[d] < 0 || x[d] >= l->dims[d] || local[d] >= l->block[d] + l->lo[d] + l->hi[d])
+                pad = true;
+        }
+        int64_t doff = pos * es;
+        const MapNode *leaf = NULL;
+        double padv = l->pad;
+        bool data_here = !pad && resolve(mv->map, x, &leaf, xl, &padv);
+        if (is_const) {
+            if (data_here)
+                memcpy(data + doff, const_bytes(mv->t, leaf, xl), (size_t)es);
+            else if (!pad || !l->pad_undefined)
+                dtype_set(l->dtype, data + doff, 0, padv);
+        } else if (data_here) {
+            int32_t buf, st;
+            int64_t soff;
+            find_element(mv, leaf, xl, tile, &buf, &st, &soff);
+            Source *s = source_for(mv, st, buf);
+            runs_add(&s->runs, soff, doff);
+            s->count++;
+        } else if (!pad || !l->pad_undefined) {
+            fill_add(mv, l->dtype, padv, doff);
+        }
+        /* next position in storage order */
+        for (int i = rank - 1; i >= 0; i--) {
+            int d = l->order[i];
+            if (++local[d] < stored[d]) break;
+            local[d] = 0;
+        }
+    }
+    if (is_const) return;
+    for (size_t i = 0; i < mv->nsrc; i++) plan_source(mv, tile, &mv->src[i]);
+    reset_sources(mv);
+    for (int k = 0; k < mv->nfill; k++) {
+        Runs *r = &mv->fill[k].runs;
+        runs_flush(r);
+        for (size_t i = 0; i < r->n; i++)
+            descs_add_run(&mv->fills[tile], -1, mv->dst, &r->v[i], mv->fill[k].bits);
+        free(r->v);
+    }
+    memset(mv->fill, 0, sizeof mv->fill);
+    mv->nfill = 0;
+}
+
+/* ---- Tasks from descriptors ------------------------------------------------------ */
+
+static void push_word(PlanWord **w, size_t *n, size_t *cap, int32_t buf, int64_t value) {
+    XGROW(*w, *cap, *n + 1);
+    (*w)[(*n)++] = (PlanWord){buf, (uint32_t)value};
+}
+
+/* Split descriptors among up to `workers` workers with about equal element
+ * counts (big descriptors are cut along their rows or elements). */
+static int split_descs(const Descs *in, int workers, Descs *out) {
+    int64_t total = 0;
+    for (size_t i = 0; i < in->n; i++) total += in->v[i].ni * in->v[i].no;
+    int nw = (int)((total + MIN_PER_WORKER - 1) / MIN_PER_WORKER);
+    if (nw > workers) nw = workers;
+    if (nw < 1) nw = 1;
+    int w = 0;
+    int64_t quota = (total + nw - 1) / nw, have = 0;
+    for (size_t i = 0; i < in->n; i++) {
+        Desc d = in->v[i];
+        while (d.ni * d.no > 0) {
+            int64_t room = quota - have;
+            if (room <= 0 && w < nw - 1) {
+                w++;
+                have = 0;
+                continue;
+            }
+            if (w == nw - 1) room = INT64_MAX;
+            Desc part = d;
+            int64_t n = d.ni * d.no;
+            if (n <= room) {
+                part = d;
+                d.no = 0;
+            } else if (d.no > 1 && room >= d.ni) {
+                part.no = room / d.ni;
+                d.s += part.no * d.so;
+                d.d += part.no * d.dso;
+                d.no -= part.no;
+            } else if (d.no == 1) {
+                part.ni = room;
+                d.s += room * d.ss;
+                d.d += room * d.ds;
+                d.ni -= room;
+            } else {
+                /* one row does not fit: take it whole in this worker */
+                part.no = 1;
+                d.s += d.so;
+                d.d += d.dso;
+                d.no -= 1;
+            }
+            XGROW(out[w].v, out[w].cap, out[w].n + 1);
+            out[w].v[out[w].n++] = part;
+            have += part.ni * part.no;
+        }
+    }
+    return nw;
+}
+
+/* The argument words of a copy or fill task on one tile. */
+static PlanWord *desc_args(Plan *p, const Descs *descs, bool fill, int32_t args_buf, int32_t *nwords) {
+    int W = (int)p->machine.workers;
+    Descs parts[16];
+    memset(parts, 0, sizeof parts);
+    int nw = split_descs(descs, W, parts);
+    PlanWord *w = NULL;
+    size_t n = 0, cap = 0;
+    int per = fill ? 7 : 8;
+    push_word(&w, &n, &cap, -1, nw);
+    for (int i = 0; i < 3; i++) push_word(&w, &n, &cap, -1, 0);
+    int64_t list = 16 + (int64_t)nw * 8;
+    for (int k = 0; k < nw; k++) {
+        push_word(&w, &n, &cap, -1, (int64_t)parts[k].n);
+        push_word(&w, &n, &cap, args_buf, list);
+        list += (int64_t)parts[k].n * per * 4;
+    }
+    for (int k = 0; k < nw; k++) {
+        for (size_t i = 0; i < parts[k].n; i++) {
+            const Desc *d = &parts[k].v[i];
+            if (!fill) push_word(&w, &n, &cap, d->sbuf, d->s);
+            push_word(&w, &n, &cap, d->dbuf, d->d);
+            push_word(&w, &n, &cap, -1, d->ni);
+            if (!fill) push_word(&w, &n, &cap, -1, d->ss);
+            push_word(&w, &n, &cap, -1, d->ds);
+            push_word(&w, &n, &cap, -1, d->no);
+            if (!fill) push_word(&w, &n, &cap, -1, d->so - d->ni * d->ss);
+            push_word(&w, &n, &cap, -1, d->dso - d->ni * d->ds);
+            if (fill) {
+                push_word(&w, &n, &cap, -1, (int64_t)(uint32_t)d->bits);
+                push_word(&w, &n, &cap, -1, (int64_t)(uint32_t)(d->bits >> 32));
+            }
+        }
+        free(parts[k].v);
+    }
+    PlanWord *out = ARENA_ARRAY(&p->arena, PlanWord, n ? n : 1);
+    memcpy(out, w, n * sizeof *w);
+    free(w);
+    *nwords = (int32_t)n;
+    return out;
+}
+
+/* A copy or fill task over the tiles whose lists are non-empty. */
+static void descs_task(Mover *mv, Descs *per_tile, PlanTaskKind kind, const char *what) {
+    Plan *p = mv->p;
+    int32_t n = 0;
+    for (int32_t k = 0; k < mv->ntiles; k++) n += per_tile[k].n > 0;
+    if (n == 0) return;
+    int32_t task = plan_add_task(p, kind, mv->op, what);
+    int32_t *tiles = xmalloc((size_t)n * sizeof *tiles);
+    n = 0;
+    for (int32_t k = 0; k < mv->ntiles; k++)
+        if (per_tile[k].n > 0) tiles[n++] = k;
+    plan_task_set_tiles(p, task, n, tiles);
+    StrBuf name;
+    sb_init(&name);
+    sb_printf(&name, "args %s %s", plan_task_name(kind), p->bufs[mv->dst].name);
+    int32_t args = plan_add_buf(p, PLAN_BUF_ARGS, IR_NONE, mv->op, name.data);
+    sb_free(&name);
+    PlanBuf *ab = &p->bufs[args];
+    ab->ntiles = n;
+    ab->tiles = ARENA_ARRAY(&p->arena, int32_t, (size_t)n);
+    ab->size = ARENA_ARRAY(&p->arena, uint32_t, (size_t)n);
+    ab->addr = ARENA_ARRAY(&p->arena, uint32_t, (size_t)n);
+    ab->words = ARENA_ARRAY(&p->arena, PlanWord *, (size_t)n);
+    PlanCopySpec *spec = ARENA_NEW(&p->arena, PlanCopySpec);
+    spec->esize = (int)mv->es;
+    p->tasks[task].spec = spec;
+    p->tasks[task].args = args;
+    plan_task_reads(p, task, args);
+    for (int32_t i = 0; i < n; i++) {
+        Descs *d = &per_tile[tiles[i]];
+        int32_t nw;
+        ab->tiles[i] = tiles[i];
+        ab->words[i] = desc_args(p, d, kind == PLAN_FILL, args, &nw);
+        ab->size[i] = (uint32_t)nw * 4;
+        for (size_t j = 0; j < d->n; j++) {
+            if (d->v[j].sbuf >= 0) plan_task_reads(p, task, d->v[j].sbuf);
+            plan_task_writes(p, task, d->v[j].dbuf);
+        }
+        free(d->v);
+        d->v = NULL;
+        d->n = d->cap = 0;
+    }
+    free(tiles);
+}
+
+static int cmp_xfer(const void *a, const void *b) {
+    const PlanXfer *x = a, *y = b;
+    if (x->from != y->from) return x->from < y->from ? -1 : 1;
+    if (x->to != y->to) return x->to < y->to ? -1 : 1;
+    if (x->sbuf != y->sbuf) return x->sbuf < y->sbuf ? -1 : 1;
+    if (x->soff != y->soff) return x->soff < y->soff ? -1 : 1;
+    return 0;
+}
+
+static void xchg_task(Mover *mv) {
+    if (!mv->nxfers) return;
+    Plan *p = mv->p;
+    StrBuf name;
+    sb_init(&name);
+    sb_printf(&name, "into %s", p->bufs[mv->dst].name);
+    int32_t task = plan_add_task(p, PLAN_XCHG, mv->op, name.data);
+    sb_free(&name);
+    PlanTask *t = &p->tasks[task];
+    qsort(mv->xfers, mv->nxfers, sizeof *mv->xfers, cmp_xfer);
+    t->xfers = ARENA_ARRAY(&p->arena, PlanXfer, mv->nxfers);
+    memcpy(t->xfers, mv->xfers, mv->nxfers * sizeof *mv->xfers);
+    t->nxfers = (int32_t)mv->nxfers;
+    /* the tiles that send or receive */
+    uint8_t *used = xcalloc((size_t)mv->ntiles, 1);
+    for (size_t i = 0; i < mv->nxfers; i++) {
+        used[mv->xfers[i].from] = used[mv->xfers[i].to] = 1;
+        plan_task_reads(p, task, mv->xfers[i].sbuf);
+        plan_task_writes(p, task, mv->xfers[i].dbuf);
+    }
+    int32_t n = 0, *tiles = xmalloc((size_t)mv->ntiles * sizeof *tiles);
+    for (int32_t k = 0; k < mv->ntiles; k++)
+        if (used[k]) tiles[n++] = k;
+    plan_task_set_tiles(p, task, n, tiles);
+    free(tiles);
+    free(used);
+}
+
+static int32_t temp_buf(Plan *p, const char *what, int32_t dst, IrOpId op) {
+    StrBuf name;
+    sb_init(&name);
+    sb_printf(&name, "%s %s", what, p->bufs[dst].name);
+    int32_t b = plan_add_buf(p, PLAN_BUF_TEMP, IR_NONE, op, name.data);
+    sb_free(&name);
+    return b;
+}
+
+void move_into(Tiler *t, int32_t dst, MapNode *map, IrOpId op) {
+    Plan *p = t->p;
+    PlanBuf *db = &p->bufs[dst];
+    bool is_const = db->kind == PLAN_BUF_CONST;
+    if (!is_const) materialise_leaves(t, map);
+    Mover mv;
+    memset(&mv, 0, sizeof mv);
+    mv.t = t;
+    mv.p = p;
+    mv.dst = dst;
+    mv.map = map;
+    mv.op = op;
+    mv.es = (int64_t)dtype_size(p->bufs[dst].layout.dtype);
+    mv.ntiles = (int32_t)p->machine.tiles;
+    if (!is_const) {
+        mv.copy_a = xcalloc((size_t)mv.ntiles, sizeof *mv.copy_a);
+        mv.copy_b = xcalloc((size_t)mv.ntiles, sizeof *mv.copy_b);
+        mv.fills = xcalloc((size_t)mv.ntiles, sizeof *mv.fills);
+        mv.pack_size = xcalloc((size_t)mv.ntiles, sizeof *mv.pack_size);
+        mv.stage_size = xcalloc((size_t)mv.ntiles, sizeof *mv.stage_size);
+        mv.packbuf = temp_buf(p, "send", dst, op);
+        mv.stagebuf = temp_buf(p, "stage", dst, op);
+        mv.hashcap = 64;
+        mv.src_of = xmalloc(mv.hashcap * sizeof *mv.src_of);
+        for (size_t i = 0; i < mv.hashcap; i++) mv.src_of[i] = -1;
+    } else {
+        db->data = ARENA_ARRAY(&p->arena, void *, (size_t)db->ntiles);
+    }
+    int32_t n = layout_ntiles(&p->bufs[dst].layout);
+    for (int32_t q = 0; q < n; q++) {
+        uint8_t *data = NULL;
+        if (is_const) {
+            data = arena_alloc(&p->arena, p->bufs[dst].size[q] ? p->bufs[dst].size[q] : 1, 16);
+            p->bufs[dst].data[q] = data;
+        }
+        enumerate_tile(&mv, q, is_const, data);
+    }
+    if (is_const) return;
+    for (int32_t k = 0; k < mv.ntiles; k++) {
+        if (mv.pack_size[k]) add_temp_tile(p, mv.packbuf, k, mv.pack_size[k]);
+        if (mv.stage_size[k]) add_temp_tile(p, mv.stagebuf, k, mv.stage_size[k]);
+    }
+    StrBuf what;
+    sb_init(&what);
+    sb_printf(&what, "into %s", p->bufs[dst].name);
+    descs_task(&mv, mv.fills, PLAN_FILL, what.data);
+    descs_task(&mv, mv.copy_a, PLAN_COPY, what.data);
+    xchg_task(&mv);
+    descs_task(&mv, mv.copy_b, PLAN_COPY, what.data);
+    sb_free(&what);
+    free(mv.copy_a);
+    free(mv.copy_b);
+    free(mv.fills);
+    free(mv.pack_size);
+    free(mv.stage_size);
+    free(mv.xfers);
+    free(mv.src);
+    free(mv.src_of);
+}

@@ -1,0 +1,802 @@
+/*
+ * tile_matmul — the matrix-unit families of the tiler (docs/backend.md,
+ * "Matrix-unit kernels"): fused_matmul and fused_conv become one MATMUL
+ * task (the matrix unit, into an f32/i32 accumulator or straight into the
+ * result) and, unless the body is the identity, an EW task for the
+ * epilogue.
+ *
+ * A convolution is a direct implicit matmul: its input is stored
+ * channels-last with the padding as margins, so the K elements one output
+ * pixel needs for one kernel row (or tap) are contiguous and the kernel
+ * reads them in place; nothing is copied into an im2col buffer.
+ *
+ * The split of the work over tiles (batch, rows, 16-column blocks) comes
+ * from a small cost model (amp_cost) that counts the matrix unit's issue
+ * cycles, weight loads, the epilogue, the bytes operands must receive and
+ * the SRAM each tile needs; the cheapest split that fits wins.
+ */
+#include "internal.h"
+
+#include <stdlib.h>
+
+enum {
+    GRID_B = 0, /* grid axes of a matmul or convolution: batch (or images), */
+    GRID_M = 1, /* rows (or output rows), */
+    GRID_N = 2, /* 16-column blocks (output channels) */
+    MAX_SEG_ROWS = 1 << 20,
+};
+
+/* ---- The matrix unit per operand dtype ---------------------------------------------- */
+
+typedef struct AmpType {
+    int lanes;    /* K elements per multiply */
+    int kmax;     /* rows of W at most */
+    int rowbytes; /* bytes of one W row (16 elements) */
+    int turns;    /* issue turns of one multiply */
+} AmpType;
+
+static bool amp_type(const IsaMachine *m, AccDtype a, AccDtype b, AmpType *at) {
+    if (a != b) return false;
+    switch (a) {
+    case ACC_DTYPE_F16:
+    case ACC_DTYPE_BF16:
+        *at = (AmpType){4, 256, 32, (int)((64 + m->mac_f16 - 1) / m->mac_f16)};
+        return true;
+    case ACC_DTYPE_F32: *at = (AmpType){2, 128, 64, (int)((32 + m->mac_f32 - 1) / m->mac_f32)}; return true;
+    case ACC_DTYPE_I8: *at = (AmpType){8, 512, 16, (int)((128 + m->mac_i8 - 1) / m->mac_i8)}; return true;
+    default: return false;
+    }
+}
+
+static int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+static int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
+
+/* K split into chunks of kw rows of W: kw a multiple of the lanes. */
+static void chunking(int64_t k, const AmpType *at, int32_t *nchunks, int32_t *kw) {
+    int64_t kp = round_up(k > 0 ? k : 1, at->lanes);
+    int64_t kc = ceil_div(kp, at->kmax);
+    *nchunks = (int32_t)kc;
+    *kw = (int32_t)round_up(ceil_div(kp, kc), at->lanes);
+}
+
+/* ---- The cost model ----------------------------------------------------------------- */
+
+/* Cycles of one MATMUL task on one tile: per batch step, column block and
+ * chunk, the supervisor's bookkeeping, loading W (16 bytes per cycle) and
+ * the multipliers' rows (six workers share the issue slots; a worker's row
+ * is kw/lanes multiplies plus its read-out and pointer bumps). */
+static int64_t amp_cycles(const AmpType *at, int64_t nbatch, int64_t ncols, int64_t nchunks,
+                          int64_t kw, int64_t rows, int workers) {
+    int64_t nw = rows < workers ? rows : workers;
+    if (nw < 1) nw = 1;
+    int64_t per_row = kw / at->lanes * at->turns + (nchunks > 1 ? 11 : 6);
+    int64_t mult = ceil_div(rows, nw) * per_row * workers;
+    int64_t wload = kw * at->rowbytes / 16 + 80;
+    return nbatch * ncols * nchunks * (wload + mult + 150);
+}
+
+/* Part counts p of n that give distinct blocks (ceil(n / ceil(n / p)) == p),
+ * ascending: every useful way to split n. */
+static int part_counts(int64_t n, int64_t *out, int max) {
+    int k = 0;
+    for (int64_t p = 1; p <= n && k < max; p++)
+        if (ceil_div(n, ceil_div(n, p)) == p) out[k++] = p;
+    return k;
+}
+
+/* ---- Shared building blocks --------------------------------------------------------- */
+
+static const IrType *vtype(const Tiler *t, IrRef v) { return &t->g->vals[v].type; }
+
+/* A layout over the three-axis grid, nothing split yet. */
+static void grid_layout(PlanLayout *l, AccDtype dt, int rank, const int64_t *dims, int32_t base,
+                        const int32_t *grid) {
+    memset(l, 0, sizeof *l);
+    l->dtype = dt;
+    l->rank = rank;
+    l->base = base;
+    l->ngrid = 3;
+    for (int a = 0; a < 3; a++) l->grid[a] = grid[a];
+    for (int d = 0; d < IR_MAX_RANK; d++) {
+        l->axis[d] = -1;
+        l->mult[d] = 1;
+        l->order[d] = (int8_t)d;
+    }
+    for (int d = 0; d < rank; d++) l->dims[d] = l->block[d] = dims[d];
+}
+
+static void split(PlanLayout *l, int d, int axis, int64_t block) {
+    if (l->grid[axis] <= 1 || block >= l->dims[d]) return;
+    l->axis[d] = (int8_t)axis;
+    l->block[d] = block;
+}
+
+/* A buffer in layout l holding what map describes (constants laid out at
+ * compile time, anything else moved). */
+static int32_t view_buf(Tiler *t, MapNode *map, const PlanLayout *l, IrOpId id, const char *name) {
+    bool is_const = move_map_is_const(t, map);
+    int32_t b = plan_add_layout_buf(t->p, is_const ? PLAN_BUF_CONST : PLAN_BUF_VALUE, IR_NONE, id,
+                                    name, l);
+    move_into(t, b, map, id);
+    return b;
+}
+
+/* Whether v has to come from another op's tiles (a computed value, or a
+ * view of one), for the exchange estimate. */
+static bool computed(const Tiler *t, IrRef v) {
+    ValKind k = t->vals[v].kind;
+    return k == VAL_COMPUTED || k == VAL_VIEW;
+}
+
+static void err_dtype(Tiler *t, IrOpId id) {
+    const IrOp *op = &t->g->ops[id];
+    const char *a = dtype_name(vtype(t, op->in[0])->dtype), *b = dtype_name(vtype(t, op->in[1])->dtype);
+    if (t->pc->diag)
+        diag_error(t->pc->diag, op->loc, "the backend cannot compile '%s' of %s and %s operands yet",
+                   ir_op_name(op->kind), a, b);
+    else
+        fprintf(stderr, "error: the backend cannot compile '%s' of %s and %s operands yet\n",
+                ir_op_name(op->kind), a, b);
+    t->pc->failed = true;
+}
+
+/* Whether op's body returns its accumulator unchanged. */
+static bool identity_body(const IrGraph *g, IrOpId id) {
+    const IrGraph *body = ir_op_body(g, id);
+    return body && body->ninputs == 1 && ir_body_result(body) == body->inputs[0];
+}
+
+static int body_ops(const IrGraph *g, IrOpId id) {
+    const IrGraph *body = ir_op_body(g, id);
+    return body ? body->nops : 0;
+}
+
+/* The per-tile words of a MATMUL task: the base pointers, the chunk
+ * table, the loaders, the multipliers and their segments. */
+typedef struct AmpArgs {
+    PlanWord *w;
+    size_t n, cap;
+} AmpArgs;
+
+static void aw(AmpArgs *a, int32_t buf, int64_t v) {
+    XGROW(a->w, a->cap, a->n + 1);
+    a->w[a->n++] = (PlanWord){buf, (uint32_t)v};
+}
+
+/* A segment list: {A offset, C offset, O offset, rows} per segment. */
+typedef struct Segs {
+    int64_t *v; /* 4 per segment */
+    size_t n, cap;
+} Segs;
+
+static void seg_add(Segs *s, int64_t a, int64_t c, int64_t o, int64_t rows) {
+    XGROW(s->v, s->cap, 4 * (s->n + 1));
+    s->v[4 * s->n] = a, s->v[4 * s->n + 1] = c, s->v[4 * s->n + 2] = o, s->v[4 * s->n + 3] = rows;
+    s->n++;
+}
+
+/* The A offset of row r of a tile's block: rows are the points of a
+ * grid of lines (lines[i] points, A strides lstride[i]) with the last
+ * dimension the segment's direction (stride spec a_row). */
+typedef struct RowGeom {
+    int n;                    /* dimensions of the row space */
+    int64_t ext[IR_MAX_RANK]; /* extent of each, outer first */
+    int64_t astr[IR_MAX_RANK];/* A bytes per step of each */
+} RowGeom;
+
+static int64_t row_aoff(const RowGeom *rg, int64_t r) {
+    int64_t off = 0;
+    for (int i = rg->n - 1; i >= 0; i--) {
+        off += (r % rg->ext[i]) * rg->astr[i];
+        r /= rg->ext[i];
+    }
+    return off;
+}
+
+/* Segments of worker rows [r0, r1): runs along the last dimension. */
+static void worker_segs(const RowGeom *rg, int64_t r0, int64_t r1, const PlanAmpSpec *s, Segs *out) {
+    int64_t inner = rg->ext[rg->n - 1];
+    int64_t r = r0;
+    while (r < r1) {
+        int64_t n = inner - r % inner;
+        if (n > r1 - r) n = r1 - r;
+        if (n > MAX_SEG_ROWS) n = MAX_SEG_ROWS;
+        seg_add(out, row_aoff(rg, r), r * s->c_row, r * s->o_row, n);
+        r += n;
+    }
+}
+
+/* The MATMUL task: A, B, C (accumulator, may equal O) and O buffers on
+ * the tiles of layout cl; chunk offsets; rows of every tile's block. */
+static int32_t amp_task(Tiler *t, IrOpId id, const PlanAmpSpec *spec_in, int32_t abuf, int64_t a0,
+                        int32_t bbuf, int32_t cbuf, int32_t obuf, const int64_t *chunk_a,
+                        const int64_t *chunk_b, const RowGeom *rg, int64_t cycles) {
+    Plan *p = t->p;
+    PlanAmpSpec *spec = ARENA_NEW(t->arena, PlanAmpSpec);
+    *spec = *spec_in;
+    const PlanLayout *cl = &p->bufs[cbuf].layout;
+    const char *name = arena_printf(t->arena, "%s [matrix unit]", p->bufs[obuf].name);
+    int32_t task = plan_add_task(p, PLAN_MATMUL, id, name);
+    int32_t ntl = layout_ntiles(cl);
+    int32_t *tiles = xmalloc((size_t)ntl * sizeof *tiles);
+    for (int32_t q = 0; q < ntl; q++) tiles[q] = cl->base + q;
+    plan_task_set_tiles(p, task, ntl, tiles);
+    free(tiles);
+    plan_task_reads(p, task, abuf);
+    plan_task_reads(p, task, bbuf);
+    if (spec->nchunks > 1 && cbuf != obuf) {
+        plan_task_reads(p, task, cbuf);
+        plan_task_writes(p, task, cbuf);
+    }
+    plan_task_writes(p, task, obuf);
+    int32_t ab = tile_args_buf(t, task, name);
+    p->tasks[task].spec = spec;
+    p->tasks[task].cycles = cycles;
+
+    int64_t rows = 1;
+    for (int i = 0; i < rg->n; i++) rows *= rg->ext[i];
+    int nl = spec->nloaders, nw = spec->nworkers;
+    int32_t loaders = PLAN_AMP_CHUNKS + 8 * spec->nchunks;
+    int32_t mults = loaders + PLAN_AMP_BLOCK * nl;
+    int32_t segs_at = mults + PLAN_AMP_BLOCK * nw;
+    /* the same words on every tile, but for the addresses */
+    Segs segs[8];
+    memset(segs, 0, sizeof segs);
+    for (int k = 0; k < nw; k++) worker_segs(rg, rows * k / nw, rows * (k + 1) / nw, spec, &segs[k]);
+    for (int32_t q = 0; q < ntl; q++) {
+        AmpArgs a = {0};
+        for (int i = 0; i < PLAN_AMP_BASE / 4; i++) aw(&a, -1, 0);
+        aw(&a, abuf, a0);
+        aw(&a, bbuf, 0);
+        aw(&a, cbuf, 0);
+        aw(&a, obuf, 0);
+        for (int c = 0; c < spec->nchunks; c++) {
+            aw(&a, -1, chunk_a[c]);
+            aw(&a, -1, chunk_b[c]);
+        }
+        for (int k = 0; k < nl; k++) {
+            int64_t r0 = (int64_t)spec->kw * k / nl, r1 = (int64_t)spec->kw * (k + 1) / nl;
+            AmpType at;
+            amp_type(&p->machine, spec->in_dtype, spec->in_dtype, &at);
+            aw(&a, -1, 0);
+            aw(&a, ab, 0);
+            aw(&a, -1, r0 * spec->b_row);
+            aw(&a, -1, r0 * at.rowbytes);
+            aw(&a, -1, r1 - r0);
+            for (int i = 0; i < 3; i++) aw(&a, -1, 0);
+        }
+        int64_t seg_off = segs_at;
+        for (int k = 0; k < nw; k++) {
+            aw(&a, -1, 1);
+            aw(&a, ab, 0);
+            aw(&a, -1, (int64_t)segs[k].n);
+            aw(&a, ab, seg_off);
+            for (int i = 0; i < 4; i++) aw(&a, -1, 0);
+            seg_off += 16 * (int64_t)segs[k].n;
+        }
+        for (int k = 0; k < nw; k++)
+            for (size_t i = 0; i < 4 * segs[k].n; i++) aw(&a, -1, segs[k].v[i]);
+        PlanBuf *abuf_p = &p->bufs[ab];
+        abuf_p->words[q] = ARENA_ARRAY(&p->arena, PlanWord, a.n);
+        memcpy(abuf_p->words[q], a.w, a.n * sizeof *a.w);
+        abuf_p->size[q] = (uint32_t)a.n * 4;
+        free(a.w);
+    }
+    for (int k = 0; k < nw; k++) free(segs[k].v);
+    return task;
+}
+
+/* The epilogue: out = body(acc, operands...) over out's layout. */
+static void epilogue(Tiler *t, IrOpId id, int32_t acc, int32_t out, int64_t cycles) {
+    const IrGraph *g = t->g;
+    const IrOp *op = &g->ops[id];
+    int32_t in[PLAN_MAX_BUFS];
+    int input_of[PLAN_MAX_BUFS];
+    int nin = op->nin - 1;
+    if (nin + 1 > PLAN_MAX_BUFS) ice("tile: more than %d operands", PLAN_MAX_BUFS - 1);
+    in[0] = acc;
+    input_of[0] = 0;
+    const PlanLayout olv = t->p->bufs[out].layout, *ol = &olv; /* p->bufs may move */
+    for (int i = 2; i < op->nin; i++) {
+        PlanLayout want;
+        tile_operand_layout(ol, vtype(t, op->in[i]), &want);
+        in[i - 1] = tile_value_in(t, op->in[i], &want);
+        input_of[i - 1] = i - 1;
+    }
+    tile_ew_task(t, id, out, nin, in, input_of);
+    t->p->tasks[t->p->ntasks - 1].cycles = cycles;
+}
+
+/* Tiles from a base that spreads small ops over the machine. */
+static int32_t pick_base(Tiler *t, int32_t used) {
+    int32_t T = (int32_t)t->m->tiles;
+    if (used >= T) return 0;
+    int32_t base = t->next_base;
+    if (base + used > T) base = 0;
+    t->next_base = (base + used) % T;
+    return base;
+}
+
+/* ---- fused_matmul ---------------------------------------------------------------------- */
+
+typedef struct MmPlan {
+    int64_t bp, mp, np;
+    int64_t cost;
+} MmPlan;
+
+void tile_matmul(Tiler *t, IrOpId id) {
+    const IrGraph *g = t->g;
+    Plan *p = t->p;
+    const IrOp *op = &g->ops[id];
+    IrRef y = op->out[0], av = op->in[0], bv = op->in[1];
+    const IrType *yt = vtype(t, y), *at_ = vtype(t, av), *bt_ = vtype(t, bv);
+    AmpType at;
+    if (!amp_type(t->m, at_->dtype, bt_->dtype, &at)) {
+        err_dtype(t, id);
+        return;
+    }
+    int R = yt->rank, dm = R - 2, dn = R - 1;
+    int64_t M = yt->dims[dm], N = yt->dims[dn], K = at_->dims[R - 1];
+    AccDtype acc_dt = at_->dtype == ACC_DTYPE_I8 ? ACC_DTYPE_I32 : ACC_DTYPE_F32;
+    AccDtype out_dt = yt->dtype;
+    bool ident = identity_body(g, id);
+    bool direct = ident && (out_dt == acc_dt || (acc_dt == ACC_DTYPE_F32 &&
+                                                 (out_dt == ACC_DTYPE_F16 || out_dt == ACC_DTYPE_BF16)));
+    int32_t nchunks, kw;
+    chunking(K, &at, &nchunks, &kw);
+    int64_t kst = (int64_t)nchunks * kw;
+
+    /* batch: the largest batch dimension is split; operands broadcast in
+     * every batch dimension are read with stride 0, in some but not all
+     * are expanded */
+    int bd = -1;
+    int64_t nbt = 1;
+    for (int d = 0; d < dm; d++) {
+        nbt *= yt->dims[d];
+        if (yt->dims[d] > 1 && (bd < 0 || yt->dims[d] > yt->dims[bd])) bd = d;
+    }
+    int bcast[2] = {0, 0}; /* 0 full, 1 broadcast in all, 2 mixed */
+    const IrType *ot[2] = {at_, bt_};
+    for (int k = 0; k < 2; k++) {
+        int nb = 0, nfull = 0;
+        for (int d = 0; d < dm; d++) {
+            if (yt->dims[d] == 1) continue;
+            nb++;
+            nfull += ot[k]->dims[d] == yt->dims[d];
+        }
+        bcast[k] = nfull == nb ? 0 : nfull == 0 ? 1 : 2;
+    }
+    int64_t ext = bd >= 0 ? yt->dims[bd] : 1, rest = nbt / (ext ? ext : 1);
+    bool fold = bcast[1] == 1 && bcast[0] != 1;
+    int64_t esa = (int64_t)dtype_size(at_->dtype), eso = (int64_t)dtype_size(out_dt);
+    int nbody = body_ops(g, id);
+
+    /* choose the split */
+    int64_t T = (int64_t)t->m->tiles, sram = (int64_t)t->m->sram_bytes * 7 / 10;
+    static int64_t cb[4096], cm[4096], cn[4096];
+    int nbp = part_counts(ext, cb, 4096), nmp = part_counts(M, cm, 4096),
+        nnp = part_counts(ceil_div(N, 16), cn, 4096);
+    MmPlan best = {1, 1, 1, -1}, fallback = {1, 1, 1, -1};
+    bool xa = computed(t, av), xb = computed(t, bv);
+    for (int i = 0; i < nbp; i++)
+        for (int j = 0; j < nmp; j++)
+            for (int k = 0; k < nnp; k++) {
+                int64_t bp = cb[i], mp = cm[j], np = cn[k];
+                if (bp * mp * np > T) break;
+                int64_t bt = ceil_div(ext, bp) * rest, mt = ceil_div(M, mp);
+                int64_t nt = np == 1 ? round_up(N, 16) : 16 * ceil_div(ceil_div(N, 16), np);
+                int64_t rows = fold ? bt * mt : mt, nb = fold ? 1 : bt;
+                int64_t abytes = (bcast[0] == 1 ? 1 : bt) * mt * kst * esa;
+                int64_t bbytes = (bcast[1] == 1 ? 1 : bt) * kst * nt * esa;
+                int64_t cbytes = bt * mt * nt * 4, obytes = bt * mt * nt * eso;
+                int64_t mem = abytes + bbytes + (direct && out_dt == acc_dt ? 0 : cbytes) + obytes;
+                if (!direct) mem += obytes * (op->nin - 2);
+                if (mem > sram) {
+                    if (best.cost < 0 && (fallback.cost < 0 || mem < fallback.cost))
+                        fallback = (MmPlan){bp, mp, np, mem};
+                    continue;
+                }
+                int64_t cost = amp_cycles(&at, nb, nt / 16, nchunks, kw, rows, (int)t->m->workers);
+                if (!direct) cost += bt * mt * nt * (3 + nbody + op->nin - 2);
+                cost += ((xa ? abytes : 0) + (xb ? bbytes : 0)) / (int64_t)t->m->xrecv_bytes;
+                cost += (int64_t)t->m->sync_cycles * 2 * (xa || xb);
+                if (best.cost < 0 || cost < best.cost) best = (MmPlan){bp, mp, np, cost};
+            }
+    if (best.cost < 0) best = fallback; /* the least memory; place reports that it does not fit */
+    if (best.cost < 0) best = (MmPlan){1, 1, 1, 0};
+    int64_t bt = ceil_div(ext, best.bp) * rest, mt = ceil_div(M, best.mp);
+    int64_t nt = best.np == 1 ? N : 16 * ceil_div(ceil_div(N, 16), best.np);
+    int32_t grid[3] = {(int32_t)ceil_div(ext, ceil_div(ext, best.bp)), (int32_t)ceil_div(M, mt),
+                       (int32_t)ceil_div(N, nt)};
+    int32_t used = grid[0] * grid[1] * grid[2];
+    int32_t base = pick_base(t, used);
+
+    /* layouts */
+    PlanLayout cl, ol, al, bl;
+    grid_layout(&cl, acc_dt, R, yt->dims, base, grid);
+    if (bd >= 0) split(&cl, bd, GRID_B, ceil_div(ext, grid[0]));
+    split(&cl, dm, GRID_M, mt);
+    split(&cl, dn, GRID_N, nt);
+    cl.mult[dn] = 16;
+    cl.pad_undefined = true;
+    ol = cl;
+    ol.dtype = out_dt;
+    ol.pad_undefined = false;
+    if (!direct) ol.mult[dn] = 1;
+    int64_t full[IR_MAX_RANK];
+    const IrType *src[2] = {at_, bt_};
+    PlanLayout *lay[2] = {&al, &bl};
+    for (int k = 0; k < 2; k++) {
+        for (int d = 0; d < R; d++) full[d] = d < dm && bcast[k] == 2 ? yt->dims[d] : src[k]->dims[d];
+        grid_layout(lay[k], src[k]->dtype, R, full, base, grid);
+        if (bd >= 0 && full[bd] == yt->dims[bd]) split(lay[k], bd, GRID_B, ceil_div(ext, grid[0]));
+    }
+    split(&al, dm, GRID_M, mt);
+    al.mult[R - 1] = kst;
+    bl.mult[R - 2] = kst;
+    split(&bl, dn, GRID_N, nt);
+    bl.mult[dn] = 16;
+    int32_t abuf, bbuf;
+    if (bcast[0] == 2) {
+        MapNode *m = move_map_of_value(t, av);
+        MapNode *e = move_map_node(t, MAP_EXPAND, at_->dtype, R, al.dims, 1, &m);
+        abuf = view_buf(t, e, &al, id, arena_printf(t->arena, "%s [expanded]", tile_value_name(t, av)));
+    } else {
+        abuf = tile_value_in(t, av, &al);
+    }
+    if (bcast[1] == 2) {
+        MapNode *m = move_map_of_value(t, bv);
+        MapNode *e = move_map_node(t, MAP_EXPAND, bt_->dtype, R, bl.dims, 1, &m);
+        bbuf = view_buf(t, e, &bl, id, arena_printf(t->arena, "%s [expanded]", tile_value_name(t, bv)));
+    } else {
+        bbuf = tile_value_in(t, bv, &bl);
+    }
+    if (bcast[0] == 2) bcast[0] = 0;
+    if (bcast[1] == 2) bcast[1] = 0;
+    int32_t obuf = tile_new_value_buf(t, PLAN_BUF_VALUE, y, &ol, NULL);
+    int32_t cbuf = obuf;
+    if (!(direct && out_dt == acc_dt))
+        cbuf = (direct && nchunks == 1) ? obuf
+                                        : plan_add_layout_buf(p, PLAN_BUF_ACC, IR_NONE, id,
+                                                              arena_printf(t->arena, "%s [acc]",
+                                                                           tile_value_name(t, y)),
+                                                              &cl);
+
+    /* strides, from the buffers as stored */
+    const PlanLayout *A = &p->bufs[abuf].layout, *B = &p->bufs[bbuf].layout,
+                     *C = &p->bufs[cbuf].layout, *O = &p->bufs[direct ? obuf : cbuf].layout;
+    int64_t sa[IR_MAX_RANK], sb[IR_MAX_RANK], sc[IR_MAX_RANK], so[IR_MAX_RANK];
+    layout_strides(A, sa);
+    layout_strides(B, sb);
+    layout_strides(C, sc);
+    layout_strides(O, so);
+    int64_t esc = (int64_t)dtype_size(C->dtype), eo = (int64_t)dtype_size(O->dtype);
+    int64_t mst = layout_stored(C, dm);
+    PlanAmpSpec s;
+    memset(&s, 0, sizeof s);
+    s.in_dtype = at_->dtype;
+    s.out_dtype = O->dtype;
+    s.kw = kw;
+    s.nchunks = nchunks;
+    s.ncols = (int32_t)(layout_stored(C, dn) / 16);
+    /* blocks are compact and row-major where it matters (canon may move
+     * dimensions stored with extent 1, whose strides mean nothing) */
+    (void)sa, (void)sb, (void)sc, (void)so;
+    s.a_row = layout_stored(A, R - 1) * esa;
+    s.b_row = layout_stored(B, dn) * esa;
+    s.c_row = layout_stored(C, dn) * esc;
+    s.o_row = layout_stored(O, dn) * eo;
+    s.a_batch = bcast[0] == 1 ? 0 : s.a_row * layout_stored(A, dm);
+    s.b_batch = bcast[1] == 1 ? 0 : s.b_row * layout_stored(B, R - 2);
+    s.c_batch = s.c_row * mst;
+    s.o_batch = s.o_row * mst;
+    int64_t btiles = 1;
+    for (int d = 0; d < dm; d++) btiles *= layout_stored(C, d);
+    int64_t rows = fold ? btiles * mst : mst;
+    s.nbatch = (int32_t)(fold ? 1 : btiles);
+    s.nloaders = kw < 6 ? kw : 6;
+    s.nworkers = (int32_t)(rows < (int64_t)t->m->workers ? rows : (int64_t)t->m->workers);
+    RowGeom rg = {1, {rows}, {s.a_row}};
+    int64_t *ca = xmalloc((size_t)nchunks * sizeof *ca), *cbo = xmalloc((size_t)nchunks * sizeof *cbo);
+    for (int c = 0; c < nchunks; c++) ca[c] = (int64_t)c * kw * esa, cbo[c] = (int64_t)c * kw * s.b_row;
+    int64_t mmc = amp_cycles(&at, s.nbatch, s.ncols, nchunks, kw, rows, (int)t->m->workers);
+    amp_task(t, id, &s, abuf, 0, bbuf, cbuf, direct ? obuf : cbuf, ca, cbo, &rg, mmc);
+    free(ca);
+    free(cbo);
+    if (!direct) epilogue(t, id, cbuf, obuf, bt * mt * nt * (3 + nbody + op->nin - 2) / (int64_t)t->m->workers);
+    t->vals[y].kind = VAL_COMPUTED;
+    tile_note_buf(t, y, obuf);
+}
+
+/* ---- fused_conv ------------------------------------------------------------------------ */
+
+/* How K (the window: taps x input channels of a group) is cut into chunks
+ * whose A elements are contiguous in the channels-last input. */
+typedef struct ConvK {
+    int64_t cst;     /* channels of a group as stored (padded with zeros) */
+    int32_t kw;      /* rows of W per chunk */
+    int whole_row;   /* 1: a chunk is a kernel row (all taps of the last
+                        spatial dimension, all channels) */
+    int64_t cblocks; /* channel blocks per tap (whole_row 0) */
+    int32_t nchunks;
+} ConvK;
+
+static void conv_k(const IrWindow *w, int64_t cg, int64_t groups, const AmpType *at, ConvK *k) {
+    int ns = w->nsp;
+    int64_t ktaps = 1;
+    for (int s = 0; s < ns; s++) ktaps *= w->kernel[s];
+    int64_t klast = w->kernel[ns - 1];
+    int64_t c1 = round_up(cg, at->lanes); /* every pixel 8-byte aligned */
+    memset(k, 0, sizeof *k);
+    if (groups == 1 && w->dilation[ns - 1] == 1 && klast * c1 <= at->kmax) {
+        k->whole_row = 1;
+        k->cst = c1;
+        k->kw = (int32_t)(klast * c1);
+        k->cblocks = 1;
+        k->nchunks = (int32_t)(ktaps / klast);
+        return;
+    }
+    int64_t cp = round_up(cg, at->lanes);
+    k->cblocks = ceil_div(cp, at->kmax);
+    k->kw = (int32_t)round_up(ceil_div(cp, k->cblocks), at->lanes);
+    k->cst = k->cblocks * k->kw;
+    k->nchunks = (int32_t)(ktaps * k->cblocks);
+}
+
+typedef struct ConvPlan {
+    int64_t bp, op, mp;
+    int64_t cost;
+} ConvPlan;
+
+void tile_conv(Tiler *t, IrOpId id) {
+    const IrGraph *g = t->g;
+    Plan *p = t->p;
+    const IrOp *op = &g->ops[id];
+    IrRef y = op->out[0], xv = op->in[0], wv = op->in[1];
+    const IrType *yt = vtype(t, y), *xt = vtype(t, xv), *wt = vtype(t, wv);
+    AmpType at;
+    if (!amp_type(t->m, xt->dtype, wt->dtype, &at)) {
+        err_dtype(t, id);
+        return;
+    }
+    IrWindow w;
+    ir_window(g, id, &w);
+    int ns = w.nsp, R = yt->rank;
+    int64_t N = yt->dims[0], M = yt->dims[1], C = xt->dims[1], G = w.groups;
+    int64_t cg = C / G, mg = M / G;
+    AccDtype acc_dt = ACC_DTYPE_F32, out_dt = yt->dtype;
+    bool direct = G == 1 && identity_body(g, id) &&
+                  (out_dt == ACC_DTYPE_F32 || out_dt == ACC_DTYPE_F16 || out_dt == ACC_DTYPE_BF16);
+    ConvK ck;
+    conv_k(&w, cg, G, &at, &ck);
+    int64_t ktaps = 1, rest = 1;
+    for (int s = 0; s < ns; s++) ktaps *= w.kernel[s];
+    for (int s = 1; s < ns; s++) rest *= w.out[s];
+    int64_t kkst = ktaps * ck.cst;
+    int64_t esa = (int64_t)dtype_size(xt->dtype), eso = (int64_t)dtype_size(out_dt);
+    int nbody = body_ops(g, id);
+    int64_t O0 = w.out[0], H0 = w.in[0], s0 = w.stride[0];
+
+    /* choose the split: images, output rows (when the input splits alike),
+     * 16-channel blocks of the output (one group only) */
+    int64_t T = (int64_t)t->m->tiles, sram = (int64_t)t->m->sram_bytes * 7 / 10;
+    static int64_t cb[4096], co[4096], cm[4096];
+    int nbp = part_counts(N, cb, 4096), nop = part_counts(O0, co, 4096),
+        nmp = G == 1 ? part_counts(ceil_div(M, 16), cm, 4096) : (cm[0] = 1, 1);
+    ConvPlan best = {1, 1, 1, -1}, fallback = {1, 1, 1, -1};
+    bool xx = computed(t, xv);
+    int64_t row_bytes_in = 1; /* input bytes of one input row of an image */
+    for (int s = 1; s < ns; s++) row_bytes_in *= w.in[s] + w.pad_begin[s] + w.pad_end[s];
+    row_bytes_in *= (G == 1 ? ck.cst : C + ck.cst) * esa;
+    for (int i = 0; i < nbp; i++)
+        for (int j = 0; j < nop; j++)
+            for (int k = 0; k < nmp; k++) {
+                int64_t bp = cb[i], opp = co[j], mp = cm[k];
+                if (bp * opp * mp > T) break;
+                int64_t nt = ceil_div(N, bp), ot = ceil_div(O0, opp);
+                if (opp > 1 && ceil_div(H0, ot * s0) != opp) continue;
+                int64_t mt = mp == 1 ? round_up(M, 16) : 16 * ceil_div(ceil_div(M, 16), mp);
+                int64_t rows = nt * ot * rest;
+                int64_t in_rows = (ot - 1) * s0 + (w.kernel[0] - 1) * w.dilation[0] + 1;
+                int64_t xbytes = nt * in_rows * row_bytes_in;
+                int64_t bbytes = G * kkst * (G == 1 ? mt : round_up(mg, 16)) * esa;
+                int64_t mst = G == 1 ? mt : M + 16;
+                int64_t cbytes = rows * mst * 4, obytes = rows * mst * eso;
+                int64_t mem = xbytes + bbytes + cbytes + obytes * (direct ? 1 : op->nin - 1);
+                if (mem > sram) {
+                    if (best.cost < 0 && (fallback.cost < 0 || mem < fallback.cost))
+                        fallback = (ConvPlan){bp, opp, mp, mem};
+                    continue;
+                }
+                int64_t ncols = G == 1 ? mt / 16 : ceil_div(mg, 16);
+                int64_t cost = amp_cycles(&at, G, ncols, ck.nchunks, ck.kw, rows, (int)t->m->workers);
+                if (!direct) cost += rows * mst * (3 + nbody + op->nin - 2);
+                cost += (xx ? xbytes : 0) / (int64_t)t->m->xrecv_bytes;
+                cost += (int64_t)t->m->sync_cycles * 2 * xx;
+                if (best.cost < 0 || cost < best.cost) best = (ConvPlan){bp, opp, mp, cost};
+            }
+    if (best.cost < 0) best = fallback;
+    if (best.cost < 0) best = (ConvPlan){1, 1, 1, 0};
+    int64_t nt = ceil_div(N, best.bp), ot = ceil_div(O0, best.op);
+    int64_t mt = best.mp == 1 ? M : 16 * ceil_div(ceil_div(M, 16), best.mp);
+    int32_t grid[3] = {(int32_t)ceil_div(N, nt), (int32_t)ceil_div(O0, ot), (int32_t)ceil_div(M, mt)};
+    int32_t used = grid[0] * grid[1] * grid[2];
+    int32_t base = pick_base(t, used);
+
+    /* the accumulator and the result: channels last */
+    PlanLayout cl, ol, xl, bl;
+    int64_t mg16 = round_up(mg, 16);
+    int64_t cdims[IR_MAX_RANK], xdims[IR_MAX_RANK];
+    memcpy(cdims, yt->dims, sizeof cdims);
+    memcpy(xdims, xt->dims, sizeof xdims);
+    if (G > 1) cdims[1] = G * mg16, xdims[1] = G * ck.cst;
+    grid_layout(&cl, acc_dt, R, cdims, base, grid);
+    for (int i = 0; i < R; i++) cl.order[i] = (int8_t)(i == 0 ? 0 : i == R - 1 ? 1 : i + 1);
+    split(&cl, 0, GRID_B, nt);
+    split(&cl, 2, GRID_M, ot);
+    split(&cl, 1, GRID_N, mt);
+    if (G == 1) cl.mult[1] = 16;
+    cl.pad_undefined = true;
+    grid_layout(&ol, out_dt, R, yt->dims, base, grid);
+    memcpy(ol.order, cl.order, sizeof ol.order);
+    split(&ol, 0, GRID_B, nt);
+    split(&ol, 2, GRID_M, ot);
+    split(&ol, 1, GRID_N, mt);
+    if (direct) ol.mult[1] = 16;
+
+    /* the input: channels last, the padding as margins */
+    grid_layout(&xl, xt->dtype, R, xdims, base, grid);
+    memcpy(xl.order, cl.order, sizeof xl.order);
+    split(&xl, 0, GRID_B, nt);
+    if (grid[GRID_M] > 1) split(&xl, 2, GRID_M, ot * s0);
+    for (int s = 0; s < ns; s++) {
+        int64_t blk = s == 0 && grid[GRID_M] > 1 ? ot * s0 : w.in[s];
+        int64_t on = s == 0 ? ot : w.out[s];
+        int64_t need = (on - 1) * w.stride[s] + (w.kernel[s] - 1) * w.dilation[s] + 1;
+        xl.lo[2 + s] = w.pad_begin[s];
+        xl.hi[2 + s] = need - w.pad_begin[s] > blk ? need - w.pad_begin[s] - blk : 0;
+    }
+    int32_t xbuf;
+    if (G == 1) {
+        xl.mult[1] = ck.cst;
+        xbuf = tile_value_in(t, xv, &xl);
+    } else {
+        /* each group's channels padded to cst: aligned group offsets */
+        MapNode *xm = move_map_of_value(t, xv);
+        int64_t e1[IR_MAX_RANK], e2[IR_MAX_RANK];
+        e1[0] = N, e1[1] = G, e1[2] = cg;
+        for (int q = 0; q < ns; q++) e1[3 + q] = w.in[q];
+        MapNode *x1 = move_map_node(t, MAP_RESHAPE, xt->dtype, 3 + ns, e1, 1, &xm);
+        memcpy(e2, e1, sizeof e2);
+        e2[2] = ck.cst;
+        MapNode *x2 = move_map_node(t, MAP_PAD, xt->dtype, 3 + ns, e2, 1, &x1);
+        for (int d = 0; d < 3 + ns; d++) x2->a[d] = 0;
+        x2->mode = 0;
+        x2->padv = 0;
+        MapNode *x3 = move_map_node(t, MAP_RESHAPE, xt->dtype, R, xdims, 1, &x2);
+        xbuf = view_buf(t, x3, &xl, id,
+                        arena_printf(t->arena, "%s [groups padded]", tile_value_name(t, xv)));
+    }
+
+    /* the weights: [G, taps x channels (padded), Mg] */
+    MapNode *m = move_map_of_value(t, wv);
+    int64_t d1[IR_MAX_RANK], d2[IR_MAX_RANK], d3[IR_MAX_RANK], d4[3];
+    d1[0] = G, d1[1] = mg, d1[2] = cg;
+    for (int s = 0; s < ns; s++) d1[3 + s] = w.kernel[s];
+    MapNode *r1 = move_map_node(t, MAP_RESHAPE, wt->dtype, 3 + ns, d1, 1, &m);
+    d2[0] = G;
+    for (int s = 0; s < ns; s++) d2[1 + s] = w.kernel[s];
+    d2[1 + ns] = cg, d2[2 + ns] = mg;
+    MapNode *tr = move_map_node(t, MAP_TRANSPOSE, wt->dtype, 3 + ns, d2, 1, &r1);
+    tr->a[0] = 0;
+    for (int s = 0; s < ns; s++) tr->a[1 + s] = 3 + s;
+    tr->a[1 + ns] = 2, tr->a[2 + ns] = 1;
+    memcpy(d3, d2, sizeof d3);
+    d3[1 + ns] = ck.cst;
+    MapNode *pd = move_map_node(t, MAP_PAD, wt->dtype, 3 + ns, d3, 1, &tr);
+    for (int d = 0; d < 3 + ns; d++) pd->a[d] = 0;
+    pd->mode = 0;
+    pd->padv = 0;
+    d4[0] = G, d4[1] = kkst, d4[2] = mg;
+    MapNode *wm = move_map_node(t, MAP_RESHAPE, wt->dtype, 3, d4, 1, &pd);
+    grid_layout(&bl, wt->dtype, 3, d4, base, grid);
+    if (G == 1) split(&bl, 2, GRID_N, mt);
+    bl.mult[2] = 16;
+    int32_t bbuf = view_buf(t, wm, &bl, id, arena_printf(t->arena, "%s [taps x channels, out]",
+                                                         tile_value_name(t, wv)));
+
+    int32_t obuf = tile_new_value_buf(t, PLAN_BUF_VALUE, y, &ol, NULL);
+    int32_t cbuf = obuf;
+    if (!(direct && out_dt == acc_dt))
+        cbuf = (direct && ck.nchunks == 1 && G == 1)
+                   ? obuf
+                   : plan_add_layout_buf(p, PLAN_BUF_ACC, IR_NONE, id,
+                                         arena_printf(t->arena, "%s [acc]", tile_value_name(t, y)), &cl);
+
+    const PlanLayout *X = &p->bufs[xbuf].layout, *B = &p->bufs[bbuf].layout,
+                     *Cl = &p->bufs[cbuf].layout, *O = &p->bufs[direct ? obuf : cbuf].layout;
+    int64_t sx[IR_MAX_RANK], sb[IR_MAX_RANK], sc[IR_MAX_RANK], so[IR_MAX_RANK];
+    layout_strides(X, sx);
+    layout_strides(B, sb);
+    layout_strides(Cl, sc);
+    layout_strides(O, so);
+    int64_t esc = (int64_t)dtype_size(Cl->dtype), eo = (int64_t)dtype_size(O->dtype);
+    PlanAmpSpec s;
+    memset(&s, 0, sizeof s);
+    s.in_dtype = xt->dtype;
+    s.out_dtype = O->dtype;
+    s.kw = ck.kw;
+    s.nchunks = ck.nchunks;
+    s.nbatch = (int32_t)G;
+    s.ncols = (int32_t)(G == 1 ? layout_stored(Cl, 1) / 16 : mg16 / 16);
+    /* rows: the pixels of the tile's block, images outermost */
+    RowGeom rg;
+    rg.n = 1 + ns;
+    rg.ext[0] = layout_stored(Cl, 0);
+    rg.astr[0] = sx[0] * esa;
+    for (int q = 0; q < ns; q++) {
+        rg.ext[1 + q] = layout_stored(Cl, 2 + q);
+        rg.astr[1 + q] = w.stride[q] * sx[2 + q] * esa;
+    }
+    s.a_row = rg.astr[ns];
+    s.b_row = layout_stored(B, 2) * esa;
+    (void)sb;
+    int64_t c_cols = layout_stored(Cl, 1);
+    s.c_row = c_cols * esc;
+    s.o_row = layout_stored(O, 1) * eo;
+    (void)sc, (void)so;
+    s.a_batch = ck.cst * esa;
+    s.b_batch = B->dims[1] * s.b_row;
+    s.c_batch = mg16 * esc;
+    s.o_batch = mg16 * eo;
+    int64_t rows = 1;
+    for (int i = 0; i < rg.n; i++) rows *= rg.ext[i];
+    s.nloaders = ck.kw < 6 ? ck.kw : 6;
+    s.nworkers = (int32_t)(rows < (int64_t)t->m->workers ? rows : (int64_t)t->m->workers);
+    int64_t *ca = xmalloc((size_t)ck.nchunks * sizeof *ca), *cbo = xmalloc((size_t)ck.nchunks * sizeof *cbo);
+    int32_t nc = 0;
+    int64_t tap[3] = {0, 0, 0};
+    int64_t step_taps = ck.whole_row ? w.kernel[ns - 1] : 1;
+    for (int64_t ti = 0; ti < ktaps; ti += step_taps) {
+        int64_t f = ti;
+        for (int q = ns - 1; q >= 0; q--) tap[q] = f % w.kernel[q], f /= w.kernel[q];
+        int64_t aoff = 0;
+        for (int q = 0; q < ns; q++) aoff += tap[q] * w.dilation[q] * sx[2 + q] * esa;
+        for (int64_t c0 = 0; c0 < ck.cst; c0 += ck.whole_row ? ck.cst : ck.kw) {
+            ca[nc] = aoff + c0 * esa;
+            cbo[nc] = (ti * ck.cst + c0) * s.b_row;
+            nc++;
+        }
+    }
+    if (nc != ck.nchunks) ice("tile: convolution chunks %d, expected %d", nc, ck.nchunks);
+    /* A's origin: the stored block starts lo before the block */
+    int64_t mmc = amp_cycles(&at, s.nbatch, s.ncols, s.nchunks, s.kw, rows, (int)t->m->workers);
+    amp_task(t, id, &s, xbuf, 0, bbuf, cbuf, direct ? obuf : cbuf, ca, cbo, &rg, mmc);
+    free(ca);
+    free(cbo);
+    if (G > 1) {
+        /* the groups' accumulators [N, G x mg16, O...] as [N, M, O...] */
+        MapNode *am = move_map_leaf_buf(t, cbuf);
+        int64_t e1[IR_MAX_RANK], e2[IR_MAX_RANK];
+        e1[0] = N, e1[1] = G, e1[2] = mg16;
+        for (int q = 0; q < ns; q++) e1[3 + q] = w.out[q];
+        MapNode *a1 = move_map_node(t, MAP_RESHAPE, acc_dt, 3 + ns, e1, 1, &am);
+        memcpy(e2, e1, sizeof e2);
+        e2[2] = mg;
+        MapNode *a2 = move_map_node(t, MAP_SLICE, acc_dt, 3 + ns, e2, 1, &a1);
+        for (int d = 0; d < 3 + ns; d++) a2->a[d] = 0, a2->b[d] = 1;
+        MapNode *a3 = move_map_node(t, MAP_RESHAPE, acc_dt, R, yt->dims, 1, &a2);
+        PlanLayout al2 = ol;
+        al2.dtype = acc_dt;
+        al2.pad_undefined = true;
+        cbuf = plan_add_layout_buf(p, PLAN_BUF_ACC, IR_NONE, id,
+                                   arena_printf(t->arena, "%s [acc of the groups]", tile_value_name(t, y)),
+                                   &al2);
+        move_into(t, cbuf, a3, id);
+    }
+    if (!direct) /* Cl's stored extent, read before buffers were added (p->bufs may move) */
+        epilogue(t, id, cbuf, obuf,
+                 rows * c_cols * (3 + nbody + op->nin - 2) / (int64_t)t->m->workers);
+    t->vals[y].kind = VAL_COMPUTED;
+    tile_note_buf(t, y, obuf);
+}

@@ -1,0 +1,612 @@
+/*
+ * tile, reductions (docs/backend.md, "Reductions"): fused_reduce,
+ * argmax/argmin and max/avg pooling as REDUCE and ARGRED tasks.
+ *
+ * All three are one shape of work: a result over the kept dimensions of an
+ * iteration space S, each element reduced over S's reduced dimensions.
+ * The result takes a default layout; each operand is asked for in the same
+ * grid with its reduced dimensions whole on every tile and stored
+ * innermost, so the reduced positions of one result element are one or two
+ * strided runs, the same on every tile (spec constants), and the result
+ * elements of a tile are chunks as for elementwise kernels.
+ *
+ * When the result is small and the input large, the reduction is split
+ * across tiles: the first reduced dimension is also split over a grid axis
+ * of P tiles, each tile reduces its part into a partial result [P, ...],
+ * an exchange brings the partials to the result's tiles, and a second
+ * REDUCE (no body) combines them.
+ *
+ * Pooling reduces a window buffer [N, C, O..., K...] that a movement fills
+ * from the input (MAP_POOLWIN; pad -inf for max, 0 for average); average
+ * pooling divides by a constant buffer of window counts.
+ */
+#include "internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+enum {
+    SPLIT_MIN_BYTES = 16384, /* split a reduction across tiles above this per result tile */
+    MIN_RED_PER_WORKER = 1,
+};
+
+/* What to reduce: S, its reduced dimensions, and the buffers. */
+typedef struct Red {
+    IrOpId op;
+    PlanTaskKind task;
+    PlanReduceKind kind;
+    bool body, select_last;
+    int rank;
+    int64_t dims[IR_MAX_RANK];
+    bool reduced[IR_MAX_RANK];
+    int out_dim[IR_MAX_RANK]; /* S dim -> result layout dim, or -1 (reduced, dropped) */
+    int32_t out;              /* result buffer */
+    int nin;
+    int32_t in[PLAN_MAX_BUFS]; /* operand buffers, dims aligned with S from the right */
+    int input[PLAN_MAX_BUFS];
+    int32_t divisor; /* -1, or an f32 buffer in the result's layout */
+    int split_dim;   /* -1, or the S dim cut to one tile's part (operands hold all of it) */
+    int64_t wsplit;  /* > 1: the run of each result element cut into this many, result dim 1 */
+    int64_t split_full;
+    AccDtype acc;
+    int cost; /* instructions per reduced position (estimate) */
+} Red;
+
+static int64_t clamp64(int64_t x, int64_t lo, int64_t hi) {
+    return x < lo ? lo : x > hi ? hi : x;
+}
+
+/* Strides (bytes) of buffer b along S's dimensions, 0 where broadcast, and
+ * the offset of its block's first element. */
+static void buf_strides(const Plan *p, const Red *r, int32_t b, const int *dimmap, int64_t *st,
+                        int64_t *off) {
+    const PlanLayout *l = &p->bufs[b].layout;
+    int64_t es = (int64_t)dtype_size(l->dtype), ls[IR_MAX_RANK];
+    layout_strides(l, ls);
+    int shift = r->rank - l->rank;
+    for (int d = 0; d < r->rank; d++) {
+        int bd = dimmap ? dimmap[d] : d - shift;
+        int64_t want = d == r->split_dim ? r->split_full : r->dims[d];
+        bool present = bd >= 0 && l->dims[bd] == want && want > 1;
+        st[d] = present ? ls[bd] * es : 0;
+    }
+    *off = 0;
+    for (int d = 0; d < l->rank; d++) *off += l->lo[d] * ls[d] * es;
+}
+
+/* The REDUCE or ARGRED task of r. */
+static void reduce_task(Tiler *t, const Red *r) {
+    Plan *p = t->p;
+    const PlanLayout olv = p->bufs[r->out].layout, *ol = &olv; /* bufs may move */
+    int nb = 1 + r->nin + (r->divisor >= 0);
+    if (nb > PLAN_MAX_BUFS) ice("tile: more than %d buffers in one kernel", PLAN_MAX_BUFS);
+    int32_t bufs[PLAN_MAX_BUFS];
+    bufs[0] = r->out;
+    for (int k = 0; k < r->nin; k++) bufs[1 + k] = r->in[k];
+    if (r->divisor >= 0) bufs[nb - 1] = r->divisor;
+
+    PlanReduceSpec *spec = ARENA_NEW(t->arena, PlanReduceSpec);
+    spec->op = r->op;
+    spec->kind = r->kind;
+    spec->body = r->body;
+    spec->divisor = r->divisor >= 0;
+    spec->select_last = r->select_last;
+    spec->nbuf = nb;
+    spec->acc_dtype = r->acc;
+    spec->out_dtype = ol->dtype;
+    for (int k = 0; k < nb; k++) spec->dtype[k] = p->bufs[bufs[k]].layout.dtype;
+    for (int k = 0; k < r->nin; k++) spec->input[1 + k] = r->input[k];
+
+    /* Strides of every buffer along S. The result and divisor are indexed
+     * through out_dim; operands align from the right. */
+    int64_t st[PLAN_MAX_BUFS][IR_MAX_RANK], off[PLAN_MAX_BUFS];
+    for (int k = 0; k < nb; k++) {
+        bool outlike = k == 0 || (spec->divisor && k == nb - 1);
+        buf_strides(p, r, bufs[k], outlike ? r->out_dim : NULL, st[k], &off[k]);
+    }
+    /* The reduced positions: reduced dims of S (extent > 1), collapsed. */
+    TileIter rit;
+    memset(&rit, 0, sizeof rit);
+    rit.nbuf = r->nin;
+    for (int d = 0; d < r->rank; d++) {
+        if (!r->reduced[d] || r->dims[d] <= 1) continue;
+        rit.ext[rit.n] = r->dims[d];
+        for (int k = 0; k < r->nin; k++) rit.stride[k][rit.n] = st[1 + k][d];
+        rit.n++;
+    }
+    if (rit.n == 0) rit.ext[rit.n++] = 1;
+    tile_iter_collapse(&rit);
+    if (rit.n > 2)
+        ice("tile: %s: reduced positions in more than two runs", ir_op_name(t->g->ops[r->op].kind));
+    spec->r0 = rit.ext[rit.n - 1];
+    spec->r1 = rit.n == 2 ? rit.ext[0] : 1;
+    for (int d = 0; d < r->rank; d++)
+        if (r->reduced[d] && r->dims[d] == 0) spec->r0 = 0, spec->r1 = 1; /* nothing to reduce */
+    for (int k = 0; k < r->nin; k++) {
+        spec->rs0[1 + k] = rit.stride[k][rit.n - 1];
+        spec->rs1[1 + k] = rit.n == 2 ? rit.stride[k][0] : 0;
+    }
+    if (r->task == PLAN_ARGRED && spec->r1 != 1) ice("tile: argmax over more than one run");
+    if (r->wsplit > 1) {
+        if (spec->r1 != 1 || spec->r0 % r->wsplit) ice("tile: a reduction's run does not split");
+        spec->r0 /= r->wsplit;
+    }
+
+    /* Result elements: the runs of a split (result dim 1), then the kept
+     * dims of S in the result's storage order; it_dim: the result dim
+     * giving each one's extent on a tile. */
+    int it_dim[IR_MAX_RANK], nk = 0;
+    int64_t it_st[PLAN_MAX_BUFS][IR_MAX_RANK];
+    if (r->wsplit > 1) {
+        int64_t ls[IR_MAX_RANK];
+        layout_strides(ol, ls);
+        it_dim[nk] = 1;
+        it_st[0][nk] = ls[1] * (int64_t)dtype_size(ol->dtype);
+        for (int k = 1; k < nb; k++) it_st[k][nk] = spec->r0 * spec->rs0[k];
+        nk++;
+    }
+    for (int i = 0; i < ol->rank; i++)
+        for (int d = 0; d < r->rank; d++)
+            if (r->out_dim[d] == ol->order[i] && !r->reduced[d] && r->dims[d] > 1) {
+                it_dim[nk] = r->out_dim[d];
+                for (int k = 0; k < nb; k++) it_st[k][nk] = st[k][d];
+                nk++;
+            }
+    for (int k = 0; k < nb; k++) spec->inner[k] = nk ? it_st[k][nk - 1] : 0;
+
+    const char *name = p->bufs[r->out].name;
+    int32_t task = plan_add_task(p, r->task, r->op, name);
+    int32_t ntl = layout_ntiles(ol);
+    int32_t *tiles = xmalloc((size_t)ntl * sizeof *tiles);
+    for (int32_t q = 0; q < ntl; q++) tiles[q] = ol->base + q;
+    plan_task_set_tiles(p, task, ntl, tiles);
+    free(tiles);
+    for (int k = 1; k < nb; k++) plan_task_reads(p, task, bufs[k]);
+    plan_task_writes(p, task, r->out);
+    int32_t ab = tile_args_buf(t, task, name);
+    p->tasks[task].spec = spec;
+
+    int64_t most = 0, rcount = spec->r0 * spec->r1;
+    for (int32_t q = 0; q < ntl; q++) {
+        int64_t blockc[IR_MAX_RANK];
+        layout_block_of(ol, q, blockc);
+        TileIter it;
+        memset(&it, 0, sizeof it);
+        it.nbuf = nb;
+        it.n = nk ? nk : 1;
+        it.ext[0] = 1;
+        for (int i = 0; i < nk; i++) it.ext[i] = layout_extent(ol, blockc, it_dim[i]);
+        int64_t n = 1;
+        for (int i = 0; i < it.n; i++) n *= it.ext[i];
+        for (int d = 0; d < ol->rank; d++) n *= ol->dims[d] == 0 ? 0 : 1; /* no element at all */
+        if (n > most) most = n;
+        for (int k = 0; k < nb; k++) {
+            it.buf[k] = bufs[k];
+            it.base[k] = off[k];
+            for (int i = 0; i < nk; i++) it.stride[k][i] = it_st[k][i];
+        }
+        if (n == 0) it.ext[0] = 0, it.n = 1;
+        tile_iter_collapse(&it);
+        int32_t nw;
+        PlanBuf *abuf = &p->bufs[ab];
+        abuf->words[q] = tile_chunk_args(p, &it, ab, (int)t->m->workers, MIN_RED_PER_WORKER, &nw);
+        abuf->size[q] = (uint32_t)nw * 4;
+    }
+    /* A worker issues every `workers` cycles: per worker, its elements
+     * times the instructions each takes. */
+    int64_t w = t->m->workers, per = (most + w - 1) / w;
+    p->tasks[task].cycles = per * (rcount * r->cost + 8) * w + 20 * w;
+}
+
+/* Instructions per reduced position: loads, the body, the combine. */
+static int body_cost(const IrGraph *body, int nin) {
+    int n = 1 + nin; /* the loads and the combine */
+    if (!body) return n;
+    ir_for_each_op(body, b) {
+        IrOpKind k = body->ops[b].kind;
+        n += k == IR_OP_constant ? 1 : 3;
+    }
+    return n;
+}
+
+/* The storage order of operands: the kept dims in the result's order, then
+ * the reduced ones. */
+static void reduced_innermost(PlanLayout *l, const Red *r, const PlanLayout *ol) {
+    int shift = r->rank - l->rank, n = 0;
+    for (int i = 0; i < ol->rank; i++)
+        for (int d = 0; d < r->rank; d++)
+            if (r->out_dim[d] == ol->order[i] && !r->reduced[d] && d - shift >= 0)
+                l->order[n++] = (int8_t)(d - shift);
+    for (int d = shift; d < r->rank; d++)
+        if (r->reduced[d]) l->order[n++] = (int8_t)(d - shift);
+    if (n != l->rank) ice("tile: a reduction's storage order");
+}
+
+/* ---- fused_reduce and argmax/argmin ---------------------------------------------------- */
+
+static PlanReduceKind reduce_kind(const IrGraph *g, IrOpId id) {
+    const IrOp *op = &g->ops[id];
+    if (op->kind == IR_OP_argmax) return PLAN_RED_ARGMAX;
+    if (op->kind == IR_OP_argmin) return PLAN_RED_ARGMIN;
+    const char *k = ir_attr_str(g, id, "kind");
+    return !strcmp(k, "sum")    ? PLAN_RED_SUM
+           : !strcmp(k, "prod") ? PLAN_RED_PROD
+           : !strcmp(k, "max")  ? PLAN_RED_MAX
+                                : PLAN_RED_MIN;
+}
+
+/* Whether the reduction of r is worth splitting across tiles: few result
+ * tiles, many bytes of input each. */
+static int64_t split_parts(Tiler *t, const Red *r, const PlanLayout *ol, int first_red) {
+    if (first_red < 0 || r->task != PLAN_REDUCE) return 1;
+    int64_t in_bytes = 0;
+    for (int k = 0; k < t->g->ops[r->op].nin; k++) {
+        const IrType *x = &t->g->vals[t->g->ops[r->op].in[k]].type;
+        int64_t n = 1;
+        for (int d = 0; d < x->rank; d++) n *= x->dims[d];
+        in_bytes += n * (int64_t)dtype_size(x->dtype);
+    }
+    int64_t per_tile = in_bytes / layout_ntiles(ol);
+    if (per_tile < SPLIT_MIN_BYTES) return 1;
+    int64_t free_tiles = (int64_t)t->m->tiles / layout_ntiles(ol);
+    int64_t parts = clamp64(per_tile / (SPLIT_MIN_BYTES / 4), 1, free_tiles);
+    parts = clamp64(parts, 1, r->dims[first_red]);
+    while (parts > 1 && r->dims[first_red] % parts) parts--; /* equal parts on every tile */
+    return parts;
+}
+
+/* Whether an operand of type x is broadcast along some reduced dimensions
+ * of r but not all: its reduced positions are then no single run. */
+static bool partly_broadcast(const Red *r, const IrType *x) {
+    int shift = r->rank - x->rank;
+    bool some = false, all = true;
+    for (int d = 0; d < r->rank; d++) {
+        if (!r->reduced[d] || r->dims[d] <= 1) continue;
+        bool b = d < shift || x->dims[d - shift] == 1;
+        some |= b;
+        all &= b;
+    }
+    return some && !all;
+}
+
+/* Operand x expanded along the reduced dimensions (a movement into a
+ * buffer of S's rank), so that its reduced positions are one run. */
+static int32_t expanded_operand(Tiler *t, const Red *r, IrRef x, const PlanLayout *ol) {
+    const IrType *xt = &t->g->vals[x].type;
+    int shift = r->rank - xt->rank;
+    int64_t dims1[IR_MAX_RANK], dims2[IR_MAX_RANK];
+    for (int d = 0; d < r->rank; d++) {
+        dims1[d] = d < shift ? 1 : xt->dims[d - shift];
+        dims2[d] = r->reduced[d] ? r->dims[d] : dims1[d];
+    }
+    MapNode *m = move_map_of_value(t, x);
+    if (shift > 0) m = move_map_node(t, MAP_RESHAPE, xt->dtype, r->rank, dims1, 1, &m);
+    m = move_map_node(t, MAP_EXPAND, xt->dtype, r->rank, dims2, 1, &m);
+    IrType et = ir_type(xt->dtype, r->rank, dims2);
+    PlanLayout want;
+    tile_operand_layout(ol, &et, &want);
+    reduced_innermost(&want, r, ol);
+    int32_t b =
+        plan_add_layout_buf(t->p, PLAN_BUF_VALUE, IR_NONE, r->op,
+                            arena_printf(t->arena, "%s [expanded]", tile_value_name(t, x)), &want);
+    move_into(t, b, m, r->op);
+    return b;
+}
+
+/* A reduction split across tiles whose result fits one tile: when operand
+ * x (of S's shape) is already split along the first reduced dimension
+ * only, in equal parts, the partials take its tiles and part count, so x
+ * moves nowhere. */
+static void reuse_split(Tiler *t, const Red *r, IrRef x, int first_red, const PlanLayout *ol,
+                        int64_t *parts, int32_t *base) {
+    const ValState *vs = &t->vals[x];
+    if (vs->nbufs == 0 || layout_ntiles(ol) != 1) return;
+    const PlanLayout *hl = &t->p->bufs[vs->home >= 0 ? vs->home : vs->bufs[0]].layout;
+    if (hl->rank != r->rank || hl->ngrid != 1 || hl->axis[first_red] != 0) return;
+    for (int d = 0; d < r->rank; d++)
+        if (hl->dims[d] != r->dims[d] || (d != first_red && hl->axis[d] >= 0)) return;
+    int64_t n = hl->grid[0];
+    if (n < 2 || hl->block[first_red] * n != r->dims[first_red]) return;
+    if (hl->base + n > (int64_t)t->m->tiles) return;
+    *parts = n;
+    *base = hl->base;
+}
+
+static void tile_fused_reduce(Tiler *t, IrOpId id) {
+    const IrGraph *g = t->g;
+    const IrOp *op = &g->ops[id];
+    IrRef y = op->out[0];
+    const IrType *yt = &g->vals[y].type;
+    Red r;
+    memset(&r, 0, sizeof r);
+    r.op = id;
+    r.divisor = -1;
+    r.split_dim = -1;
+    r.wsplit = 1;
+    r.kind = reduce_kind(g, id);
+    bool arg = r.kind == PLAN_RED_ARGMAX || r.kind == PLAN_RED_ARGMIN;
+    r.task = arg ? PLAN_ARGRED : PLAN_REDUCE;
+    r.body = !arg;
+    IrType s = g->vals[op->in[0]].type;
+    for (int i = 1; i < op->nin; i++) ir_broadcast(&s, &g->vals[op->in[i]].type, &s, NULL);
+    r.rank = s.rank;
+    memcpy(r.dims, s.dims, sizeof r.dims);
+    for (int d = 0; d < s.rank; d++) r.out_dim[d] = d;
+    if (arg) {
+        r.reduced[ir_attr_int(g, id, "axis")] = true;
+        r.select_last = ir_attr_bool(g, id, "select_last_index");
+        AccDtype xt = s.dtype;
+        r.acc = xt == ACC_DTYPE_F16 || xt == ACC_DTYPE_BF16 ? ACC_DTYPE_F32 : xt;
+        r.cost = 10;
+    } else {
+        int n;
+        const int64_t *axes = ir_attr_ints(g, id, "axes", &n);
+        for (int i = 0; i < n; i++) r.reduced[axes[i]] = true;
+        const IrGraph *body = ir_op_body(g, id);
+        r.acc = body->vals[ir_body_result(body)].type.dtype;
+        r.cost = body_cost(body, op->nin);
+    }
+    int first_red = -1;
+    for (int d = 0; d < r.rank && first_red < 0; d++)
+        if (r.reduced[d] && r.dims[d] > 1) first_red = d;
+
+    PlanLayout ol;
+    tile_default_layout(t, yt, &ol);
+    int64_t parts = split_parts(t, &r, &ol, first_red);
+    for (int i = 0; i < op->nin; i++) /* one run per tile's part: no partial broadcasts */
+        if (partly_broadcast(&r, &g->vals[op->in[i]].type)) parts = 1;
+    int32_t reuse_base = -1;
+    if (parts > 1) reuse_split(t, &r, op->in[0], first_red, &ol, &parts, &reuse_base);
+    if (parts <= 1) {
+        r.nin = op->nin;
+        for (int i = 0; i < op->nin; i++) {
+            r.input[i] = i;
+            if (partly_broadcast(&r, &g->vals[op->in[i]].type)) {
+                r.in[i] = expanded_operand(t, &r, op->in[i], &ol);
+                continue;
+            }
+            PlanLayout want;
+            tile_operand_layout(&ol, &g->vals[op->in[i]].type, &want);
+            reduced_innermost(&want, &r, &ol);
+            r.in[i] = tile_value_in(t, op->in[i], &want);
+        }
+        r.out = tile_new_value_buf(t, PLAN_BUF_VALUE, y, &ol, NULL);
+        reduce_task(t, &r);
+        t->vals[y].kind = VAL_COMPUTED;
+        tile_note_buf(t, y, r.out);
+        return;
+    }
+
+    /* Across tiles: partials [P, W, y...] on a grid of P x (y's grid), the
+     * first reduced dimension also split over the new axis; when y has
+     * fewer elements than a tile has workers, each tile's part is cut
+     * into W runs more (W dividing it), one per worker. */
+    int64_t chunk = r.dims[first_red] / parts, per_tile = chunk, ny = 1;
+    for (int d = 0; d < r.rank; d++) {
+        if (r.reduced[d] && d != first_red) per_tile *= r.dims[d];
+        if (!r.reduced[d]) ny *= r.dims[d];
+    }
+    int64_t wsplit = 1;
+    for (int64_t w = 2; w * ny <= (int64_t)t->m->workers; w++)
+        if (per_tile % w == 0) wsplit = w;
+    int lead = wsplit > 1 ? 2 : 1; /* P, and W */
+    PlanLayout pl = ol;
+    pl.rank = ol.rank + lead;
+    pl.dtype = r.acc;
+    for (int d = 0; d < ol.rank; d++) {
+        pl.dims[d + lead] = ol.dims[d];
+        pl.axis[d + lead] = ol.axis[d] >= 0 ? ol.axis[d] + 1 : -1;
+        pl.block[d + lead] = ol.block[d];
+    }
+    for (int d = 0; d < pl.rank; d++) pl.lo[d] = pl.hi[d] = 0, pl.mult[d] = 1;
+    pl.dims[0] = parts;
+    pl.block[0] = 1;
+    pl.axis[0] = 0;
+    if (lead == 2) pl.dims[1] = pl.block[1] = wsplit, pl.axis[1] = -1;
+    for (int g2 = ol.ngrid; g2 > 0; g2--) pl.grid[g2] = ol.grid[g2 - 1];
+    pl.grid[0] = (int32_t)parts;
+    pl.ngrid = ol.ngrid + 1;
+    for (int i = 0; i < lead; i++) pl.order[i] = (int8_t)i;
+    for (int i = 0; i < ol.rank; i++) pl.order[i + lead] = (int8_t)(ol.order[i] + lead);
+    if (reuse_base >= 0) pl.base = reuse_base;
+    if (pl.base + layout_ntiles(&pl) > (int32_t)t->m->tiles) pl.base = 0;
+    pl.pad = 0;
+    pl.pad_undefined = false;
+    int32_t partial =
+        plan_add_layout_buf(t->p, PLAN_BUF_VALUE, IR_NONE, id,
+                            arena_printf(t->arena, "%s [partial]", tile_value_name(t, y)), &pl);
+    /* Stage 1: operands in pl's grid; reduced dims whole except first_red,
+     * split over axis 0. */
+    Red r1 = r;
+    r1.out = partial;
+    for (int d = 0; d < r.rank; d++) r1.out_dim[d] = d + lead;
+    r1.wsplit = wsplit;
+    r1.nin = op->nin;
+    for (int i = 0; i < op->nin; i++) {
+        const IrType *x = &g->vals[op->in[i]].type;
+        PlanLayout want;
+        tile_operand_layout(&ol, x, &want);
+        /* shift ol's grid axes by one, add axis 0 */
+        for (int g2 = want.ngrid; g2 > 0; g2--) want.grid[g2] = want.grid[g2 - 1];
+        want.grid[0] = (int32_t)parts;
+        want.ngrid++;
+        want.base = pl.base;
+        for (int d = 0; d < x->rank; d++)
+            if (want.axis[d] >= 0) want.axis[d]++;
+        int shift = r.rank - x->rank, xd = first_red - shift;
+        if (xd >= 0 && x->dims[xd] == r.dims[first_red]) {
+            want.axis[xd] = 0;
+            want.block[xd] = chunk;
+        }
+        reduced_innermost(&want, &r, &ol);
+        r1.in[i] = tile_value_in(t, op->in[i], &want);
+        r1.input[i] = i;
+    }
+    /* Stage 1 iterates S with first_red cut to its block: reduce_task
+     * reads S's dims for the reduced extents. */
+    r1.dims[first_red] = chunk;
+    r1.split_dim = first_red;
+    r1.split_full = r.dims[first_red];
+    reduce_task(t, &r1);
+
+    /* Stage 2: the partials, moved into y's grid, reduced over the lead
+     * dims (stored innermost: one run). */
+    PlanLayout gl = pl;
+    gl.base = ol.base;
+    gl.ngrid = ol.ngrid;
+    memcpy(gl.grid, ol.grid, sizeof gl.grid);
+    for (int d = 0; d < ol.rank; d++) gl.axis[d + lead] = ol.axis[d];
+    for (int i = 0; i < lead; i++) gl.axis[i] = -1, gl.block[i] = gl.dims[i];
+    for (int i = 0; i < ol.rank; i++) gl.order[i] = (int8_t)(ol.order[i] + lead);
+    for (int i = 0; i < lead; i++) gl.order[ol.rank + i] = (int8_t)i;
+    int32_t gathered =
+        plan_add_layout_buf(t->p, PLAN_BUF_VALUE, IR_NONE, id,
+                            arena_printf(t->arena, "%s [partials]", tile_value_name(t, y)), &gl);
+    move_into(t, gathered, move_map_leaf_buf(t, partial), id);
+    Red r2;
+    memset(&r2, 0, sizeof r2);
+    r2.op = id;
+    r2.task = PLAN_REDUCE;
+    r2.kind = r.kind;
+    r2.body = false;
+    r2.divisor = -1;
+    r2.split_dim = -1;
+    r2.wsplit = 1;
+    r2.rank = ol.rank + lead;
+    for (int i = 0; i < lead; i++) {
+        r2.dims[i] = pl.dims[i];
+        r2.reduced[i] = true;
+        r2.out_dim[i] = -1;
+    }
+    for (int d = 0; d < ol.rank; d++) {
+        r2.dims[d + lead] = ol.dims[d];
+        r2.out_dim[d + lead] = d;
+    }
+    r2.nin = 1;
+    r2.in[0] = gathered;
+    r2.acc = r.acc;
+    r2.cost = 2;
+    r2.out = tile_new_value_buf(t, PLAN_BUF_VALUE, y, &ol, NULL);
+    reduce_task(t, &r2);
+    t->vals[y].kind = VAL_COMPUTED;
+    tile_note_buf(t, y, r2.out);
+}
+
+/* ---- Pooling --------------------------------------------------------------------------- */
+
+/* Window counts of average pooling per output position (the evaluator's). */
+static int64_t pool_count(const IrWindow *w, const int64_t *o, bool include_pad) {
+    int64_t count = 1;
+    for (int s = 0; s < w->nsp; s++) {
+        int64_t c = 0;
+        for (int64_t k = 0; k < w->kernel[s]; k++) {
+            int64_t i = o[s] * w->stride[s] - w->pad_begin[s] + k * w->dilation[s];
+            bool in = include_pad ? i >= -w->pad_begin[s] && i < w->in[s] + w->pad_end[s]
+                                  : i >= 0 && i < w->in[s];
+            c += in;
+        }
+        count *= c;
+    }
+    return count;
+}
+
+static void tile_pool(Tiler *t, IrOpId id) {
+    const IrGraph *g = t->g;
+    const IrOp *op = &g->ops[id];
+    IrRef x = op->in[0], y = op->out[0];
+    const IrType *xt = &g->vals[x].type, *yt = &g->vals[y].type;
+    bool is_max = op->kind == IR_OP_max_pool2d || op->kind == IR_OP_max_pool3d;
+    IrWindow w;
+    ir_window(g, id, &w);
+    PlanLayout ol;
+    tile_default_layout(t, yt, &ol);
+
+    /* The windows [N, C, O..., K...] in ol's grid, K innermost. */
+    PlanLayout wl = ol;
+    wl.dtype = xt->dtype;
+    wl.rank = yt->rank + w.nsp;
+    for (int s = 0; s < w.nsp; s++) {
+        int d = yt->rank + s;
+        wl.dims[d] = wl.block[d] = w.kernel[s];
+        wl.axis[d] = -1;
+        wl.lo[d] = wl.hi[d] = 0;
+        wl.mult[d] = 1;
+        wl.order[d] = (int8_t)d;
+    }
+    for (int d = 0; d < yt->rank; d++) wl.lo[d] = wl.hi[d] = 0, wl.mult[d] = 1;
+    wl.pad = is_max ? -INFINITY : 0;
+    wl.pad_undefined = false;
+    MapNode *src = move_map_of_value(t, x);
+    MapNode *win = move_map_node(t, MAP_POOLWIN, xt->dtype, wl.rank, wl.dims, 1, &src);
+    win->win = w;
+    win->padv = wl.pad;
+    int32_t wb =
+        plan_add_layout_buf(t->p, PLAN_BUF_VALUE, IR_NONE, id,
+                            arena_printf(t->arena, "%s [windows]", tile_value_name(t, y)), &wl);
+    move_into(t, wb, win, id);
+
+    Red r;
+    memset(&r, 0, sizeof r);
+    r.op = id;
+    r.task = PLAN_REDUCE;
+    r.kind = is_max ? PLAN_RED_MAXNUM : PLAN_RED_SUM;
+    r.rank = wl.rank;
+    memcpy(r.dims, wl.dims, sizeof r.dims);
+    for (int d = 0; d < wl.rank; d++) {
+        r.reduced[d] = d >= yt->rank;
+        r.out_dim[d] = d < yt->rank ? d : -1;
+    }
+    r.nin = 1;
+    r.in[0] = wb;
+    r.acc = ACC_DTYPE_F32;
+    r.cost = 5;
+    r.divisor = -1;
+    r.split_dim = -1;
+    r.wsplit = 1;
+    r.out = tile_new_value_buf(t, PLAN_BUF_VALUE, y, &ol, NULL);
+    if (!is_max) {
+        /* The counts, f32, in ol's grid (plain storage, ol's order). */
+        PlanLayout dl = ol;
+        dl.dtype = ACC_DTYPE_F32;
+        for (int d = 0; d < dl.rank; d++) dl.lo[d] = dl.hi[d] = 0, dl.mult[d] = 1;
+        dl.pad = 0;
+        dl.pad_undefined = false;
+        bool include_pad = ir_attr_bool(g, id, "count_include_pad");
+        int32_t db =
+            plan_add_layout_buf(t->p, PLAN_BUF_CONST, IR_NONE, id,
+                                arena_printf(t->arena, "%s [counts]", tile_value_name(t, y)), &dl);
+        PlanBuf *b = &t->p->bufs[db];
+        b->data = ARENA_ARRAY(&t->p->arena, void *, (size_t)b->ntiles);
+        int64_t lst[IR_MAX_RANK];
+        layout_strides(&dl, lst);
+        for (int32_t q = 0; q < b->ntiles; q++) {
+            float *data = ARENA_ARRAY(&t->p->arena, float, b->size[q] / 4 + 1);
+            memset(data, 0, b->size[q]);
+            int64_t blockc[IR_MAX_RANK], ext[IR_MAX_RANK], c[IR_MAX_RANK] = {0}, n = 1;
+            layout_block_of(&dl, q, blockc);
+            for (int d = 0; d < dl.rank; d++) n *= ext[d] = layout_extent(&dl, blockc, d);
+            for (int64_t e = 0; e < n; e++) {
+                int64_t f = e, at = 0, o[3];
+                for (int d = dl.rank - 1; d >= 0; d--) c[d] = f % ext[d], f /= ext[d];
+                for (int d = 0; d < dl.rank; d++) at += c[d] * lst[d];
+                for (int s = 0; s < w.nsp; s++) o[s] = blockc[2 + s] * dl.block[2 + s] + c[2 + s];
+                data[at] = (float)pool_count(&w, o, include_pad);
+            }
+            b->data[q] = data;
+        }
+        r.divisor = db;
+    }
+    reduce_task(t, &r);
+    t->vals[y].kind = VAL_COMPUTED;
+    tile_note_buf(t, y, r.out);
+}
+
+void tile_reduce(Tiler *t, IrOpId id) {
+    switch (t->g->ops[id].kind) {
+    case IR_OP_max_pool2d:
+    case IR_OP_max_pool3d:
+    case IR_OP_avg_pool2d:
+    case IR_OP_avg_pool3d: tile_pool(t, id); break;
+    default: tile_fused_reduce(t, id);
+    }
+}
