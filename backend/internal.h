@@ -74,8 +74,8 @@ enum { VR_READ = 1, VR_WRITE = 2 };
 
 typedef struct VOp {
     IsaOp op;
-    int32_t r[3];   /* slots d, a, b: a virtual register, VPHYS(n), or 0 unused */
-    uint8_t rw[3];  /* VR_READ / VR_WRITE per slot */
+    int32_t r[3];  /* slots d, a, b: a virtual register, VPHYS(n), or 0 unused */
+    uint8_t rw[3]; /* VR_READ / VR_WRITE per slot */
     bool used[3];
     int32_t imm, imm2;
 } VOp;
@@ -101,8 +101,8 @@ void vc_store(VCode *v, IsaOp op, int32_t d, int32_t a, int32_t imm);
 void vc_load_pi(VCode *v, IsaOp op, int32_t d, int32_t a, int32_t imm);
 /* The register pools a kernel leaves to its body. */
 typedef struct VPool {
-    uint32_t a, m;  /* bit r set: register r is free */
-    int scratch_m;  /* an m register holding the worker's scratch address, or -1 */
+    uint32_t a, m;        /* bit r set: register r is free */
+    int scratch_m;        /* an m register holding the worker's scratch address, or -1 */
     uint32_t scratch_off; /* first free byte of the scratch */
 } VPool;
 /* Allocate and append to c. Values live past the end (kept) must not be
@@ -167,6 +167,15 @@ typedef struct Kernel {
 
 /* The worker code of a task of p (not XCHG), named name. */
 void kernel_generate(const Plan *p, const PlanTask *t, const char *name, Kernel *k);
+/* M_SCRATCH = this worker's scratch area (worker id x PLAN_SCRATCH). */
+void kernel_scratch_prologue(Code *c);
+/* The start of a chunked kernel's frame (passes.h, PlanEwSpec): m2 the
+ * chunks, m3 the next chunk's words, a jump to done when there are none;
+ * then at chunk: m4 the rows, m5 per_row (what m5 counts), and one pointer
+ * per buffer from m<ptr0> (buffer 0 the result; buffer divisor, if >= 0,
+ * the divisor). */
+void kernel_chunk_frame(Code *c, int32_t done, int32_t chunk, const char *per_row, int ptr0, int nb,
+                        int divisor);
 
 /* kreduce.c, kgather.c: the reduction (REDUCE, ARGRED) and gather kernels. */
 void kernel_reduce(const Plan *p, const PlanTask *t, Kernel *k);

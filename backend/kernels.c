@@ -20,10 +20,26 @@ static uint32_t bit_range(int lo, int hi) {
     return s;
 }
 
-static void scratch_prologue(Code *c) {
+void kernel_scratch_prologue(Code *c) {
     code_op(c, ISA_GET, M_SCRATCH, 0, 0, 0, ISA_CSR_WID);
     code_op(c, ISA_SHLI, M_SCRATCH, M_SCRATCH, 0, 8, 0); /* PLAN_SCRATCH = 256 */
     _Static_assert(PLAN_SCRATCH == 256, "the shift above");
+}
+
+void kernel_chunk_frame(Code *c, int32_t done, int32_t chunk, const char *per_row, int ptr0, int nb,
+                        int divisor) {
+    code_op(c, ISA_LDW, 2, 1, 0, 0, 0);
+    code_op(c, ISA_LDW, 3, 1, 0, 4, 0);
+    code_jump(c, ISA_BZ, 0, 2, done, 0);
+    code_bind(c, chunk);
+    code_op(c, ISA_LDW_PI, 4, 3, 0, 4, 0);
+    code_comment(c, "rows");
+    code_op(c, ISA_LDW_PI, 5, 3, 0, 4, 0);
+    code_comment(c, "%s", per_row);
+    for (int k = 0; k < nb; k++) {
+        code_op(c, ISA_LDW_PI, ptr0 + k, 3, 0, 4, 0);
+        code_comment(c, k == 0 ? "result" : k == divisor ? "divisor" : "operand %d", k - 1);
+    }
 }
 
 /* ---- Elementwise ------------------------------------------------------------------------ */
@@ -48,19 +64,8 @@ static bool ew_try(const Plan *p, const PlanEwSpec *s, Code *c, int mode) {
     if (ptr0 + nb > M_SCRATCH - 1) return false;
     int32_t done = code_label(c, NULL), chunk = code_label(c, NULL), row = code_label(c, NULL),
             end = code_label(c, NULL);
-    if (save) scratch_prologue(c);
-    code_op(c, ISA_LDW, 2, 1, 0, 0, 0);
-    code_op(c, ISA_LDW, 3, 1, 0, 4, 0);
-    code_jump(c, ISA_BZ, 0, 2, done, 0);
-    code_bind(c, chunk);
-    code_op(c, ISA_LDW_PI, 4, 3, 0, 4, 0);
-    code_comment(c, "rows");
-    code_op(c, ISA_LDW_PI, 5, 3, 0, 4, 0);
-    code_comment(c, "elements per row");
-    for (int k = 0; k < nb; k++) {
-        code_op(c, ISA_LDW_PI, ptr0 + k, 3, 0, 4, 0);
-        code_comment(c, k == 0 ? "result" : "operand %d", k - 1);
-    }
+    if (save) kernel_scratch_prologue(c);
+    kernel_chunk_frame(c, done, chunk, "elements per row", ptr0, nb, -1);
     code_bind(c, row);
     if (save) {
         for (int r = 1; r <= 5; r++) code_op(c, ISA_STW, r, M_SCRATCH, 0, 4 * (r - 1), 0);

@@ -120,23 +120,8 @@ static bool reduce_try(const Plan *p, const PlanTask *t, const PlanReduceSpec *s
 
     int32_t done = code_label(c, NULL), chunk = code_label(c, NULL), row = code_label(c, NULL),
             elem = code_label(c, NULL), run = code_label(c, NULL), end = code_label(c, NULL);
-    if (mode >= 1) {
-        code_op(c, ISA_GET, M_SCRATCH, 0, 0, 0, ISA_CSR_WID);
-        code_op(c, ISA_SHLI, M_SCRATCH, M_SCRATCH, 0, 8, 0);
-        _Static_assert(PLAN_SCRATCH == 256, "the shift above");
-    }
-    code_op(c, ISA_LDW, 2, 1, 0, 0, 0);
-    code_op(c, ISA_LDW, 3, 1, 0, 4, 0);
-    code_jump(c, ISA_BZ, 0, 2, done, 0);
-    code_bind(c, chunk);
-    code_op(c, ISA_LDW_PI, 4, 3, 0, 4, 0);
-    code_comment(c, "rows");
-    code_op(c, ISA_LDW_PI, 5, 3, 0, 4, 0);
-    code_comment(c, "result elements per row");
-    for (int k = 0; k < nb; k++) {
-        code_op(c, ISA_LDW_PI, f.ptr0 + k, 3, 0, 4, 0);
-        code_comment(c, k == 0 ? "result" : k == div ? "divisor" : "operand %d", k - 1);
-    }
+    if (mode >= 1) kernel_scratch_prologue(c);
+    kernel_chunk_frame(c, done, chunk, "result elements per row", f.ptr0, nb, div);
     code_bind(c, row);
     code_op(c, ISA_ADDI, 6, 5, 0, 0, 0);
     code_comment(c, "result elements left in the row");
