@@ -125,12 +125,14 @@ static void print_layouts(const AsmImage *img, StrBuf *out) {
 
 void backend_print_asm(const Plan *p, const AsmImage *img, const Code *prog, StrBuf *out) {
     const IsaMachine *m = &img->machine;
-    sb_printf(out, "; %s compiled by accc for %s: %d supersteps, %d tasks, %d tiles run the program\n",
+    sb_printf(out,
+              "; %s compiled by accc for %s: %d supersteps, %d tasks, %d tiles run the program\n",
               p->g->name ? p->g->name : "graph", m->preset, p->nphases, p->ntasks, p->nprog_tiles);
     sb_printf(out, "        .machine %s", m->preset);
     int preset = isa_preset_lookup(m->preset);
     for (int f = 0; f < ISA_MACHINE_FIELDS; f++)
-        if (preset < 0 || isa_machine_get(m, f) != isa_machine_get(isa_preset((IsaPreset)preset), f))
+        if (preset < 0 ||
+            isa_machine_get(m, f) != isa_machine_get(isa_preset((IsaPreset)preset), f))
             sb_printf(out, ", %s=%u", isa_machine_field_name(f), isa_machine_get(m, f));
     sb_putc(out, '\n');
     for (size_t i = 0; i < img->nios; i++) {

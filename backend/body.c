@@ -595,7 +595,7 @@ static BVal emit_unary(VCode *v, IrOpKind k, BVal x, AccDtype t) {
             vc_op(v, ISA_OR, o, x.v[0], x.v[1], 0);
             vc_op(v, ISA_CMPNE, nz, o, VPHYS(0), 0);
             vc_op(v, ISA_SARI, neg, x.v[1], 0, 31); /* -1 or 0 */
-            vc_op(v, ISA_OR, lo, nz, neg, 0);         /* 1, -1 or 0 */
+            vc_op(v, ISA_OR, lo, nz, neg, 0);       /* 1, -1 or 0 */
             vc_op(v, ISA_ADDI, hi, neg, 0, 0);
             return (BVal){t, {lo, hi}};
         }

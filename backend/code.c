@@ -246,7 +246,11 @@ uint64_t code_hash(const Code *c) {
     uint64_t h = 1469598103934665603ull;
     for (size_t i = 0; i < c->n; i++) {
         const Insn *x = &c->insns[i];
-        uint32_t v[7] = {(uint32_t)x->in.op, x->in.d, x->in.a, x->in.b, (uint32_t)x->in.imm,
+        uint32_t v[7] = {(uint32_t)x->in.op,
+                         x->in.d,
+                         x->in.a,
+                         x->in.b,
+                         (uint32_t)x->in.imm,
                          (uint32_t)x->in.imm2,
                          (uint32_t)(x->target >= 0 ? c->labels[x->target] : -1)};
         for (int k = 0; k < 7; k++) h = (h ^ v[k]) * 1099511628211ull;

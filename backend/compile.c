@@ -22,7 +22,7 @@ typedef struct Gen {
     uint64_t *kernel_hash;
     int nkernels, capkernels;
     int *task_kernel; /* per task: index into kernels, -1 for XCHG */
-    uint32_t steptab;  /* address of the step table */
+    uint32_t steptab; /* address of the step table */
     IrNames names;
     bool names_ok;
 } Gen;
@@ -336,7 +336,8 @@ static void add_runs(Gen *gen, uint32_t io, const PlanBuf *b, bool output) {
             /* the first replica only */
             int64_t coord[PLAN_MAX_GRID];
             int32_t rest = q;
-            for (int a = l->ngrid - 1; a >= 0; a--) coord[a] = rest % l->grid[a], rest /= l->grid[a];
+            for (int a = l->ngrid - 1; a >= 0; a--)
+                coord[a] = rest % l->grid[a], rest /= l->grid[a];
             bool first = true;
             for (int a = 0; a < l->ngrid; a++) {
                 bool mapped = false;
@@ -352,7 +353,8 @@ static void add_runs(Gen *gen, uint32_t io, const PlanBuf *b, bool output) {
         for (int d = 0; d < rank; d++) {
             int64_t start = blockc[d] * l->block[d];
             int64_t a = output ? start : start - l->lo[d];
-            int64_t e = output ? start + layout_extent(l, blockc, d) : start + l->block[d] + l->hi[d];
+            int64_t e =
+                output ? start + layout_extent(l, blockc, d) : start + l->block[d] + l->hi[d];
             if (a < 0) a = 0;
             if (e > l->dims[d]) e = l->dims[d];
             lo[d] = a - (start - l->lo[d]);
@@ -379,7 +381,8 @@ static void add_runs(Gen *gen, uint32_t io, const PlanBuf *b, bool output) {
             uint64_t count = (uint64_t)(hi[din] - lo[din]);
             uint32_t addr = base + (uint32_t)(off * (int64_t)es);
             if (rcount && (uint64_t)start == rstart + rcount * rstride &&
-                addr == raddr + rcount * es && (rcount + count) * rstride <= (uint64_t)f + rstride) {
+                addr == raddr + rcount * es &&
+                (rcount + count) * rstride <= (uint64_t)f + rstride) {
                 rcount += count;
             } else {
                 if (rcount) asm_image_add_run(gen->img, io, tile, raddr, rstart, rcount, rstride);
@@ -410,8 +413,8 @@ static void ios(Gen *gen) {
         const IrValue *v = &g->vals[g->inputs[k]];
         const char *name = gen->names.name[g->inputs[k]];
         if (name[0] == '#') name++;
-        uint32_t io = asm_image_add_io(gen->img, name, v->type.dtype, false, v->type.rank,
-                                       v->type.dims);
+        uint32_t io =
+            asm_image_add_io(gen->img, name, v->type.dtype, false, v->type.rank, v->type.dims);
         if (p->in_buf[k] >= 0) add_runs(gen, io, &p->bufs[p->in_buf[k]], false);
     }
     for (int k = 0; k < g->noutputs; k++) {
@@ -430,8 +433,8 @@ static void program(Gen *gen) {
     size_t n = gen->prog.n;
     uint32_t *words = xmalloc(n * sizeof *words);
     code_encode(&gen->prog, words);
-    uint32_t prog = asm_image_intern_program(gen->img, "main", words, n, gen->prog.regions,
-                                             gen->prog.nregions);
+    uint32_t prog =
+        asm_image_intern_program(gen->img, "main", words, n, gen->prog.regions, gen->prog.nregions);
     free(words);
     for (int32_t t = 0; t < p->nprog_tiles; t++) asm_image_set_program(gen->img, (uint32_t)t, prog);
     for (size_t l = 0; l < gen->prog.nlabels; l++) {

@@ -47,7 +47,9 @@ static AmpIsa amp_isa(AccDtype t) {
 
 /* One row loop of the multipliers: m14 A, m15 C (partials in), m10 the
  * store pointer, m9 rows; m12, m2, m13 the pointer bumps. */
-static bool fits13(int64_t v) { return v >= -4096 && v <= 4095; }
+static bool fits13(int64_t v) {
+    return v >= -4096 && v <= 4095;
+}
 
 static void row_loop(Code *c, const PlanAmpSpec *s, bool load, bool last, int32_t next_seg) {
     AmpIsa ai = amp_isa(s->in_dtype);
@@ -57,7 +59,8 @@ static void row_loop(Code *c, const PlanAmpSpec *s, bool load, bool last, int32_
      * when the step fits the immediate, else an add follows */
     if (load) {
         int64_t step = s->c_row - 48;
-        for (int q = 0; q < 4; q++) code_op(c, ISA_AMPLD, 0, 15, 0, q < 3 || !fits13(step) ? 16 : (int32_t)step, q);
+        for (int q = 0; q < 4; q++)
+            code_op(c, ISA_AMPLD, 0, 15, 0, q < 3 || !fits13(step) ? 16 : (int32_t)step, q);
         code_comment(c, "the partial sums so far");
         if (!fits13(step)) code_op(c, ISA_ADD, 15, 15, 2, 0, 0);
     }
@@ -74,12 +77,14 @@ static void row_loop(Code *c, const PlanAmpSpec *s, bool load, bool last, int32_
     if (st == ACC_DTYPE_F16 || st == ACC_DTYPE_BF16) {
         IsaOp op = st == ACC_DTYPE_F16 ? ISA_AMPSTH : ISA_AMPSTB;
         bool f = fits13(row - 16);
-        for (int h = 0; h < 2; h++) code_op(c, op, 0, 10, 0, h < 1 || !f ? 16 : (int32_t)(row - 16), h);
+        for (int h = 0; h < 2; h++)
+            code_op(c, op, 0, 10, 0, h < 1 || !f ? 16 : (int32_t)(row - 16), h);
         code_comment(c, "16 results rounded once to %s", dtype_name(st));
         if (!f) code_op(c, ISA_ADD, 10, 10, 13, 0, 0);
     } else {
         bool f = fits13(row - 48);
-        for (int q = 0; q < 4; q++) code_op(c, ISA_AMPST, 0, 10, 0, q < 3 || !f ? 16 : (int32_t)(row - 48), q);
+        for (int q = 0; q < 4; q++)
+            code_op(c, ISA_AMPST, 0, 10, 0, q < 3 || !f ? 16 : (int32_t)(row - 48), q);
         code_comment(c, last ? "16 results" : "16 partial sums");
         if (!f) code_op(c, ISA_ADD, 10, 10, 13, 0, 0);
     }

@@ -319,8 +319,8 @@ int32_t math_fmod(VCode *v, int32_t a, int32_t b, bool c_fmod) {
 static void udivmod(VCode *v, int32_t n, int32_t d, int32_t *q, int32_t *r) {
     int32_t qq = VPHYS(0), rr = VPHYS(0), nn = n;
     for (int i = 0; i < 32; i++) {
-        int32_t bit = newm(v), n2 = newm(v), r2 = newm(v), r3 = newm(v), ge = newm(v),
-                t = newm(v), q2 = newm(v), q3 = newm(v);
+        int32_t bit = newm(v), n2 = newm(v), r2 = newm(v), r3 = newm(v), ge = newm(v), t = newm(v),
+                q2 = newm(v), q3 = newm(v);
         vc_op(v, ISA_SHRI, bit, nn, 0, 31);
         vc_op(v, ISA_SHLI, n2, nn, 0, 1);
         vc_op(v, ISA_SHLI, r2, rr, 0, 1);

@@ -166,15 +166,15 @@ struct MapNode {
     int64_t dims[IR_MAX_RANK];
     int nchild;
     MapNode **child;
-    IrRef value;   /* MAP_VALUE */
-    int32_t buf;   /* MAP_BUF */
+    IrRef value; /* MAP_VALUE */
+    int32_t buf; /* MAP_BUF */
     int axis, mode;
     int64_t a[IR_MAX_RANK], b[IR_MAX_RANK];
     double padv;
     const IrConst *idx; /* MAP_GATHER, MAP_GATHER_EL */
     int idx_rank;
     int64_t idx_dims[IR_MAX_RANK];
-    IrWindow win;  /* windows: geometry; a[0] groups */
+    IrWindow win; /* windows: geometry; a[0] groups */
 };
 
 /* What the tiler knows about each IR value. */
@@ -182,8 +182,8 @@ typedef enum ValKind { VAL_NONE, VAL_INPUT, VAL_CONST, VAL_COMPUTED, VAL_VIEW } 
 
 typedef struct ValState {
     ValKind kind;
-    int32_t home;   /* the buffer it was computed into (or placed in), -1 if none */
-    int32_t *bufs;  /* every buffer holding it, in any layout */
+    int32_t home;  /* the buffer it was computed into (or placed in), -1 if none */
+    int32_t *bufs; /* every buffer holding it, in any layout */
     int32_t nbufs;
     size_t capbufs;
 } ValState;
@@ -193,8 +193,8 @@ typedef struct Tiler {
     const IrGraph *g;
     const IsaMachine *m;
     PassContext *pc;
-    ValState *vals; /* per IrRef */
-    Arena *arena;   /* the plan's */
+    ValState *vals;    /* per IrRef */
+    Arena *arena;      /* the plan's */
     int32_t next_base; /* where the next small layout starts (spreads small ops) */
     StrBuf tmp;
 } Tiler;

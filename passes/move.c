@@ -359,8 +359,8 @@ typedef struct Descs {
 
 static void descs_add_run(Descs *l, int32_t sbuf, int32_t dbuf, const Run *r, uint64_t bits) {
     Desc *last = l->n ? &l->v[l->n - 1] : NULL;
-    if (last && last->sbuf == sbuf && last->dbuf == dbuf && last->ni == r->n && last->bits == bits &&
-        (r->n == 1 || (last->ss == r->ss && last->ds == r->ds))) {
+    if (last && last->sbuf == sbuf && last->dbuf == dbuf && last->ni == r->n &&
+        last->bits == bits && (r->n == 1 || (last->ss == r->ss && last->ds == r->ds))) {
         int64_t so = r->s - (last->s + (last->no - 1) * last->so),
                 dso = r->d - (last->d + (last->no - 1) * last->dso);
         if (last->no == 1 && so == (int32_t)so && dso == (int32_t)dso) {
@@ -375,8 +375,8 @@ static void descs_add_run(Descs *l, int32_t sbuf, int32_t dbuf, const Run *r, ui
         }
     }
     XGROW(l->v, l->cap, l->n + 1);
-    l->v[l->n++] = (Desc){sbuf, dbuf, r->s, r->d, r->n, r->n > 1 ? r->ss : 0,
-                          r->n > 1 ? r->ds : 0, 1, 0, 0, bits};
+    l->v[l->n++] = (Desc){sbuf, dbuf, r->s, r->d, r->n, r->n > 1 ? r->ss : 0, r->n > 1 ? r->ds : 0,
+                          1,    0,    0,    bits};
 }
 
 /* ---- The mover ----------------------------------------------------------------------- */
@@ -396,7 +396,7 @@ typedef struct Mover {
     IrOpId op;
     int64_t es;
     int32_t ntiles;
-    Descs *copy_a, *copy_b, *fills; /* per machine tile */
+    Descs *copy_a, *copy_b, *fills;  /* per machine tile */
     int64_t *pack_size, *stage_size; /* per machine tile */
     int32_t packbuf, stagebuf;
     PlanXfer *xfers;
@@ -559,7 +559,8 @@ typedef void PieceFn(Mover *mv, Source *s, int64_t sa, int64_t da, int64_t bytes
 static int64_t pieces(Mover *mv, Source *s, int side, PieceFn *fn, void *ctx) {
     int64_t es = mv->es, count = 0;
     int64_t ps = 0, pd = 0, len = 0; /* the open piece */
-#define CONTINUES(a, b) (len > 0 && (side == 1 || (a) == ps + len) && (side == 0 || (b) == pd + len))
+#define CONTINUES(a, b)                                                                            \
+    (len > 0 && (side == 1 || (a) == ps + len) && (side == 0 || (b) == pd + len))
 #define OPEN(a, b, bytes)                                                                          \
     do {                                                                                           \
         if (len && fn) fn(mv, s, ps, pd, len, ctx);                                                \
@@ -810,7 +811,8 @@ static int split_descs(const Descs *in, int workers, Descs *out) {
 }
 
 /* The argument words of a copy or fill task on one tile. */
-static PlanWord *desc_args(Plan *p, const Descs *descs, bool fill, int32_t args_buf, int32_t *nwords) {
+static PlanWord *desc_args(Plan *p, const Descs *descs, bool fill, int32_t args_buf,
+                           int32_t *nwords) {
     int W = (int)p->machine.workers;
     Descs parts[16];
     memset(parts, 0, sizeof parts);

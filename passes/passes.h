@@ -122,15 +122,15 @@ typedef struct PlanLayout {
     int64_t dims[IR_MAX_RANK];
     int32_t base; /* first tile of the grid */
     int ngrid;
-    int32_t grid[PLAN_MAX_GRID];  /* parts per grid axis; tile = base + row-major point */
-    int8_t axis[IR_MAX_RANK];     /* grid axis splitting dimension d, or -1 */
-    int64_t block[IR_MAX_RANK];   /* block extent (dims[d] when not split) */
-    int64_t lo[IR_MAX_RANK];      /* margin stored before each block */
-    int64_t hi[IR_MAX_RANK];      /* margin stored after each block */
-    int64_t mult[IR_MAX_RANK];    /* stored extent rounded up to a multiple of this */
-    int8_t order[IR_MAX_RANK];    /* storage order of the dimensions, outermost first */
-    double pad;                   /* the value stored outside the tensor */
-    bool pad_undefined;           /* margins hold anything (internal buffers) */
+    int32_t grid[PLAN_MAX_GRID]; /* parts per grid axis; tile = base + row-major point */
+    int8_t axis[IR_MAX_RANK];    /* grid axis splitting dimension d, or -1 */
+    int64_t block[IR_MAX_RANK];  /* block extent (dims[d] when not split) */
+    int64_t lo[IR_MAX_RANK];     /* margin stored before each block */
+    int64_t hi[IR_MAX_RANK];     /* margin stored after each block */
+    int64_t mult[IR_MAX_RANK];   /* stored extent rounded up to a multiple of this */
+    int8_t order[IR_MAX_RANK];   /* storage order of the dimensions, outermost first */
+    double pad;                  /* the value stored outside the tensor */
+    bool pad_undefined;          /* margins hold anything (internal buffers) */
 } PlanLayout;
 
 typedef enum PlanBufKind {
@@ -151,19 +151,19 @@ typedef struct PlanWord {
 
 typedef struct PlanBuf {
     PlanBufKind kind;
-    IrRef value;       /* the IR value held, or IR_NONE */
-    IrOpId op;         /* the op it belongs to (for messages) */
-    const char *name;  /* for listings: "%h1", "%h1 [moved]", "args ew %3" */
-    bool has_layout;   /* VALUE, INPUT, CONST, ACC */
+    IrRef value;      /* the IR value held, or IR_NONE */
+    IrOpId op;        /* the op it belongs to (for messages) */
+    const char *name; /* for listings: "%h1", "%h1 [moved]", "args ew %3" */
+    bool has_layout;  /* VALUE, INPUT, CONST, ACC */
     PlanLayout layout;
-    int32_t ntiles;    /* the tiles holding it, ascending */
+    int32_t ntiles; /* the tiles holding it, ascending */
     int32_t *tiles;
-    uint32_t *size;    /* bytes per tile (index into tiles) */
-    uint32_t *addr;    /* SRAM address per tile (place) */
-    PlanWord **words;  /* ARGS: the words per tile */
-    void **data;       /* CONST: the bytes per tile (NULL: all zero) */
+    uint32_t *size;      /* bytes per tile (index into tiles) */
+    uint32_t *addr;      /* SRAM address per tile (place) */
+    PlanWord **words;    /* ARGS: the words per tile */
+    void **data;         /* CONST: the bytes per tile (NULL: all zero) */
     int32_t first, last; /* lifetime in schedule times (place); -1: from the start */
-    bool output;       /* read by the host after the run: lives to the end */
+    bool output;         /* read by the host after the run: lives to the end */
 } PlanBuf;
 
 typedef enum PlanTaskKind {
@@ -183,23 +183,23 @@ typedef struct PlanXfer {
 
 typedef struct PlanTask {
     PlanTaskKind kind;
-    IrOpId op;         /* the IR op it implements */
-    const char *what;  /* one line for listings and assembly comments */
+    IrOpId op;        /* the IR op it implements */
+    const char *what; /* one line for listings and assembly comments */
     int32_t nin;
-    int32_t *in;       /* buffers read */
+    int32_t *in; /* buffers read */
     int32_t nout;
-    int32_t *out;      /* buffers written */
-    int32_t ntiles;    /* the tiles that run it, ascending */
+    int32_t *out;   /* buffers written */
+    int32_t ntiles; /* the tiles that run it, ascending */
     int32_t *tiles;
-    int32_t args;      /* its ARGS buffer, or -1 */
+    int32_t args; /* its ARGS buffer, or -1 */
     /* What the code is specialised to (the same on every tile): a
      * kind-specific spec (PlanEwSpec, ...); the per-tile rest is in args. */
     const void *spec;
-    PlanXfer *xfers;   /* XCHG */
+    PlanXfer *xfers; /* XCHG */
     int32_t nxfers;
-    int64_t cycles;    /* the planner's estimate for its slowest tile */
-    int32_t phase;     /* schedule: the superstep (XCHG: the barrier ending it) */
-    int32_t time;      /* schedule: position in the execution order */
+    int64_t cycles; /* the planner's estimate for its slowest tile */
+    int32_t phase;  /* schedule: the superstep (XCHG: the barrier ending it) */
+    int32_t time;   /* schedule: position in the execution order */
 } PlanTask;
 
 struct Plan {
@@ -212,11 +212,11 @@ struct Plan {
     PlanTask *tasks;
     int32_t ntasks;
     size_t captasks;
-    int32_t *order;     /* schedule: task ids in execution order */
-    int32_t nphases;    /* schedule: compute phases (barriers = nphases - 1) */
-    int32_t nprog_tiles; /* tiles that run the program: 0 .. nprog_tiles - 1 */
-    uint32_t steptab;   /* place: bytes of the step table at address 0 */
-    uint32_t *peak;     /* place: per tile, the highest address used + 1 */
+    int32_t *order;            /* schedule: task ids in execution order */
+    int32_t nphases;           /* schedule: compute phases (barriers = nphases - 1) */
+    int32_t nprog_tiles;       /* tiles that run the program: 0 .. nprog_tiles - 1 */
+    uint32_t steptab;          /* place: bytes of the step table at address 0 */
+    uint32_t *peak;            /* place: per tile, the highest address used + 1 */
     int32_t *in_buf, *out_buf; /* per graph input/output: the buffer the host uses */
 };
 
@@ -249,12 +249,12 @@ enum { PLAN_COPY_WORKER = 8, PLAN_COPY_DESC = 32, PLAN_FILL_DESC = 28 };
  * n0 elements, buffer k's element at ptr[k] advancing by inner[k] bytes
  * along a row and by bump[k] more from the end of one row to the next. */
 typedef struct PlanEwSpec {
-    IrOpId op;                       /* the kernel (fused, fused_matmul, fused_conv) */
+    IrOpId op; /* the kernel (fused, fused_matmul, fused_conv) */
     int nbuf;
-    int input[PLAN_MAX_BUFS];        /* buffer k >= 1: the body input it feeds */
-    AccDtype dtype[PLAN_MAX_BUFS];   /* element type of each buffer */
-    int64_t inner[PLAN_MAX_BUFS];    /* byte stride along a row */
-    AccDtype out_dtype;              /* the stored result's dtype */
+    int input[PLAN_MAX_BUFS];      /* buffer k >= 1: the body input it feeds */
+    AccDtype dtype[PLAN_MAX_BUFS]; /* element type of each buffer */
+    int64_t inner[PLAN_MAX_BUFS];  /* byte stride along a row */
+    AccDtype out_dtype;            /* the stored result's dtype */
 } PlanEwSpec;
 
 /* REDUCE and ARGRED (tile_reduce.c): for each result element, a reduction

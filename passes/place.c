@@ -122,8 +122,8 @@ static uint64_t place_tile(Plan *p, Tile *tl, uint32_t reserved, uint32_t limit,
         size_t best = nfree;
         for (size_t k = 0; k < nfree; k++)
             if (free_list[k].end - free_list[k].start >= need &&
-                (best == nfree ||
-                 free_list[k].end - free_list[k].start < free_list[best].end - free_list[best].start))
+                (best == nfree || free_list[k].end - free_list[k].start <
+                                      free_list[best].end - free_list[best].start))
                 best = k;
         uint32_t addr;
         if (best < nfree) {

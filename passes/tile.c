@@ -50,7 +50,7 @@ static void default_layout(Tiler *t, const IrType *ty, PlanLayout *l) {
 }
 
 int32_t tile_new_value_buf(Tiler *t, PlanBufKind kind, IrRef v, const PlanLayout *l,
-                             const char *suffix) {
+                           const char *suffix) {
     const char *name = tile_value_name(t, v);
     if (suffix) name = arena_printf(t->arena, "%s %s", name, suffix);
     return plan_add_layout_buf(t->p, kind, v, t->g->vals[v].def, name, l);
@@ -230,7 +230,8 @@ static PlanWord *chunk_args(Plan *p, const Iter *it, int32_t args_buf, int worke
         push_word(&w, &n, &cap, -1, count[k]);
         push_word(&w, &n, &cap, args_buf, list + first[k] * 4);
         for (int b = 0; b < nb; b++) {
-            int64_t bump = m >= 2 ? it->stride[b][m - 2] - it->ext[m - 1] * it->stride[b][m - 1] : 0;
+            int64_t bump =
+                m >= 2 ? it->stride[b][m - 2] - it->ext[m - 1] * it->stride[b][m - 1] : 0;
             push_word(&w, &n, &cap, -1, bump);
         }
     }
@@ -247,7 +248,8 @@ static PlanWord *chunk_args(Plan *p, const Iter *it, int32_t args_buf, int worke
 int32_t tile_args_buf(Tiler *t, int32_t task, const char *what) {
     Plan *p = t->p;
     PlanTask *tk = &p->tasks[task];
-    int32_t b = plan_add_buf(p, PLAN_BUF_ARGS, IR_NONE, tk->op, arena_printf(t->arena, "args %s", what));
+    int32_t b =
+        plan_add_buf(p, PLAN_BUF_ARGS, IR_NONE, tk->op, arena_printf(t->arena, "args %s", what));
     PlanBuf *ab = &p->bufs[b];
     tk = &p->tasks[task];
     int32_t n = tk->ntiles;
@@ -289,7 +291,7 @@ static void ew_result_layout(Tiler *t, IrOpId id, int first_operand, PlanLayout 
  * operand buffers in[] (body input k+first feeds from in[k]); acc_buf, if
  * >= 0, is body input 0 (an accumulator). */
 void tile_ew_task(Tiler *t, IrOpId id, int32_t out, int nin, const int32_t *in,
-                    const int *input_of) {
+                  const int *input_of) {
     Plan *p = t->p;
     const PlanLayout olv = p->bufs[out].layout, *ol = &olv; /* bufs may move */
     int nb = 1 + nin;

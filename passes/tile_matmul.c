@@ -42,14 +42,22 @@ static bool amp_type(const IsaMachine *m, AccDtype a, AccDtype b, AmpType *at) {
     case ACC_DTYPE_BF16:
         *at = (AmpType){4, 256, 32, (int)((64 + m->mac_f16 - 1) / m->mac_f16)};
         return true;
-    case ACC_DTYPE_F32: *at = (AmpType){2, 128, 64, (int)((32 + m->mac_f32 - 1) / m->mac_f32)}; return true;
-    case ACC_DTYPE_I8: *at = (AmpType){8, 512, 16, (int)((128 + m->mac_i8 - 1) / m->mac_i8)}; return true;
+    case ACC_DTYPE_F32:
+        *at = (AmpType){2, 128, 64, (int)((32 + m->mac_f32 - 1) / m->mac_f32)};
+        return true;
+    case ACC_DTYPE_I8:
+        *at = (AmpType){8, 512, 16, (int)((128 + m->mac_i8 - 1) / m->mac_i8)};
+        return true;
     default: return false;
     }
 }
 
-static int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
-static int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
+static int64_t ceil_div(int64_t a, int64_t b) {
+    return (a + b - 1) / b;
+}
+static int64_t round_up(int64_t a, int64_t b) {
+    return ceil_div(a, b) * b;
+}
 
 /* K split into chunks of kw rows of W: kw a multiple of the lanes. */
 static void chunking(int64_t k, const AmpType *at, int32_t *nchunks, int32_t *kw) {
@@ -86,7 +94,9 @@ static int part_counts(int64_t n, int64_t *out, int max) {
 
 /* ---- Shared building blocks --------------------------------------------------------- */
 
-static const IrType *vtype(const Tiler *t, IrRef v) { return &t->g->vals[v].type; }
+static const IrType *vtype(const Tiler *t, IrRef v) {
+    return &t->g->vals[v].type;
+}
 
 /* A layout over the three-axis grid, nothing split yet. */
 static void grid_layout(PlanLayout *l, AccDtype dt, int rank, const int64_t *dims, int32_t base,
@@ -115,8 +125,8 @@ static void split(PlanLayout *l, int d, int axis, int64_t block) {
  * compile time, anything else moved). */
 static int32_t view_buf(Tiler *t, MapNode *map, const PlanLayout *l, IrOpId id, const char *name) {
     bool is_const = move_map_is_const(t, map);
-    int32_t b = plan_add_layout_buf(t->p, is_const ? PLAN_BUF_CONST : PLAN_BUF_VALUE, IR_NONE, id,
-                                    name, l);
+    int32_t b =
+        plan_add_layout_buf(t->p, is_const ? PLAN_BUF_CONST : PLAN_BUF_VALUE, IR_NONE, id, name, l);
     move_into(t, b, map, id);
     return b;
 }
@@ -130,9 +140,11 @@ static bool computed(const Tiler *t, IrRef v) {
 
 static void err_dtype(Tiler *t, IrOpId id) {
     const IrOp *op = &t->g->ops[id];
-    const char *a = dtype_name(vtype(t, op->in[0])->dtype), *b = dtype_name(vtype(t, op->in[1])->dtype);
+    const char *a = dtype_name(vtype(t, op->in[0])->dtype),
+               *b = dtype_name(vtype(t, op->in[1])->dtype);
     if (t->pc->diag)
-        diag_error(t->pc->diag, op->loc, "the backend cannot compile '%s' of %s and %s operands yet",
+        diag_error(t->pc->diag, op->loc,
+                   "the backend cannot compile '%s' of %s and %s operands yet",
                    ir_op_name(op->kind), a, b);
     else
         fprintf(stderr, "error: the backend cannot compile '%s' of %s and %s operands yet\n",
@@ -179,9 +191,9 @@ static void seg_add(Segs *s, int64_t a, int64_t c, int64_t o, int64_t rows) {
  * grid of lines (lines[i] points, A strides lstride[i]) with the last
  * dimension the segment's direction (stride spec a_row). */
 typedef struct RowGeom {
-    int n;                    /* dimensions of the row space */
-    int64_t ext[IR_MAX_RANK]; /* extent of each, outer first */
-    int64_t astr[IR_MAX_RANK];/* A bytes per step of each */
+    int n;                     /* dimensions of the row space */
+    int64_t ext[IR_MAX_RANK];  /* extent of each, outer first */
+    int64_t astr[IR_MAX_RANK]; /* A bytes per step of each */
 } RowGeom;
 
 static int64_t row_aoff(const RowGeom *rg, int64_t r) {
@@ -194,7 +206,8 @@ static int64_t row_aoff(const RowGeom *rg, int64_t r) {
 }
 
 /* Segments of worker rows [r0, r1): runs along the last dimension. */
-static void worker_segs(const RowGeom *rg, int64_t r0, int64_t r1, const PlanAmpSpec *s, Segs *out) {
+static void worker_segs(const RowGeom *rg, int64_t r0, int64_t r1, const PlanAmpSpec *s,
+                        Segs *out) {
     int64_t inner = rg->ext[rg->n - 1];
     int64_t r = r0;
     while (r < r1) {
@@ -242,7 +255,8 @@ static int32_t amp_task(Tiler *t, IrOpId id, const PlanAmpSpec *spec_in, int32_t
     /* the same words on every tile, but for the addresses */
     Segs segs[8];
     memset(segs, 0, sizeof segs);
-    for (int k = 0; k < nw; k++) worker_segs(rg, rows * k / nw, rows * (k + 1) / nw, spec, &segs[k]);
+    for (int k = 0; k < nw; k++)
+        worker_segs(rg, rows * k / nw, rows * (k + 1) / nw, spec, &segs[k]);
     for (int32_t q = 0; q < ntl; q++) {
         AmpArgs a = {0};
         for (int i = 0; i < PLAN_AMP_BASE / 4; i++) aw(&a, -1, 0);
@@ -340,8 +354,9 @@ void tile_matmul(Tiler *t, IrOpId id) {
     AccDtype acc_dt = at_->dtype == ACC_DTYPE_I8 ? ACC_DTYPE_I32 : ACC_DTYPE_F32;
     AccDtype out_dt = yt->dtype;
     bool ident = identity_body(g, id);
-    bool direct = ident && (out_dt == acc_dt || (acc_dt == ACC_DTYPE_F32 &&
-                                                 (out_dt == ACC_DTYPE_F16 || out_dt == ACC_DTYPE_BF16)));
+    bool direct =
+        ident && (out_dt == acc_dt || (acc_dt == ACC_DTYPE_F32 &&
+                                       (out_dt == ACC_DTYPE_F16 || out_dt == ACC_DTYPE_BF16)));
     int32_t nchunks, kw;
     chunking(K, &at, &nchunks, &kw);
     int64_t kst = (int64_t)nchunks * kw;
@@ -427,7 +442,8 @@ void tile_matmul(Tiler *t, IrOpId id) {
     const IrType *src[2] = {at_, bt_};
     PlanLayout *lay[2] = {&al, &bl};
     for (int k = 0; k < 2; k++) {
-        for (int d = 0; d < R; d++) full[d] = d < dm && bcast[k] == 2 ? yt->dims[d] : src[k]->dims[d];
+        for (int d = 0; d < R; d++)
+            full[d] = d < dm && bcast[k] == 2 ? yt->dims[d] : src[k]->dims[d];
         grid_layout(lay[k], src[k]->dtype, R, full, base, grid);
         if (bd >= 0 && full[bd] == yt->dims[bd]) split(lay[k], bd, GRID_B, ceil_div(ext, grid[0]));
     }
@@ -440,14 +456,16 @@ void tile_matmul(Tiler *t, IrOpId id) {
     if (bcast[0] == 2) {
         MapNode *m = move_map_of_value(t, av);
         MapNode *e = move_map_node(t, MAP_EXPAND, at_->dtype, R, al.dims, 1, &m);
-        abuf = view_buf(t, e, &al, id, arena_printf(t->arena, "%s [expanded]", tile_value_name(t, av)));
+        abuf = view_buf(t, e, &al, id,
+                        arena_printf(t->arena, "%s [expanded]", tile_value_name(t, av)));
     } else {
         abuf = tile_value_in(t, av, &al);
     }
     if (bcast[1] == 2) {
         MapNode *m = move_map_of_value(t, bv);
         MapNode *e = move_map_node(t, MAP_EXPAND, bt_->dtype, R, bl.dims, 1, &m);
-        bbuf = view_buf(t, e, &bl, id, arena_printf(t->arena, "%s [expanded]", tile_value_name(t, bv)));
+        bbuf = view_buf(t, e, &bl, id,
+                        arena_printf(t->arena, "%s [expanded]", tile_value_name(t, bv)));
     } else {
         bbuf = tile_value_in(t, bv, &bl);
     }
@@ -456,11 +474,11 @@ void tile_matmul(Tiler *t, IrOpId id) {
     int32_t obuf = tile_new_value_buf(t, PLAN_BUF_VALUE, y, &ol, NULL);
     int32_t cbuf = obuf;
     if (!(direct && out_dt == acc_dt))
-        cbuf = (direct && nchunks == 1) ? obuf
-                                        : plan_add_layout_buf(p, PLAN_BUF_ACC, IR_NONE, id,
-                                                              arena_printf(t->arena, "%s [acc]",
-                                                                           tile_value_name(t, y)),
-                                                              &cl);
+        cbuf = (direct && nchunks == 1)
+                   ? obuf
+                   : plan_add_layout_buf(p, PLAN_BUF_ACC, IR_NONE, id,
+                                         arena_printf(t->arena, "%s [acc]", tile_value_name(t, y)),
+                                         &cl);
 
     /* strides, from the buffers as stored */
     const PlanLayout *A = &p->bufs[abuf].layout, *B = &p->bufs[bbuf].layout,
@@ -497,13 +515,17 @@ void tile_matmul(Tiler *t, IrOpId id) {
     s.nloaders = kw < 6 ? kw : 6;
     s.nworkers = (int32_t)(rows < (int64_t)t->m->workers ? rows : (int64_t)t->m->workers);
     RowGeom rg = {1, {rows}, {s.a_row}};
-    int64_t *ca = xmalloc((size_t)nchunks * sizeof *ca), *cbo = xmalloc((size_t)nchunks * sizeof *cbo);
-    for (int c = 0; c < nchunks; c++) ca[c] = (int64_t)c * kw * esa, cbo[c] = (int64_t)c * kw * s.b_row;
+    int64_t *ca = xmalloc((size_t)nchunks * sizeof *ca),
+            *cbo = xmalloc((size_t)nchunks * sizeof *cbo);
+    for (int c = 0; c < nchunks; c++)
+        ca[c] = (int64_t)c * kw * esa, cbo[c] = (int64_t)c * kw * s.b_row;
     int64_t mmc = amp_cycles(&at, s.nbatch, s.ncols, nchunks, kw, rows, (int)t->m->workers);
     amp_task(t, id, &s, abuf, 0, bbuf, cbuf, direct ? obuf : cbuf, ca, cbo, &rg, mmc);
     free(ca);
     free(cbo);
-    if (!direct) epilogue(t, id, cbuf, obuf, bt * mt * nt * (3 + nbody + op->nin - 2) / (int64_t)t->m->workers);
+    if (!direct)
+        epilogue(t, id, cbuf, obuf,
+                 bt * mt * nt * (3 + nbody + op->nin - 2) / (int64_t)t->m->workers);
     t->vals[y].kind = VAL_COMPUTED;
     tile_note_buf(t, y, obuf);
 }
@@ -609,7 +631,8 @@ void tile_conv(Tiler *t, IrOpId id) {
                     continue;
                 }
                 int64_t ncols = G == 1 ? mt / 16 : ceil_div(mg, 16);
-                int64_t cost = amp_cycles(&at, G, ncols, ck.nchunks, ck.kw, rows, (int)t->m->workers);
+                int64_t cost =
+                    amp_cycles(&at, G, ncols, ck.nchunks, ck.kw, rows, (int)t->m->workers);
                 if (!direct) cost += rows * mst * (3 + nbody + op->nin - 2);
                 cost += (xx ? xbytes : 0) / (int64_t)t->m->xrecv_bytes;
                 cost += (int64_t)t->m->sync_cycles * 2 * xx;
@@ -619,7 +642,8 @@ void tile_conv(Tiler *t, IrOpId id) {
     if (best.cost < 0) best = (ConvPlan){1, 1, 1, 0};
     int64_t nt = ceil_div(N, best.bp), ot = ceil_div(O0, best.op);
     int64_t mt = best.mp == 1 ? M : 16 * ceil_div(ceil_div(M, 16), best.mp);
-    int32_t grid[3] = {(int32_t)ceil_div(N, nt), (int32_t)ceil_div(O0, ot), (int32_t)ceil_div(M, mt)};
+    int32_t grid[3] = {(int32_t)ceil_div(N, nt), (int32_t)ceil_div(O0, ot),
+                       (int32_t)ceil_div(M, mt)};
     int32_t used = grid[0] * grid[1] * grid[2];
     int32_t base = pick_base(t, used);
 
@@ -702,8 +726,9 @@ void tile_conv(Tiler *t, IrOpId id) {
     grid_layout(&bl, wt->dtype, 3, d4, base, grid);
     if (G == 1) split(&bl, 2, GRID_N, mt);
     bl.mult[2] = 16;
-    int32_t bbuf = view_buf(t, wm, &bl, id, arena_printf(t->arena, "%s [taps x channels, out]",
-                                                         tile_value_name(t, wv)));
+    int32_t bbuf =
+        view_buf(t, wm, &bl, id,
+                 arena_printf(t->arena, "%s [taps x channels, out]", tile_value_name(t, wv)));
 
     int32_t obuf = tile_new_value_buf(t, PLAN_BUF_VALUE, y, &ol, NULL);
     int32_t cbuf = obuf;
@@ -711,7 +736,8 @@ void tile_conv(Tiler *t, IrOpId id) {
         cbuf = (direct && ck.nchunks == 1 && G == 1)
                    ? obuf
                    : plan_add_layout_buf(p, PLAN_BUF_ACC, IR_NONE, id,
-                                         arena_printf(t->arena, "%s [acc]", tile_value_name(t, y)), &cl);
+                                         arena_printf(t->arena, "%s [acc]", tile_value_name(t, y)),
+                                         &cl);
 
     const PlanLayout *X = &p->bufs[xbuf].layout, *B = &p->bufs[bbuf].layout,
                      *Cl = &p->bufs[cbuf].layout, *O = &p->bufs[direct ? obuf : cbuf].layout;
@@ -753,7 +779,8 @@ void tile_conv(Tiler *t, IrOpId id) {
     for (int i = 0; i < rg.n; i++) rows *= rg.ext[i];
     s.nloaders = ck.kw < 6 ? ck.kw : 6;
     s.nworkers = (int32_t)(rows < (int64_t)t->m->workers ? rows : (int64_t)t->m->workers);
-    int64_t *ca = xmalloc((size_t)ck.nchunks * sizeof *ca), *cbo = xmalloc((size_t)ck.nchunks * sizeof *cbo);
+    int64_t *ca = xmalloc((size_t)ck.nchunks * sizeof *ca),
+            *cbo = xmalloc((size_t)ck.nchunks * sizeof *cbo);
     int32_t nc = 0;
     int64_t tap[3] = {0, 0, 0};
     int64_t step_taps = ck.whole_row ? w.kernel[ns - 1] : 1;
@@ -789,9 +816,9 @@ void tile_conv(Tiler *t, IrOpId id) {
         PlanLayout al2 = ol;
         al2.dtype = acc_dt;
         al2.pad_undefined = true;
-        cbuf = plan_add_layout_buf(p, PLAN_BUF_ACC, IR_NONE, id,
-                                   arena_printf(t->arena, "%s [acc of the groups]", tile_value_name(t, y)),
-                                   &al2);
+        cbuf = plan_add_layout_buf(
+            p, PLAN_BUF_ACC, IR_NONE, id,
+            arena_printf(t->arena, "%s [acc of the groups]", tile_value_name(t, y)), &al2);
         move_into(t, cbuf, a3, id);
     }
     if (!direct) /* Cl's stored extent, read before buffers were added (p->bufs may move) */

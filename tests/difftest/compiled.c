@@ -32,7 +32,7 @@ typedef struct Run {
     bool verbose;
     int failures, checks, skips;
     bool skip_unsupported; /* --skip-unsupported: what the backend refuses is a skip */
-    char **skip; /* --skip: names left out */
+    char **skip;           /* --skip: names left out */
     int nskip;
     size_t capskip;
     const char *only; /* --case: run only this case */

@@ -44,7 +44,8 @@ static void test_registry(void **state) {
     assert_true(pass_list_check("canon,cse,dce", err, sizeof err));
     assert_true(pass_list_check("", err, sizeof err));
     assert_false(pass_list_check("canon,,dce", err, sizeof err));
-    assert_string_equal(err, "unknown pass '' (the passes are canon, fold, cse, dce, lower, fuse, tile, schedule, place)");
+    assert_string_equal(err, "unknown pass '' (the passes are canon, fold, cse, dce, lower, fuse, "
+                             "tile, schedule, place)");
     assert_false(pass_list_check("fuse,lowe", err, sizeof err));
     assert_string_equal(err, "unknown pass 'lowe'; did you mean 'lower'?");
 }
