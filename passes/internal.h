@@ -193,9 +193,10 @@ typedef struct Tiler {
     const IrGraph *g;
     const IsaMachine *m;
     PassContext *pc;
-    ValState *vals;    /* per IrRef */
-    Arena *arena;      /* the plan's */
-    int32_t next_base; /* where the next small layout starts (spreads small ops) */
+    ValState *vals;          /* per IrRef */
+    Arena *arena;            /* the plan's */
+    int32_t next_base;       /* where the next small layout starts (spreads small ops) */
+    int32_t next_const_tile; /* where the next streamed constant's home starts */
     StrBuf tmp;
 } Tiler;
 
@@ -211,6 +212,10 @@ MapNode *move_map_node(Tiler *t, MapKind kind, AccDtype dtype, int rank, const i
  * elements: the copies, fills and transfers, as tasks of op. A CONST dst is
  * filled at compile time (every leaf must be a constant). */
 void move_into(Tiler *t, int32_t dst, MapNode *map, IrOpId op);
+/* Copy byte ranges into buffer dst (each piece's dbuf): a local copy where
+ * a piece stays on its tile, else a transfer (one send reaching every tile
+ * that gets the same source range: a multicast). */
+void move_pieces(Tiler *t, int32_t dst, const PlanXfer *pieces, size_t n, IrOpId op);
 /* Whether every leaf of map is a constant. */
 bool move_map_is_const(Tiler *t, const MapNode *map);
 
@@ -239,6 +244,12 @@ void tile_default_layout(Tiler *t, const IrType *ty, PlanLayout *l);
 int32_t tile_value_in(Tiler *t, IrRef v, const PlanLayout *want);
 /* A buffer holding v in some layout (its home, or a default one). */
 int32_t tile_value_home(Tiler *t, IrRef v);
+/* A buffer in layout l holding what map describes (value: the IR value it
+ * holds, or IR_NONE), filled by a movement; laid out at compile time when
+ * every leaf is a constant, unless constants are streamed and this is not
+ * the constant's home (PassContext.stream_consts). */
+int32_t tile_fill_buf(Tiler *t, MapNode *map, const PlanLayout *l, IrRef value, IrOpId op,
+                      const char *name, bool home);
 /* Record that v is held by buffer b. */
 void tile_note_buf(Tiler *t, IrRef v, int32_t b);
 /* The printable name of an IR value ("%h1") for listings. */

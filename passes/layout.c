@@ -93,6 +93,31 @@ void layout_canon(PlanLayout *l) {
     }
 }
 
+void layout_unique(const PlanLayout *l, PlanLayout *out) {
+    *out = *l;
+    int8_t renum[PLAN_MAX_GRID];
+    int ng = 0;
+    for (int a = 0; a < l->ngrid; a++) {
+        bool splits = false;
+        for (int d = 0; d < l->rank; d++) splits |= l->axis[d] == a;
+        renum[a] = (int8_t)(splits ? ng : -1);
+        if (splits) out->grid[ng++] = l->grid[a];
+    }
+    for (int a = ng; a < PLAN_MAX_GRID; a++) out->grid[a] = 0;
+    out->ngrid = ng;
+    for (int d = 0; d < l->rank; d++)
+        if (l->axis[d] >= 0) out->axis[d] = renum[(int)l->axis[d]];
+}
+
+int32_t layout_tile_of_block(const PlanLayout *l, const int64_t *blockc) {
+    int64_t coord[PLAN_MAX_GRID] = {0};
+    for (int d = 0; d < l->rank; d++)
+        if (l->axis[d] >= 0) coord[(int)l->axis[d]] = blockc[d];
+    int64_t q = 0;
+    for (int a = 0; a < l->ngrid; a++) q = q * l->grid[a] + coord[a];
+    return l->base + (int32_t)q;
+}
+
 bool layout_equal(const PlanLayout *a, const PlanLayout *b) {
     PlanLayout x = *a, y = *b;
     layout_canon(&x);

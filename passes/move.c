@@ -1003,3 +1003,37 @@ void move_into(Tiler *t, int32_t dst, MapNode *map, IrOpId op) {
     free(mv.src);
     free(mv.src_of);
 }
+
+void move_pieces(Tiler *t, int32_t dst, const PlanXfer *pieces, size_t n, IrOpId op) {
+    Plan *p = t->p;
+    Mover mv;
+    memset(&mv, 0, sizeof mv);
+    mv.t = t;
+    mv.p = p;
+    mv.dst = dst;
+    mv.op = op;
+    mv.ntiles = (int32_t)p->machine.tiles;
+    mv.copy_a = xcalloc((size_t)mv.ntiles, sizeof *mv.copy_a);
+    /* local copies move bytes: in 8-byte words when every piece allows */
+    mv.es = 8;
+    for (size_t i = 0; i < n; i++)
+        if ((pieces[i].soff | pieces[i].doff | pieces[i].len) % 8) mv.es = 1;
+    for (size_t i = 0; i < n; i++) {
+        const PlanXfer *x = &pieces[i];
+        if (!x->len) continue;
+        if (x->from == x->to) {
+            Run r = {x->soff, x->doff, x->len / mv.es, mv.es, mv.es};
+            descs_add_run(&mv.copy_a[x->to], x->sbuf, x->dbuf, &r, 0);
+        } else {
+            add_xfer(&mv, x->from, x->to, x->sbuf, x->soff, x->dbuf, x->doff, x->len);
+        }
+    }
+    StrBuf what;
+    sb_init(&what);
+    sb_printf(&what, "into %s", p->bufs[dst].name);
+    descs_task(&mv, mv.copy_a, PLAN_COPY, what.data);
+    xchg_task(&mv);
+    sb_free(&what);
+    free(mv.copy_a);
+    free(mv.xfers);
+}

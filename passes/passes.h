@@ -76,6 +76,14 @@ struct PassContext {
     Plan *plan;
     Diag *diag;
     bool failed;
+    /* Constants: false, each is laid out where its readers need it and
+     * resident for the whole run; true, each is stored once, spread over
+     * the tiles, and moved to its readers just before they run. The
+     * pipeline tries the first and, when a tile's SRAM overflows, the
+     * second (docs/backend.md, "Constants"). */
+    bool stream_consts;
+    bool oom_quiet; /* place: on overflow set oom and report nothing */
+    bool oom;
 };
 
 void pass_context_init(PassContext *pc);
@@ -198,6 +206,7 @@ typedef struct PlanTask {
     PlanXfer *xfers; /* XCHG */
     int32_t nxfers;
     int64_t cycles; /* the planner's estimate for its slowest tile */
+    bool late;      /* schedule as late as its readers allow (moves of streamed constants) */
     int32_t phase;  /* schedule: the superstep (XCHG: the barrier ending it) */
     int32_t time;   /* schedule: position in the execution order */
 } PlanTask;
@@ -371,6 +380,13 @@ int64_t layout_extent(const PlanLayout *l, const int64_t *blockc, int d);
  * element alike are then equal. */
 void layout_canon(PlanLayout *l);
 bool layout_equal(const PlanLayout *a, const PlanLayout *b);
+/* l without its replication: the grid axes that split no dimension
+ * dropped, so that each block is held by one tile (same blocks, margins
+ * and storage). */
+void layout_unique(const PlanLayout *l, PlanLayout *out);
+/* The tile holding the block at block coordinates blockc (the first
+ * replica). */
+int32_t layout_tile_of_block(const PlanLayout *l, const int64_t *blockc);
 /* A plain layout: rank dims of dtype split over up to ntiles tiles from
  * base, outer dimensions first, at least min_bytes per tile. */
 void layout_default(PlanLayout *l, AccDtype dtype, int rank, const int64_t *dims, int32_t base,

@@ -282,7 +282,10 @@ void pass_place(IrGraph *g, PassContext *pc) {
         p->peak[t] = (uint32_t)(top > UINT32_MAX ? UINT32_MAX : top);
         if (over >= 0 && top > worst.need) worst = (Failure){t, top, tiles[t].items[over].buf};
     }
-    if (worst.tile >= 0) report(p, pc, tiles, &worst);
+    if (worst.tile >= 0 && pc->oom_quiet)
+        pc->oom = true;
+    else if (worst.tile >= 0)
+        report(p, pc, tiles, &worst);
     for (int32_t t = 0; t < T; t++) free(tiles[t].items);
     free(tiles);
 }

@@ -10,10 +10,12 @@
  * on. Tasks of one phase run on each tile in creation order; all exchanges
  * of a phase happen at its barrier. Each task's time (its position in that
  * order, exchanges after the compute of their phase) is what place uses for
- * lifetimes.
+ * lifetimes. Tasks marked late (moves of streamed constants) then move as
+ * late as their readers allow.
  */
 #include "passes.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 
 static const Plan *sort_plan;
@@ -46,6 +48,28 @@ void pass_schedule(IrGraph *g, PassContext *pc) {
         if (done + 1 > nphases) nphases = done + 1;
     }
     free(ready);
+    /* Late tasks (the moves of streamed constants) as late as their
+     * readers allow, so the copies they make live only around their use:
+     * backwards, each buffer's need is the first phase a reader runs in
+     * (an exchange reads at the barrier ending its phase); a compute task
+     * writing it may run in that phase (before the reader, in creation
+     * order), an exchange at the barrier before it. */
+    int32_t *need = xmalloc(((size_t)p->nbufs + 1) * sizeof *need);
+    for (int32_t b = 0; b < p->nbufs; b++) need[b] = INT32_MAX;
+    for (int32_t i = p->ntasks - 1; i >= 0; i--) {
+        PlanTask *t = &p->tasks[i];
+        if (t->late) {
+            int32_t lim = INT32_MAX;
+            for (int32_t k = 0; k < t->nout; k++)
+                if (need[t->out[k]] < lim) lim = need[t->out[k]];
+            if (lim == INT32_MAX) lim = nphases - 1; /* nothing reads it */
+            int32_t ph = t->kind == PLAN_XCHG ? lim - 1 : lim;
+            if (ph > t->phase) t->phase = ph;
+        }
+        for (int32_t k = 0; k < t->nin; k++)
+            if (t->phase < need[t->in[k]]) need[t->in[k]] = t->phase;
+    }
+    free(need);
     p->nphases = nphases;
     free(p->order);
     p->order = xmalloc((size_t)(p->ntasks ? p->ntasks : 1) * sizeof *p->order);

@@ -18,7 +18,13 @@
 enum {
     MIN_TILE_BYTES = 1024, /* a default layout gives each tile at least this much */
     MIN_EW_PER_WORKER = 16,
+    STREAM_MIN_BYTES = 512,  /* smaller constants stay resident where they are read */
+    STREAM_CHUNK_MIN = 1024, /* a streamed constant's home puts at least this on a tile */
 };
+
+static int64_t ceil_div64(int64_t a, int64_t b) {
+    return (a + b - 1) / b;
+}
 
 /* ---- Values ------------------------------------------------------------------------ */
 
@@ -56,13 +62,97 @@ int32_t tile_new_value_buf(Tiler *t, PlanBufKind kind, IrRef v, const PlanLayout
     return plan_add_layout_buf(t->p, kind, v, t->g->vals[v].def, name, l);
 }
 
-/* A buffer of v in layout l, filled by a movement from v's map (or laid out
- * at compile time when everything it holds is constant). */
-static int32_t materialise(Tiler *t, IrRef v, const PlanLayout *l, const char *suffix) {
-    MapNode *map = move_map_of_value(t, v);
+/* A streamed constant's home: its bytes as the unique blocks of l
+ * (layout_unique) hold them, concatenated and cut into equal chunks, one
+ * per tile, on consecutive tiles from where the last one ended, so that
+ * constants spread evenly over the machine. Filled at compile time; b (in
+ * layout l) is then filled from it by late copies. */
+static void stream_const(Tiler *t, MapNode *map, const PlanLayout *l, int32_t b, IrOpId op,
+                         const char *name) {
+    Plan *p = t->p;
+    int32_t T = (int32_t)t->m->tiles;
+    PlanLayout hl;
+    layout_unique(l, &hl);
+    hl.base = 0;
+    int32_t h = plan_add_layout_buf(p, PLAN_BUF_CONST, IR_NONE, op, name, &hl);
+    move_into(t, h, map, op);
+    int64_t U = layout_ntiles(&hl), B = (int64_t)layout_block_bytes(&hl), total = U * B;
+    int64_t c = ceil_div64(total, T);
+    if (c < STREAM_CHUNK_MIN) c = STREAM_CHUNK_MIN;
+    c = (c + PLAN_ALIGN - 1) / PLAN_ALIGN * PLAN_ALIGN;
+    int32_t nch = (int32_t)ceil_div64(total, c), start = t->next_const_tile;
+    t->next_const_tile = (start + nch) % T;
+    uint8_t *bytes = arena_alloc(&p->arena, (size_t)total + 1, 16);
+    for (int64_t u = 0; u < U; u++) memcpy(bytes + u * B, p->bufs[h].data[u], (size_t)B);
+    p->bufs[h].ntiles = 0; /* only its data was wanted */
+
+    int32_t sb =
+        plan_add_buf(p, PLAN_BUF_CONST, IR_NONE, op, arena_printf(t->arena, "%s [stored]", name));
+    PlanBuf *s = &p->bufs[sb];
+    s->ntiles = nch;
+    s->tiles = ARENA_ARRAY(&p->arena, int32_t, (size_t)nch);
+    s->size = ARENA_ARRAY(&p->arena, uint32_t, (size_t)nch);
+    s->addr = ARENA_ARRAY(&p->arena, uint32_t, (size_t)nch);
+    s->data = ARENA_ARRAY(&p->arena, void *, (size_t)nch);
+    int32_t *tile_of = xmalloc((size_t)nch * sizeof *tile_of);
+    for (int32_t k = 0; k < nch; k++) {
+        /* ascending tiles: chunks that wrapped past the last tile come first */
+        int32_t wrapped = start + nch > T ? start + nch - T : 0;
+        int32_t j = k < wrapped ? T - start + k : k - wrapped;
+        int64_t lo = j * c, len = total - lo < c ? total - lo : c;
+        s->tiles[k] = (start + j) % T;
+        s->size[k] = (uint32_t)len;
+        s->data[k] = bytes + lo;
+        tile_of[j] = s->tiles[k];
+    }
+
+    const PlanLayout *dl = &p->bufs[b].layout;
+    int32_t n = layout_ntiles(dl);
+    PlanXfer *pieces = NULL;
+    size_t np = 0, cap = 0;
+    for (int32_t q = 0; q < n; q++) {
+        int64_t blockc[IR_MAX_RANK];
+        layout_block_of(dl, q, blockc);
+        int64_t u = layout_tile_of_block(&hl, blockc);
+        for (int64_t at = u * B; at < (u + 1) * B;) {
+            int64_t j = at / c, end = (j + 1) * c < (u + 1) * B ? (j + 1) * c : (u + 1) * B;
+            XGROW(pieces, cap, np + 1);
+            pieces[np++] = (PlanXfer){tile_of[j],
+                                      dl->base + q,
+                                      sb,
+                                      b,
+                                      (uint32_t)(at - j * c),
+                                      (uint32_t)(at - u * B),
+                                      (uint32_t)(end - at)};
+            at = end;
+        }
+    }
+    int32_t first_task = p->ntasks;
+    move_pieces(t, b, pieces, np, op);
+    for (int32_t i = first_task; i < p->ntasks; i++) p->tasks[i].late = true;
+    free(pieces);
+    free(tile_of);
+}
+
+int32_t tile_fill_buf(Tiler *t, MapNode *map, const PlanLayout *l, IrRef value, IrOpId op,
+                      const char *name, bool home) {
     bool is_const = move_map_is_const(t, map);
-    int32_t b = tile_new_value_buf(t, is_const ? PLAN_BUF_CONST : PLAN_BUF_VALUE, v, l, suffix);
-    move_into(t, b, map, t->g->vals[v].def);
+    bool stream =
+        is_const && !home && t->pc->stream_consts && layout_block_bytes(l) >= STREAM_MIN_BYTES;
+    int32_t b = plan_add_layout_buf(t->p, is_const && !stream ? PLAN_BUF_CONST : PLAN_BUF_VALUE,
+                                    value, op, name, l);
+    if (stream)
+        stream_const(t, map, l, b, op, name);
+    else
+        move_into(t, b, map, op);
+    return b;
+}
+
+/* A buffer of v in layout l (its home, or another layout of it). */
+static int32_t materialise(Tiler *t, IrRef v, const PlanLayout *l, const char *suffix, bool home) {
+    const char *name = tile_value_name(t, v);
+    if (suffix) name = arena_printf(t->arena, "%s %s", name, suffix);
+    int32_t b = tile_fill_buf(t, move_map_of_value(t, v), l, v, t->g->vals[v].def, name, home);
     tile_note_buf(t, v, b);
     return b;
 }
@@ -78,19 +168,23 @@ int32_t tile_value_home(Tiler *t, IrRef v) {
         tile_note_buf(t, v, b);
         return b;
     }
-    return materialise(t, v, &l, NULL);
+    return materialise(t, v, &l, NULL, true);
 }
 
 int32_t tile_value_in(Tiler *t, IrRef v, const PlanLayout *want) {
     ValState *vs = &t->vals[v];
     for (int32_t i = 0; i < vs->nbufs; i++)
         if (layout_equal(&t->p->bufs[vs->bufs[i]].layout, want)) return vs->bufs[i];
-    if (vs->kind == VAL_INPUT && vs->nbufs == 0) {
+    /* The host writes an input's elements, not its margins: SRAM starts
+     * zeroed, so only a layout whose margins hold +0 (or anything) can be
+     * written directly. */
+    bool zero_pad = want->pad_undefined || (want->pad == 0 && !signbit(want->pad));
+    if (vs->kind == VAL_INPUT && vs->nbufs == 0 && (zero_pad || layout_is_plain(want))) {
         int32_t b = tile_new_value_buf(t, PLAN_BUF_INPUT, v, want, NULL);
         tile_note_buf(t, v, b);
         return b;
     }
-    return materialise(t, v, want, vs->nbufs ? "moved" : NULL);
+    return materialise(t, v, want, vs->nbufs ? "moved" : NULL, false);
 }
 
 /* ---- Layouts of operands ------------------------------------------------------------ */

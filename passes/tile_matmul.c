@@ -121,16 +121,6 @@ static void split(PlanLayout *l, int d, int axis, int64_t block) {
     l->block[d] = block;
 }
 
-/* A buffer in layout l holding what map describes (constants laid out at
- * compile time, anything else moved). */
-static int32_t view_buf(Tiler *t, MapNode *map, const PlanLayout *l, IrOpId id, const char *name) {
-    bool is_const = move_map_is_const(t, map);
-    int32_t b =
-        plan_add_layout_buf(t->p, is_const ? PLAN_BUF_CONST : PLAN_BUF_VALUE, IR_NONE, id, name, l);
-    move_into(t, b, map, id);
-    return b;
-}
-
 /* Whether v has to come from another op's tiles (a computed value, or a
  * view of one), for the exchange estimate. */
 static bool computed(const Tiler *t, IrRef v) {
@@ -321,6 +311,13 @@ static void epilogue(Tiler *t, IrOpId id, int32_t acc, int32_t out, int64_t cycl
     t->p->tasks[t->p->ntasks - 1].cycles = cycles;
 }
 
+/* The SRAM one tile may give an op's buffers: most of it, less when
+ * constants are streamed (the machine is short of memory, and their homes
+ * and other resident data share every tile). */
+static int64_t op_budget(const Tiler *t) {
+    return (int64_t)t->m->sram_bytes * (t->pc->stream_consts ? 4 : 7) / 10;
+}
+
 /* Tiles from a base that spreads small ops over the machine. */
 static int32_t pick_base(Tiler *t, int32_t used) {
     int32_t T = (int32_t)t->m->tiles;
@@ -387,7 +384,7 @@ void tile_matmul(Tiler *t, IrOpId id) {
     int nbody = body_ops(g, id);
 
     /* choose the split */
-    int64_t T = (int64_t)t->m->tiles, sram = (int64_t)t->m->sram_bytes * 7 / 10;
+    int64_t T = (int64_t)t->m->tiles, sram = op_budget(t);
     static int64_t cb[4096], cm[4096], cn[4096];
     int nbp = part_counts(ext, cb, 4096), nmp = part_counts(M, cm, 4096),
         nnp = part_counts(ceil_div(N, 16), cn, 4096);
@@ -456,16 +453,18 @@ void tile_matmul(Tiler *t, IrOpId id) {
     if (bcast[0] == 2) {
         MapNode *m = move_map_of_value(t, av);
         MapNode *e = move_map_node(t, MAP_EXPAND, at_->dtype, R, al.dims, 1, &m);
-        abuf = view_buf(t, e, &al, id,
-                        arena_printf(t->arena, "%s [expanded]", tile_value_name(t, av)));
+        abuf =
+            tile_fill_buf(t, e, &al, IR_NONE, id,
+                          arena_printf(t->arena, "%s [expanded]", tile_value_name(t, av)), false);
     } else {
         abuf = tile_value_in(t, av, &al);
     }
     if (bcast[1] == 2) {
         MapNode *m = move_map_of_value(t, bv);
         MapNode *e = move_map_node(t, MAP_EXPAND, bt_->dtype, R, bl.dims, 1, &m);
-        bbuf = view_buf(t, e, &bl, id,
-                        arena_printf(t->arena, "%s [expanded]", tile_value_name(t, bv)));
+        bbuf =
+            tile_fill_buf(t, e, &bl, IR_NONE, id,
+                          arena_printf(t->arena, "%s [expanded]", tile_value_name(t, bv)), false);
     } else {
         bbuf = tile_value_in(t, bv, &bl);
     }
@@ -601,7 +600,7 @@ void tile_conv(Tiler *t, IrOpId id) {
 
     /* choose the split: images, output rows (when the input splits alike),
      * 16-channel blocks of the output (one group only) */
-    int64_t T = (int64_t)t->m->tiles, sram = (int64_t)t->m->sram_bytes * 7 / 10;
+    int64_t T = (int64_t)t->m->tiles, sram = op_budget(t);
     static int64_t cb[4096], co[4096], cm[4096];
     int nbp = part_counts(N, cb, 4096), nop = part_counts(O0, co, 4096),
         nmp = G == 1 ? part_counts(ceil_div(M, 16), cm, 4096) : (cm[0] = 1, 1);
@@ -698,8 +697,9 @@ void tile_conv(Tiler *t, IrOpId id) {
         x2->mode = 0;
         x2->padv = 0;
         MapNode *x3 = move_map_node(t, MAP_RESHAPE, xt->dtype, R, xdims, 1, &x2);
-        xbuf = view_buf(t, x3, &xl, id,
-                        arena_printf(t->arena, "%s [groups padded]", tile_value_name(t, xv)));
+        xbuf = tile_fill_buf(t, x3, &xl, IR_NONE, id,
+                             arena_printf(t->arena, "%s [groups padded]", tile_value_name(t, xv)),
+                             false);
     }
 
     /* the weights: [G, taps x channels (padded), Mg] */
@@ -726,9 +726,9 @@ void tile_conv(Tiler *t, IrOpId id) {
     grid_layout(&bl, wt->dtype, 3, d4, base, grid);
     if (G == 1) split(&bl, 2, GRID_N, mt);
     bl.mult[2] = 16;
-    int32_t bbuf =
-        view_buf(t, wm, &bl, id,
-                 arena_printf(t->arena, "%s [taps x channels, out]", tile_value_name(t, wv)));
+    int32_t bbuf = tile_fill_buf(
+        t, wm, &bl, IR_NONE, id,
+        arena_printf(t->arena, "%s [taps x channels, out]", tile_value_name(t, wv)), false);
 
     int32_t obuf = tile_new_value_buf(t, PLAN_BUF_VALUE, y, &ol, NULL);
     int32_t cbuf = obuf;

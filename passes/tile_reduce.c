@@ -49,7 +49,9 @@ typedef struct Red {
     int64_t wsplit;  /* > 1: the run of each result element cut into this many, result dim 1 */
     int64_t split_full;
     AccDtype acc;
-    int cost; /* instructions per reduced position (estimate) */
+    int cost;         /* instructions per reduced position (estimate) */
+    bool in0_strides; /* operand 0 is read with in0_st (bytes per S dim) from its block's start */
+    int64_t in0_st[IR_MAX_RANK];
 } Red;
 
 static int64_t clamp64(int64_t x, int64_t lo, int64_t hi) {
@@ -103,6 +105,10 @@ static void reduce_task(Tiler *t, const Red *r) {
     for (int k = 0; k < nb; k++) {
         bool outlike = k == 0 || (spec->divisor && k == nb - 1);
         buf_strides(p, r, bufs[k], outlike ? r->out_dim : NULL, st[k], &off[k]);
+    }
+    if (r->in0_strides) {
+        memcpy(st[1], r->in0_st, sizeof st[1]);
+        off[1] = 0;
     }
     /* The reduced positions: reduced dims of S (extent > 1), collapsed. */
     TileIter rit;
@@ -510,6 +516,110 @@ static int64_t pool_count(const IrWindow *w, const int64_t *o, bool include_pad)
     return count;
 }
 
+static int32_t pool_counts(Tiler *t, IrOpId id, const IrWindow *w, const PlanLayout *ol);
+
+/* 2-D pooling straight from the input, when the result is split over
+ * images and channels only: the input in the same grid with the padding
+ * (and whatever the last windows overhang) as margins holding the pad
+ * value, each result element reducing two strided runs of it (the window's
+ * rows). No window buffer, so no copies and no descriptors for them. */
+static bool pool_in_place(Tiler *t, IrOpId id, const IrWindow *w, const PlanLayout *ol,
+                          bool is_max) {
+    const IrGraph *g = t->g;
+    const IrOp *op = &g->ops[id];
+    IrRef x = op->in[0], y = op->out[0];
+    const IrType *xt = &g->vals[x].type, *yt = &g->vals[y].type;
+    for (int d = 2; d < yt->rank; d++)
+        if (ol->axis[d] >= 0) return false;
+    PlanLayout xl = *ol;
+    xl.dtype = xt->dtype;
+    for (int d = 0; d < xl.rank; d++) {
+        xl.order[d] = (int8_t)d;
+        xl.mult[d] = 1;
+        xl.lo[d] = xl.hi[d] = 0;
+    }
+    for (int s = 0; s < 2; s++) {
+        int d = 2 + s;
+        int64_t need = (w->out[s] - 1) * w->stride[s] + (w->kernel[s] - 1) * w->dilation[s] + 1;
+        xl.dims[d] = xl.block[d] = w->in[s];
+        xl.lo[d] = w->pad_begin[s];
+        xl.hi[d] = need - w->pad_begin[s] > w->in[s] ? need - w->pad_begin[s] - w->in[s] : 0;
+    }
+    xl.pad = is_max ? -INFINITY : 0;
+    xl.pad_undefined = false;
+
+    Red r;
+    memset(&r, 0, sizeof r);
+    r.op = id;
+    r.task = PLAN_REDUCE;
+    r.kind = is_max ? PLAN_RED_MAXNUM : PLAN_RED_SUM;
+    r.rank = yt->rank + 2;
+    memcpy(r.dims, yt->dims, sizeof r.dims);
+    int64_t ls[IR_MAX_RANK], es = (int64_t)dtype_size(xt->dtype);
+    layout_strides(&xl, ls);
+    r.in0_strides = true;
+    r.in0_st[0] = xt->dims[0] > 1 ? ls[0] * es : 0;
+    r.in0_st[1] = xt->dims[1] > 1 ? ls[1] * es : 0;
+    for (int s = 0; s < 2; s++) {
+        r.dims[4 + s] = w->kernel[s];
+        r.in0_st[2 + s] = w->stride[s] * ls[2 + s] * es;
+        r.in0_st[4 + s] = w->dilation[s] * ls[2 + s] * es;
+    }
+    for (int d = 0; d < r.rank; d++) {
+        r.reduced[d] = d >= yt->rank;
+        r.out_dim[d] = d < yt->rank ? d : -1;
+    }
+    r.nin = 1;
+    r.in[0] = tile_value_in(t, x, &xl);
+    r.acc = ACC_DTYPE_F32;
+    r.cost = 5;
+    r.divisor = is_max ? -1 : pool_counts(t, id, w, ol);
+    r.split_dim = -1;
+    r.wsplit = 1;
+    r.out = tile_new_value_buf(t, PLAN_BUF_VALUE, y, ol, NULL);
+    reduce_task(t, &r);
+    t->vals[y].kind = VAL_COMPUTED;
+    tile_note_buf(t, y, r.out);
+    return true;
+}
+
+/* Average pooling's divisors: the window counts, f32, in ol's grid (plain
+ * storage, ol's order). */
+static int32_t pool_counts(Tiler *t, IrOpId id, const IrWindow *wp, const PlanLayout *ol) {
+    const IrGraph *g = t->g;
+    IrWindow w = *wp;
+    IrRef y = g->ops[id].out[0];
+    PlanLayout dl = *ol;
+    dl.dtype = ACC_DTYPE_F32;
+    for (int d = 0; d < dl.rank; d++) dl.lo[d] = dl.hi[d] = 0, dl.mult[d] = 1;
+    dl.pad = 0;
+    dl.pad_undefined = false;
+    bool include_pad = ir_attr_bool(g, id, "count_include_pad");
+    int32_t db =
+        plan_add_layout_buf(t->p, PLAN_BUF_CONST, IR_NONE, id,
+                            arena_printf(t->arena, "%s [counts]", tile_value_name(t, y)), &dl);
+    PlanBuf *b = &t->p->bufs[db];
+    b->data = ARENA_ARRAY(&t->p->arena, void *, (size_t)b->ntiles);
+    int64_t lst[IR_MAX_RANK];
+    layout_strides(&dl, lst);
+    for (int32_t q = 0; q < b->ntiles; q++) {
+        float *data = ARENA_ARRAY(&t->p->arena, float, b->size[q] / 4 + 1);
+        memset(data, 0, b->size[q]);
+        int64_t blockc[IR_MAX_RANK], ext[IR_MAX_RANK], c[IR_MAX_RANK] = {0}, n = 1;
+        layout_block_of(&dl, q, blockc);
+        for (int d = 0; d < dl.rank; d++) n *= ext[d] = layout_extent(&dl, blockc, d);
+        for (int64_t e = 0; e < n; e++) {
+            int64_t f = e, at = 0, o[3];
+            for (int d = dl.rank - 1; d >= 0; d--) c[d] = f % ext[d], f /= ext[d];
+            for (int d = 0; d < dl.rank; d++) at += c[d] * lst[d];
+            for (int s = 0; s < w.nsp; s++) o[s] = blockc[2 + s] * dl.block[2 + s] + c[2 + s];
+            data[at] = (float)pool_count(&w, o, include_pad);
+        }
+        b->data[q] = data;
+    }
+    return db;
+}
+
 static void tile_pool(Tiler *t, IrOpId id) {
     const IrGraph *g = t->g;
     const IrOp *op = &g->ops[id];
@@ -520,6 +630,7 @@ static void tile_pool(Tiler *t, IrOpId id) {
     ir_window(g, id, &w);
     PlanLayout ol;
     tile_default_layout(t, yt, &ol);
+    if (w.nsp == 2 && pool_in_place(t, id, &w, &ol, is_max)) return;
 
     /* The windows [N, C, O..., K...] in ol's grid, K innermost. */
     PlanLayout wl = ol;
@@ -564,38 +675,7 @@ static void tile_pool(Tiler *t, IrOpId id) {
     r.split_dim = -1;
     r.wsplit = 1;
     r.out = tile_new_value_buf(t, PLAN_BUF_VALUE, y, &ol, NULL);
-    if (!is_max) {
-        /* The counts, f32, in ol's grid (plain storage, ol's order). */
-        PlanLayout dl = ol;
-        dl.dtype = ACC_DTYPE_F32;
-        for (int d = 0; d < dl.rank; d++) dl.lo[d] = dl.hi[d] = 0, dl.mult[d] = 1;
-        dl.pad = 0;
-        dl.pad_undefined = false;
-        bool include_pad = ir_attr_bool(g, id, "count_include_pad");
-        int32_t db =
-            plan_add_layout_buf(t->p, PLAN_BUF_CONST, IR_NONE, id,
-                                arena_printf(t->arena, "%s [counts]", tile_value_name(t, y)), &dl);
-        PlanBuf *b = &t->p->bufs[db];
-        b->data = ARENA_ARRAY(&t->p->arena, void *, (size_t)b->ntiles);
-        int64_t lst[IR_MAX_RANK];
-        layout_strides(&dl, lst);
-        for (int32_t q = 0; q < b->ntiles; q++) {
-            float *data = ARENA_ARRAY(&t->p->arena, float, b->size[q] / 4 + 1);
-            memset(data, 0, b->size[q]);
-            int64_t blockc[IR_MAX_RANK], ext[IR_MAX_RANK], c[IR_MAX_RANK] = {0}, n = 1;
-            layout_block_of(&dl, q, blockc);
-            for (int d = 0; d < dl.rank; d++) n *= ext[d] = layout_extent(&dl, blockc, d);
-            for (int64_t e = 0; e < n; e++) {
-                int64_t f = e, at = 0, o[3];
-                for (int d = dl.rank - 1; d >= 0; d--) c[d] = f % ext[d], f /= ext[d];
-                for (int d = 0; d < dl.rank; d++) at += c[d] * lst[d];
-                for (int s = 0; s < w.nsp; s++) o[s] = blockc[2 + s] * dl.block[2 + s] + c[2 + s];
-                data[at] = (float)pool_count(&w, o, include_pad);
-            }
-            b->data[q] = data;
-        }
-        r.divisor = db;
-    }
+    if (!is_max) r.divisor = pool_counts(t, id, &w, &ol);
     reduce_task(t, &r);
     t->vals[y].kind = VAL_COMPUTED;
     tile_note_buf(t, y, r.out);
