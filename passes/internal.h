@@ -273,6 +273,11 @@ void tile_conv(Tiler *t, IrOpId id);
 
 /* tile_reduce.c: reductions, argmax/argmin and pooling (REDUCE, ARGRED). */
 void tile_reduce(Tiler *t, IrOpId id);
+/* Combine partial results [P..., out's dims] (lead leading dims, split over
+ * tiles) into out: moved into out's grid with the partials innermost, then
+ * reduced with kind, accumulating in acc. */
+void tile_combine_partials(Tiler *t, IrOpId id, int32_t partial, int lead, PlanReduceKind kind,
+                           AccDtype acc, int32_t out);
 /* estimate.c: PlanTask.cycles for the tasks that have none yet (EW, COPY,
  * FILL, XCHG). */
 void tile_estimate(Plan *p);

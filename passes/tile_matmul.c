@@ -318,6 +318,32 @@ static int64_t op_budget(const Tiler *t) {
     return (int64_t)t->m->sram_bytes * (t->pc->stream_consts ? 4 : 7) / 10;
 }
 
+/* A grid axis of kp parts added outside l's others (K split). */
+static void add_k_axis(PlanLayout *l, int32_t kp) {
+    for (int a = l->ngrid; a > 0; a--) l->grid[a] = l->grid[a - 1];
+    l->grid[0] = kp;
+    l->ngrid++;
+    for (int d = 0; d < l->rank; d++)
+        if (l->axis[d] >= 0) l->axis[d]++;
+}
+
+/* The partial accumulators of a K split: [kp, cl's dims], one part per
+ * tile along the K axis (outermost), each tile's block as cl's. */
+static const PlanLayout *partial_layout(const PlanLayout *cl, int32_t kp) {
+    static PlanLayout pl;
+    pl = *cl;
+    add_k_axis(&pl, kp);
+    pl.rank = cl->rank + 1;
+    for (int d = cl->rank; d > 0; d--) {
+        pl.dims[d] = pl.dims[d - 1], pl.axis[d] = pl.axis[d - 1], pl.block[d] = pl.block[d - 1];
+        pl.lo[d] = pl.lo[d - 1], pl.hi[d] = pl.hi[d - 1], pl.mult[d] = pl.mult[d - 1];
+    }
+    pl.dims[0] = kp, pl.axis[0] = 0, pl.block[0] = 1, pl.lo[0] = pl.hi[0] = 0, pl.mult[0] = 1;
+    pl.order[0] = 0;
+    for (int i = 0; i < cl->rank; i++) pl.order[i + 1] = (int8_t)(cl->order[i] + 1);
+    return &pl;
+}
+
 /* Tiles from a base that spreads small ops over the machine. */
 static int32_t pick_base(Tiler *t, int32_t used) {
     int32_t T = (int32_t)t->m->tiles;
@@ -331,7 +357,7 @@ static int32_t pick_base(Tiler *t, int32_t used) {
 /* ---- fused_matmul ---------------------------------------------------------------------- */
 
 typedef struct MmPlan {
-    int64_t bp, mp, np;
+    int64_t bp, mp, np, kp; /* parts of the batch, M, 16-column blocks and K chunks */
     int64_t cost;
 } MmPlan;
 
@@ -388,40 +414,54 @@ void tile_matmul(Tiler *t, IrOpId id) {
     static int64_t cb[4096], cm[4096], cn[4096];
     int nbp = part_counts(ext, cb, 4096), nmp = part_counts(M, cm, 4096),
         nnp = part_counts(ceil_div(N, 16), cn, 4096);
-    MmPlan best = {1, 1, 1, -1}, fallback = {1, 1, 1, -1};
-    bool xa = computed(t, av), xb = computed(t, bv);
+    MmPlan best = {1, 1, 1, 1, -1}, fallback = {1, 1, 1, 1, -1};
+    bool xa = computed(t, av) || t->pc->stream_consts,
+         xb = computed(t, bv) || t->pc->stream_consts;
+    static int64_t ck[4096];
+    int nkp = part_counts(nchunks, ck, 4096);
+    int64_t xr = (int64_t)t->m->xrecv_bytes, sync = (int64_t)t->m->sync_cycles;
     for (int i = 0; i < nbp; i++)
         for (int j = 0; j < nmp; j++)
-            for (int k = 0; k < nnp; k++) {
-                int64_t bp = cb[i], mp = cm[j], np = cn[k];
-                if (bp * mp * np > T) break;
-                int64_t bt = ceil_div(ext, bp) * rest, mt = ceil_div(M, mp);
-                int64_t nt = np == 1 ? round_up(N, 16) : 16 * ceil_div(ceil_div(N, 16), np);
-                int64_t rows = fold ? bt * mt : mt, nb = fold ? 1 : bt;
-                int64_t abytes = (bcast[0] == 1 ? 1 : bt) * mt * kst * esa;
-                int64_t bbytes = (bcast[1] == 1 ? 1 : bt) * kst * nt * esa;
-                int64_t cbytes = bt * mt * nt * 4, obytes = bt * mt * nt * eso;
-                int64_t mem = abytes + bbytes + (direct && out_dt == acc_dt ? 0 : cbytes) + obytes;
-                if (!direct) mem += obytes * (op->nin - 2);
-                if (mem > sram) {
-                    if (best.cost < 0 && (fallback.cost < 0 || mem < fallback.cost))
-                        fallback = (MmPlan){bp, mp, np, mem};
-                    continue;
+            for (int k = 0; k < nnp; k++)
+                for (int l = 0; l < nkp; l++) {
+                    int64_t bp = cb[i], mp = cm[j], np = cn[k], kp = ck[l];
+                    if (bp * mp * np * kp > T) break;
+                    int64_t kc = ceil_div(nchunks, kp); /* chunks per tile */
+                    int64_t bt = ceil_div(ext, bp) * rest, mt = ceil_div(M, mp);
+                    int64_t nt = np == 1 ? round_up(N, 16) : 16 * ceil_div(ceil_div(N, 16), np);
+                    int64_t rows = fold ? bt * mt : mt, nb = fold ? 1 : bt;
+                    int64_t abytes = (bcast[0] == 1 ? 1 : bt) * mt * kc * kw * esa;
+                    int64_t bbytes = (bcast[1] == 1 ? 1 : bt) * kc * kw * nt * esa;
+                    int64_t cbytes = bt * mt * nt * 4, obytes = bt * mt * nt * eso;
+                    int64_t mem = abytes + bbytes + obytes;
+                    if (kp > 1)
+                        mem += cbytes * (kp + 1) + (ident ? 0 : cbytes); /* partials, acc */
+                    else if (!(direct && out_dt == acc_dt))
+                        mem += cbytes;
+                    if (!direct) mem += obytes * (op->nin - 2);
+                    if (mem > sram) {
+                        if (best.cost < 0 && (fallback.cost < 0 || mem < fallback.cost))
+                            fallback = (MmPlan){bp, mp, np, kp, mem};
+                        continue;
+                    }
+                    int64_t cost =
+                        amp_cycles(&at, nb, nt / 16, kc, kw, rows, (int)t->m->workers);
+                    if (!direct) cost += bt * mt * nt * (3 + nbody + op->nin - 2);
+                    cost += ((xa ? abytes : 0) + (xb ? bbytes : 0)) / xr;
+                    cost += sync * 2 * (xa || xb);
+                    if (kp > 1) /* the partials exchanged and summed */
+                        cost += (kp - 1) * cbytes / xr + 2 * sync + bt * mt * nt * (kp + 8);
+                    if (best.cost < 0 || cost < best.cost) best = (MmPlan){bp, mp, np, kp, cost};
                 }
-                int64_t cost = amp_cycles(&at, nb, nt / 16, nchunks, kw, rows, (int)t->m->workers);
-                if (!direct) cost += bt * mt * nt * (3 + nbody + op->nin - 2);
-                cost += ((xa ? abytes : 0) + (xb ? bbytes : 0)) / (int64_t)t->m->xrecv_bytes;
-                cost += (int64_t)t->m->sync_cycles * 2 * (xa || xb);
-                if (best.cost < 0 || cost < best.cost) best = (MmPlan){bp, mp, np, cost};
-            }
     if (best.cost < 0) best = fallback; /* the least memory; place reports that it does not fit */
-    if (best.cost < 0) best = (MmPlan){1, 1, 1, 0};
+    if (best.cost < 0) best = (MmPlan){1, 1, 1, 1, 0};
     int64_t bt = ceil_div(ext, best.bp) * rest, mt = ceil_div(M, best.mp);
     int64_t nt = best.np == 1 ? N : 16 * ceil_div(ceil_div(N, 16), best.np);
     int32_t grid[3] = {(int32_t)ceil_div(ext, ceil_div(ext, best.bp)), (int32_t)ceil_div(M, mt),
                        (int32_t)ceil_div(N, nt)};
+    int32_t kc = (int32_t)ceil_div(nchunks, best.kp), kp = (int32_t)ceil_div(nchunks, kc);
     int32_t used = grid[0] * grid[1] * grid[2];
-    int32_t base = pick_base(t, used);
+    int32_t base = pick_base(t, used * kp);
 
     /* layouts */
     PlanLayout cl, ol, al, bl;
@@ -449,6 +489,14 @@ void tile_matmul(Tiler *t, IrOpId id) {
     bl.mult[R - 2] = kst;
     split(&bl, dn, GRID_N, nt);
     bl.mult[dn] = 16;
+    if (kp > 1) {
+        /* K split: kc chunks per tile, over a grid axis outside the others */
+        add_k_axis(&al, kp);
+        add_k_axis(&bl, kp);
+        split(&al, R - 1, 0, (int64_t)kc * kw);
+        split(&bl, R - 2, 0, (int64_t)kc * kw);
+        al.mult[R - 1] = bl.mult[R - 2] = kw;
+    }
     int32_t abuf, bbuf;
     if (bcast[0] == 2) {
         MapNode *m = move_map_of_value(t, av);
@@ -472,7 +520,11 @@ void tile_matmul(Tiler *t, IrOpId id) {
     if (bcast[1] == 2) bcast[1] = 0;
     int32_t obuf = tile_new_value_buf(t, PLAN_BUF_VALUE, y, &ol, NULL);
     int32_t cbuf = obuf;
-    if (!(direct && out_dt == acc_dt))
+    if (kp > 1)
+        cbuf = plan_add_layout_buf(p, PLAN_BUF_ACC, IR_NONE, id,
+                                   arena_printf(t->arena, "%s [partial]", tile_value_name(t, y)),
+                                   partial_layout(&cl, kp));
+    else if (!(direct && out_dt == acc_dt))
         cbuf = (direct && nchunks == 1)
                    ? obuf
                    : plan_add_layout_buf(p, PLAN_BUF_ACC, IR_NONE, id,
@@ -480,8 +532,10 @@ void tile_matmul(Tiler *t, IrOpId id) {
                                          &cl);
 
     /* strides, from the buffers as stored */
+    bool to_out = direct && kp == 1; /* the matrix unit stores the result */
     const PlanLayout *A = &p->bufs[abuf].layout, *B = &p->bufs[bbuf].layout,
-                     *C = &p->bufs[cbuf].layout, *O = &p->bufs[direct ? obuf : cbuf].layout;
+                     *C = kp > 1 ? &cl : &p->bufs[cbuf].layout,
+                     *O = to_out ? &p->bufs[obuf].layout : C;
     int64_t sa[IR_MAX_RANK], sb[IR_MAX_RANK], sc[IR_MAX_RANK], so[IR_MAX_RANK];
     layout_strides(A, sa);
     layout_strides(B, sb);
@@ -494,7 +548,7 @@ void tile_matmul(Tiler *t, IrOpId id) {
     s.in_dtype = at_->dtype;
     s.out_dtype = O->dtype;
     s.kw = kw;
-    s.nchunks = nchunks;
+    s.nchunks = kc;
     s.ncols = (int32_t)(layout_stored(C, dn) / 16);
     /* blocks are compact and row-major where it matters (canon may move
      * dimensions stored with extent 1, whose strides mean nothing) */
@@ -514,17 +568,27 @@ void tile_matmul(Tiler *t, IrOpId id) {
     s.nloaders = kw < 6 ? kw : 6;
     s.nworkers = (int32_t)(rows < (int64_t)t->m->workers ? rows : (int64_t)t->m->workers);
     RowGeom rg = {1, {rows}, {s.a_row}};
-    int64_t *ca = xmalloc((size_t)nchunks * sizeof *ca),
-            *cbo = xmalloc((size_t)nchunks * sizeof *cbo);
-    for (int c = 0; c < nchunks; c++)
+    int64_t *ca = xmalloc((size_t)kc * sizeof *ca), *cbo = xmalloc((size_t)kc * sizeof *cbo);
+    for (int c = 0; c < kc; c++)
         ca[c] = (int64_t)c * kw * esa, cbo[c] = (int64_t)c * kw * s.b_row;
-    int64_t mmc = amp_cycles(&at, s.nbatch, s.ncols, nchunks, kw, rows, (int)t->m->workers);
-    amp_task(t, id, &s, abuf, 0, bbuf, cbuf, direct ? obuf : cbuf, ca, cbo, &rg, mmc);
+    int64_t mmc = amp_cycles(&at, s.nbatch, s.ncols, kc, kw, rows, (int)t->m->workers);
+    amp_task(t, id, &s, abuf, 0, bbuf, cbuf, to_out ? obuf : cbuf, ca, cbo, &rg, mmc);
     free(ca);
     free(cbo);
-    if (!direct)
-        epilogue(t, id, cbuf, obuf,
-                 bt * mt * nt * (3 + nbody + op->nin - 2) / (int64_t)t->m->workers);
+    int64_t ecycles = bt * mt * nt * (3 + nbody + op->nin - 2) / (int64_t)t->m->workers;
+    if (kp > 1) {
+        /* the partials summed into the result (identity body) or an
+         * accumulator the epilogue reads */
+        int32_t sum = ident ? obuf
+                            : plan_add_layout_buf(p, PLAN_BUF_ACC, IR_NONE, id,
+                                                  arena_printf(t->arena, "%s [acc]",
+                                                               tile_value_name(t, y)),
+                                                  &cl);
+        tile_combine_partials(t, id, cbuf, 1, PLAN_RED_SUM, acc_dt, sum);
+        if (!ident) epilogue(t, id, sum, obuf, ecycles);
+    } else if (!direct) {
+        epilogue(t, id, cbuf, obuf, ecycles);
+    }
     t->vals[y].kind = VAL_COMPUTED;
     tile_note_buf(t, y, obuf);
 }

@@ -455,8 +455,19 @@ static void tile_fused_reduce(Tiler *t, IrOpId id) {
     r1.split_full = r.dims[first_red];
     reduce_task(t, &r1);
 
-    /* Stage 2: the partials, moved into y's grid, reduced over the lead
-     * dims (stored innermost: one run). */
+    /* Stage 2: the partials combined into y. */
+    int32_t out = tile_new_value_buf(t, PLAN_BUF_VALUE, y, &ol, NULL);
+    tile_combine_partials(t, id, partial, lead, r.kind, r.acc, out);
+    t->vals[y].kind = VAL_COMPUTED;
+    tile_note_buf(t, y, out);
+}
+
+void tile_combine_partials(Tiler *t, IrOpId id, int32_t partial, int lead, PlanReduceKind kind,
+                           AccDtype acc, int32_t out) {
+    const PlanLayout pl = t->p->bufs[partial].layout, ol = t->p->bufs[out].layout;
+    const char *name = t->p->bufs[out].name;
+    /* the partials, moved into out's grid, reduced over the lead dims
+     * (stored innermost: one run) */
     PlanLayout gl = pl;
     gl.base = ol.base;
     gl.ngrid = ol.ngrid;
@@ -465,15 +476,14 @@ static void tile_fused_reduce(Tiler *t, IrOpId id) {
     for (int i = 0; i < lead; i++) gl.axis[i] = -1, gl.block[i] = gl.dims[i];
     for (int i = 0; i < ol.rank; i++) gl.order[i] = (int8_t)(ol.order[i] + lead);
     for (int i = 0; i < lead; i++) gl.order[ol.rank + i] = (int8_t)i;
-    int32_t gathered =
-        plan_add_layout_buf(t->p, PLAN_BUF_VALUE, IR_NONE, id,
-                            arena_printf(t->arena, "%s [partials]", tile_value_name(t, y)), &gl);
+    int32_t gathered = plan_add_layout_buf(t->p, PLAN_BUF_VALUE, IR_NONE, id,
+                                           arena_printf(t->arena, "%s [partials]", name), &gl);
     move_into(t, gathered, move_map_leaf_buf(t, partial), id);
     Red r2;
     memset(&r2, 0, sizeof r2);
     r2.op = id;
     r2.task = PLAN_REDUCE;
-    r2.kind = r.kind;
+    r2.kind = kind;
     r2.body = false;
     r2.divisor = -1;
     r2.split_dim = -1;
@@ -490,12 +500,10 @@ static void tile_fused_reduce(Tiler *t, IrOpId id) {
     }
     r2.nin = 1;
     r2.in[0] = gathered;
-    r2.acc = r.acc;
+    r2.acc = acc;
     r2.cost = 2;
-    r2.out = tile_new_value_buf(t, PLAN_BUF_VALUE, y, &ol, NULL);
+    r2.out = out;
     reduce_task(t, &r2);
-    t->vals[y].kind = VAL_COMPUTED;
-    tile_note_buf(t, y, r2.out);
 }
 
 /* ---- Pooling --------------------------------------------------------------------------- */
