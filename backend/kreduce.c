@@ -203,7 +203,14 @@ static bool reduce_try(const Plan *p, const PlanTask *t, const PlanReduceSpec *s
         for (int k = 1; k <= nop; k++)
             inputs[s->body ? s->input[k] : k - 1] =
                 body_load(&v, s->dtype[k], f.q[k], (int32_t)s->rs0[k]);
-        x = s->body ? body_emit(&v, ir_op_body(p->g, s->op), inputs) : inputs[0];
+        if (s->body) {
+            x = body_emit(&v, ir_op_body(p->g, s->op), inputs);
+        } else if (s->product) {
+            BVal pr[2] = {body_cast(&v, inputs[0], at), body_cast(&v, inputs[1], at)};
+            x = body_prim(&v, IR_OP_mul, pr, at);
+        } else {
+            x = inputs[0];
+        }
         if (x.t != at) x = body_cast(&v, x, at);
         BVal pr[2] = {f.acc, x}, r;
         static const IsaOp fcombine[] = {ISA_F32ADD, ISA_F32MUL, ISA_F32MAX, ISA_F32MIN};

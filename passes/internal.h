@@ -270,9 +270,20 @@ void tile_ew_task(Tiler *t, IrOpId id, int32_t out, int nin, const int32_t *in,
 /* tile_matmul.c: the matrix-unit families */
 void tile_matmul(Tiler *t, IrOpId id);
 void tile_conv(Tiler *t, IrOpId id);
+/* Whether op's body (after the accumulator) is the identity. */
+bool tile_identity_body(const IrGraph *g, IrOpId id);
+/* The EW task out = body(acc, operands...) of a matmul or convolution
+ * over out's layout (cycles: the estimate, 0 to let tile_estimate make one). */
+void tile_epilogue(Tiler *t, IrOpId id, int32_t acc, int32_t out, int64_t cycles);
 
 /* tile_reduce.c: reductions, argmax/argmin and pooling (REDUCE, ARGRED). */
 void tile_reduce(Tiler *t, IrOpId id);
+/* A depthwise 2-D convolution (one input channel per group, one output
+ * per group) on the vector units: per output, the sum over its window of
+ * input x weight, read in place (a REDUCE with product), then the
+ * epilogue. False, doing nothing, when op is not one or its result would
+ * have to be split within an image's plane. */
+bool tile_depthwise(Tiler *t, IrOpId id);
 /* Combine partial results [P..., out's dims] (lead leading dims, split over
  * tiles) into out: moved into out's grid with the partials innermost, then
  * reduced with kind, accumulating in acc. */

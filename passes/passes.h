@@ -272,7 +272,8 @@ typedef struct PlanEwSpec {
  * its first reduced position for that element, which advance by rs0[k]
  * bytes along a row of positions and by rs1[k] from one row's start to the
  * next. REDUCE combines body(operands) (or operand 1 itself when the op
- * has no body) with kind; a divisor buffer (f32, per result element, the
+ * has no body; or operand 1 times operand 2 when product is set) with
+ * kind; a divisor buffer (f32, per result element, the
  * last) divides the result (average pooling). ARGRED: the index (i64) of
  * the first (last) extreme of operand 1 along r0 positions. */
 typedef enum PlanReduceKind {
@@ -291,6 +292,7 @@ typedef struct PlanReduceSpec {
     bool body;                     /* body(operands) of op, else operand 1 */
     bool divisor;                  /* the last buffer divides the result */
     bool select_last;              /* ARGRED: the last extreme, not the first */
+    bool product;                  /* no body: operand 1 x operand 2 (depthwise convolution) */
     int nbuf;                      /* 0: result, 1..: operands [, divisor] */
     int input[PLAN_MAX_BUFS];      /* operand buffer k: the body input it feeds */
     AccDtype dtype[PLAN_MAX_BUFS]; /* element type of each buffer */

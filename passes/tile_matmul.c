@@ -143,7 +143,7 @@ static void err_dtype(Tiler *t, IrOpId id) {
 }
 
 /* Whether op's body returns its accumulator unchanged. */
-static bool identity_body(const IrGraph *g, IrOpId id) {
+bool tile_identity_body(const IrGraph *g, IrOpId id) {
     const IrGraph *body = ir_op_body(g, id);
     return body && body->ninputs == 1 && ir_body_result(body) == body->inputs[0];
 }
@@ -291,7 +291,7 @@ static int32_t amp_task(Tiler *t, IrOpId id, const PlanAmpSpec *spec_in, int32_t
 }
 
 /* The epilogue: out = body(acc, operands...) over out's layout. */
-static void epilogue(Tiler *t, IrOpId id, int32_t acc, int32_t out, int64_t cycles) {
+void tile_epilogue(Tiler *t, IrOpId id, int32_t acc, int32_t out, int64_t cycles) {
     const IrGraph *g = t->g;
     const IrOp *op = &g->ops[id];
     int32_t in[PLAN_MAX_BUFS];
@@ -376,7 +376,7 @@ void tile_matmul(Tiler *t, IrOpId id) {
     int64_t M = yt->dims[dm], N = yt->dims[dn], K = at_->dims[R - 1];
     AccDtype acc_dt = at_->dtype == ACC_DTYPE_I8 ? ACC_DTYPE_I32 : ACC_DTYPE_F32;
     AccDtype out_dt = yt->dtype;
-    bool ident = identity_body(g, id);
+    bool ident = tile_identity_body(g, id);
     bool direct =
         ident && (out_dt == acc_dt || (acc_dt == ACC_DTYPE_F32 &&
                                        (out_dt == ACC_DTYPE_F16 || out_dt == ACC_DTYPE_BF16)));
@@ -415,8 +415,7 @@ void tile_matmul(Tiler *t, IrOpId id) {
     int nbp = part_counts(ext, cb, 4096), nmp = part_counts(M, cm, 4096),
         nnp = part_counts(ceil_div(N, 16), cn, 4096);
     MmPlan best = {1, 1, 1, 1, -1}, fallback = {1, 1, 1, 1, -1};
-    bool xa = computed(t, av) || t->pc->stream_consts,
-         xb = computed(t, bv) || t->pc->stream_consts;
+    bool xa = computed(t, av) || t->pc->stream_consts, xb = computed(t, bv) || t->pc->stream_consts;
     static int64_t ck[4096];
     int nkp = part_counts(nchunks, ck, 4096);
     int64_t xr = (int64_t)t->m->xrecv_bytes, sync = (int64_t)t->m->sync_cycles;
@@ -444,8 +443,7 @@ void tile_matmul(Tiler *t, IrOpId id) {
                             fallback = (MmPlan){bp, mp, np, kp, mem};
                         continue;
                     }
-                    int64_t cost =
-                        amp_cycles(&at, nb, nt / 16, kc, kw, rows, (int)t->m->workers);
+                    int64_t cost = amp_cycles(&at, nb, nt / 16, kc, kw, rows, (int)t->m->workers);
                     if (!direct) cost += bt * mt * nt * (3 + nbody + op->nin - 2);
                     cost += ((xa ? abytes : 0) + (xb ? bbytes : 0)) / xr;
                     cost += sync * 2 * (xa || xb);
@@ -569,8 +567,7 @@ void tile_matmul(Tiler *t, IrOpId id) {
     s.nworkers = (int32_t)(rows < (int64_t)t->m->workers ? rows : (int64_t)t->m->workers);
     RowGeom rg = {1, {rows}, {s.a_row}};
     int64_t *ca = xmalloc((size_t)kc * sizeof *ca), *cbo = xmalloc((size_t)kc * sizeof *cbo);
-    for (int c = 0; c < kc; c++)
-        ca[c] = (int64_t)c * kw * esa, cbo[c] = (int64_t)c * kw * s.b_row;
+    for (int c = 0; c < kc; c++) ca[c] = (int64_t)c * kw * esa, cbo[c] = (int64_t)c * kw * s.b_row;
     int64_t mmc = amp_cycles(&at, s.nbatch, s.ncols, kc, kw, rows, (int)t->m->workers);
     amp_task(t, id, &s, abuf, 0, bbuf, cbuf, to_out ? obuf : cbuf, ca, cbo, &rg, mmc);
     free(ca);
@@ -580,14 +577,13 @@ void tile_matmul(Tiler *t, IrOpId id) {
         /* the partials summed into the result (identity body) or an
          * accumulator the epilogue reads */
         int32_t sum = ident ? obuf
-                            : plan_add_layout_buf(p, PLAN_BUF_ACC, IR_NONE, id,
-                                                  arena_printf(t->arena, "%s [acc]",
-                                                               tile_value_name(t, y)),
-                                                  &cl);
+                            : plan_add_layout_buf(
+                                  p, PLAN_BUF_ACC, IR_NONE, id,
+                                  arena_printf(t->arena, "%s [acc]", tile_value_name(t, y)), &cl);
         tile_combine_partials(t, id, cbuf, 1, PLAN_RED_SUM, acc_dt, sum);
-        if (!ident) epilogue(t, id, sum, obuf, ecycles);
+        if (!ident) tile_epilogue(t, id, sum, obuf, ecycles);
     } else if (!direct) {
-        epilogue(t, id, cbuf, obuf, ecycles);
+        tile_epilogue(t, id, cbuf, obuf, ecycles);
     }
     t->vals[y].kind = VAL_COMPUTED;
     tile_note_buf(t, y, obuf);
@@ -634,6 +630,7 @@ typedef struct ConvPlan {
 } ConvPlan;
 
 void tile_conv(Tiler *t, IrOpId id) {
+    if (tile_depthwise(t, id)) return;
     const IrGraph *g = t->g;
     Plan *p = t->p;
     const IrOp *op = &g->ops[id];
@@ -650,7 +647,7 @@ void tile_conv(Tiler *t, IrOpId id) {
     int64_t N = yt->dims[0], M = yt->dims[1], C = xt->dims[1], G = w.groups;
     int64_t cg = C / G, mg = M / G;
     AccDtype acc_dt = ACC_DTYPE_F32, out_dt = yt->dtype;
-    bool direct = G == 1 && identity_body(g, id) &&
+    bool direct = G == 1 && tile_identity_body(g, id) &&
                   (out_dt == ACC_DTYPE_F32 || out_dt == ACC_DTYPE_F16 || out_dt == ACC_DTYPE_BF16);
     ConvK ck;
     conv_k(&w, cg, G, &at, &ck);
@@ -886,8 +883,8 @@ void tile_conv(Tiler *t, IrOpId id) {
         move_into(t, cbuf, a3, id);
     }
     if (!direct) /* Cl's stored extent, read before buffers were added (p->bufs may move) */
-        epilogue(t, id, cbuf, obuf,
-                 rows * c_cols * (3 + nbody + op->nin - 2) / (int64_t)t->m->workers);
+        tile_epilogue(t, id, cbuf, obuf,
+                      rows * c_cols * (3 + nbody + op->nin - 2) / (int64_t)t->m->workers);
     t->vals[y].kind = VAL_COMPUTED;
     tile_note_buf(t, y, obuf);
 }

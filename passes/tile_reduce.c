@@ -49,9 +49,10 @@ typedef struct Red {
     int64_t wsplit;  /* > 1: the run of each result element cut into this many, result dim 1 */
     int64_t split_full;
     AccDtype acc;
-    int cost;         /* instructions per reduced position (estimate) */
-    bool in0_strides; /* operand 0 is read with in0_st (bytes per S dim) from its block's start */
-    int64_t in0_st[IR_MAX_RANK];
+    int cost;     /* instructions per reduced position (estimate) */
+    bool product; /* operand 0 x operand 1, summed (depthwise convolution) */
+    int nstrided; /* operands 0..nstrided-1 are read with in_st (bytes per S dim) */
+    int64_t in_st[2][IR_MAX_RANK]; /* from their block's first stored position */
 } Red;
 
 static int64_t clamp64(int64_t x, int64_t lo, int64_t hi) {
@@ -93,6 +94,7 @@ static void reduce_task(Tiler *t, const Red *r) {
     spec->body = r->body;
     spec->divisor = r->divisor >= 0;
     spec->select_last = r->select_last;
+    spec->product = r->product;
     spec->nbuf = nb;
     spec->acc_dtype = r->acc;
     spec->out_dtype = ol->dtype;
@@ -106,9 +108,9 @@ static void reduce_task(Tiler *t, const Red *r) {
         bool outlike = k == 0 || (spec->divisor && k == nb - 1);
         buf_strides(p, r, bufs[k], outlike ? r->out_dim : NULL, st[k], &off[k]);
     }
-    if (r->in0_strides) {
-        memcpy(st[1], r->in0_st, sizeof st[1]);
-        off[1] = 0;
+    for (int k = 0; k < r->nstrided; k++) {
+        memcpy(st[1 + k], r->in_st[k], sizeof st[1 + k]);
+        off[1 + k] = 0;
     }
     /* The reduced positions: reduced dims of S (extent > 1), collapsed. */
     TileIter rit;
@@ -526,6 +528,44 @@ static int64_t pool_count(const IrWindow *w, const int64_t *o, bool include_pad)
 
 static int32_t pool_counts(Tiler *t, IrOpId id, const IrWindow *w, const PlanLayout *ol);
 
+/* The input of a 2-D window op laid out for reading in place: in the
+ * result's grid (images and channels split alike, nothing else), the
+ * padding and whatever the last windows overhang as margins holding pad. */
+static void window_input_layout(const PlanLayout *ol, const IrType *xt, const IrWindow *w,
+                                double pad, PlanLayout *xl) {
+    *xl = *ol;
+    xl->dtype = xt->dtype;
+    for (int d = 0; d < xl->rank; d++) {
+        xl->order[d] = (int8_t)d;
+        xl->mult[d] = 1;
+        xl->lo[d] = xl->hi[d] = 0;
+    }
+    for (int s = 0; s < 2; s++) {
+        int d = 2 + s;
+        int64_t need = (w->out[s] - 1) * w->stride[s] + (w->kernel[s] - 1) * w->dilation[s] + 1;
+        xl->dims[d] = xl->block[d] = w->in[s];
+        xl->lo[d] = w->pad_begin[s];
+        xl->hi[d] = need - w->pad_begin[s] > w->in[s] ? need - w->pad_begin[s] - w->in[s] : 0;
+    }
+    xl->pad = pad;
+    xl->pad_undefined = false;
+}
+
+/* S = [N, C, O0, O1, K0, K1] of a 2-D window op; operand 0 (the input in
+ * xl) read in place: window origins stride apart, taps dilation apart. */
+static void window_strides(Red *r, const PlanLayout *xl, const IrWindow *w) {
+    int64_t ls[IR_MAX_RANK], es = (int64_t)dtype_size(xl->dtype);
+    layout_strides(xl, ls);
+    if (r->nstrided < 1) r->nstrided = 1;
+    r->in_st[0][0] = xl->dims[0] > 1 ? ls[0] * es : 0;
+    r->in_st[0][1] = xl->dims[1] > 1 ? ls[1] * es : 0;
+    for (int s = 0; s < 2; s++) {
+        r->dims[4 + s] = w->kernel[s];
+        r->in_st[0][2 + s] = w->stride[s] * ls[2 + s] * es;
+        r->in_st[0][4 + s] = w->dilation[s] * ls[2 + s] * es;
+    }
+}
+
 /* 2-D pooling straight from the input, when the result is split over
  * images and channels only: the input in the same grid with the padding
  * (and whatever the last windows overhang) as margins holding the pad
@@ -539,22 +579,8 @@ static bool pool_in_place(Tiler *t, IrOpId id, const IrWindow *w, const PlanLayo
     const IrType *xt = &g->vals[x].type, *yt = &g->vals[y].type;
     for (int d = 2; d < yt->rank; d++)
         if (ol->axis[d] >= 0) return false;
-    PlanLayout xl = *ol;
-    xl.dtype = xt->dtype;
-    for (int d = 0; d < xl.rank; d++) {
-        xl.order[d] = (int8_t)d;
-        xl.mult[d] = 1;
-        xl.lo[d] = xl.hi[d] = 0;
-    }
-    for (int s = 0; s < 2; s++) {
-        int d = 2 + s;
-        int64_t need = (w->out[s] - 1) * w->stride[s] + (w->kernel[s] - 1) * w->dilation[s] + 1;
-        xl.dims[d] = xl.block[d] = w->in[s];
-        xl.lo[d] = w->pad_begin[s];
-        xl.hi[d] = need - w->pad_begin[s] > w->in[s] ? need - w->pad_begin[s] - w->in[s] : 0;
-    }
-    xl.pad = is_max ? -INFINITY : 0;
-    xl.pad_undefined = false;
+    PlanLayout xl;
+    window_input_layout(ol, xt, w, is_max ? -INFINITY : 0, &xl);
 
     Red r;
     memset(&r, 0, sizeof r);
@@ -563,16 +589,7 @@ static bool pool_in_place(Tiler *t, IrOpId id, const IrWindow *w, const PlanLayo
     r.kind = is_max ? PLAN_RED_MAXNUM : PLAN_RED_SUM;
     r.rank = yt->rank + 2;
     memcpy(r.dims, yt->dims, sizeof r.dims);
-    int64_t ls[IR_MAX_RANK], es = (int64_t)dtype_size(xt->dtype);
-    layout_strides(&xl, ls);
-    r.in0_strides = true;
-    r.in0_st[0] = xt->dims[0] > 1 ? ls[0] * es : 0;
-    r.in0_st[1] = xt->dims[1] > 1 ? ls[1] * es : 0;
-    for (int s = 0; s < 2; s++) {
-        r.dims[4 + s] = w->kernel[s];
-        r.in0_st[2 + s] = w->stride[s] * ls[2 + s] * es;
-        r.in0_st[4 + s] = w->dilation[s] * ls[2 + s] * es;
-    }
+    window_strides(&r, &xl, w);
     for (int d = 0; d < r.rank; d++) {
         r.reduced[d] = d >= yt->rank;
         r.out_dim[d] = d < yt->rank ? d : -1;
@@ -687,6 +704,84 @@ static void tile_pool(Tiler *t, IrOpId id) {
     reduce_task(t, &r);
     t->vals[y].kind = VAL_COMPUTED;
     tile_note_buf(t, y, r.out);
+}
+
+bool tile_depthwise(Tiler *t, IrOpId id) {
+    const IrGraph *g = t->g;
+    const IrOp *op = &g->ops[id];
+    IrRef x = op->in[0], wv = op->in[1], y = op->out[0];
+    const IrType *xt = &g->vals[x].type, *wt = &g->vals[wv].type, *yt = &g->vals[y].type;
+    IrWindow w;
+    ir_window(g, id, &w);
+    int64_t N = yt->dims[0], C = xt->dims[1];
+    if (w.nsp != 2 || w.groups != C || yt->dims[1] != C || wt->dims[1] != 1) return false;
+    if (xt->dtype != wt->dtype || !(dtype_flags(xt->dtype) & DT_FLOAT) ||
+        xt->dtype == ACC_DTYPE_F64)
+        return false;
+    /* the result split over images and channels only */
+    PlanLayout ol;
+    int64_t nc = N * C, T = (int64_t)t->m->tiles;
+    layout_default(&ol, yt->dtype, yt->rank, yt->dims, 0, (int32_t)(nc < T ? nc : T), 1024);
+    for (int d = 2; d < yt->rank; d++)
+        if (ol.axis[d] >= 0) return false;
+    PlanLayout xl, wl;
+    window_input_layout(&ol, xt, &w, 0, &xl);
+    /* the weights [C, 1, K0, K1]: channels split as the result's */
+    wl = ol;
+    wl.dtype = wt->dtype;
+    for (int d = 0; d < wl.rank; d++) {
+        wl.dims[d] = wl.block[d] = wt->dims[d];
+        wl.axis[d] = -1;
+        wl.order[d] = (int8_t)d;
+        wl.lo[d] = wl.hi[d] = 0;
+        wl.mult[d] = 1;
+    }
+    wl.axis[0] = ol.axis[1];
+    wl.block[0] = ol.block[1];
+    wl.pad = 0;
+
+    Red r;
+    memset(&r, 0, sizeof r);
+    r.op = id;
+    r.task = PLAN_REDUCE;
+    r.kind = PLAN_RED_SUM;
+    r.product = true;
+    r.rank = yt->rank + 2;
+    memcpy(r.dims, yt->dims, sizeof r.dims);
+    window_strides(&r, &xl, &w);
+    int64_t ws[IR_MAX_RANK], es = (int64_t)dtype_size(wt->dtype);
+    layout_strides(&wl, ws);
+    r.nstrided = 2;
+    r.in_st[1][1] = ws[0] * es;
+    r.in_st[1][4] = ws[2] * es;
+    r.in_st[1][5] = ws[3] * es;
+    for (int d = 0; d < r.rank; d++) {
+        r.reduced[d] = d >= yt->rank;
+        r.out_dim[d] = d < yt->rank ? d : -1;
+    }
+    r.nin = 2;
+    r.in[0] = tile_value_in(t, x, &xl);
+    r.in[1] = tile_value_in(t, wv, &wl);
+    r.acc = ACC_DTYPE_F32;
+    r.cost = 6;
+    r.divisor = -1;
+    r.split_dim = -1;
+    r.wsplit = 1;
+    int32_t out = tile_new_value_buf(t, PLAN_BUF_VALUE, y, &ol, NULL);
+    bool ident = tile_identity_body(g, id);
+    if (ident) {
+        r.out = out;
+    } else {
+        PlanLayout al = ol;
+        al.dtype = ACC_DTYPE_F32;
+        r.out = plan_add_layout_buf(t->p, PLAN_BUF_ACC, IR_NONE, id,
+                                    arena_printf(t->arena, "%s [acc]", tile_value_name(t, y)), &al);
+    }
+    reduce_task(t, &r);
+    if (!ident) tile_epilogue(t, id, r.out, out, 0);
+    t->vals[y].kind = VAL_COMPUTED;
+    tile_note_buf(t, y, out);
+    return true;
 }
 
 void tile_reduce(Tiler *t, IrOpId id) {
