@@ -935,6 +935,15 @@ static void xchg_task(Mover *mv) {
     free(used);
 }
 
+static void mover_init(Mover *mv, Tiler *t, int32_t dst, IrOpId op) {
+    memset(mv, 0, sizeof *mv);
+    mv->t = t;
+    mv->p = t->p;
+    mv->dst = dst;
+    mv->op = op;
+    mv->ntiles = (int32_t)t->p->machine.tiles;
+}
+
 static int32_t temp_buf(Plan *p, const char *what, int32_t dst, IrOpId op) {
     StrBuf name;
     sb_init(&name);
@@ -950,14 +959,9 @@ void move_into(Tiler *t, int32_t dst, MapNode *map, IrOpId op) {
     bool is_const = db->kind == PLAN_BUF_CONST;
     if (!is_const) materialise_leaves(t, map);
     Mover mv;
-    memset(&mv, 0, sizeof mv);
-    mv.t = t;
-    mv.p = p;
-    mv.dst = dst;
+    mover_init(&mv, t, dst, op);
     mv.map = map;
-    mv.op = op;
     mv.es = (int64_t)dtype_size(p->bufs[dst].layout.dtype);
-    mv.ntiles = (int32_t)p->machine.tiles;
     if (!is_const) {
         mv.copy_a = xcalloc((size_t)mv.ntiles, sizeof *mv.copy_a);
         mv.copy_b = xcalloc((size_t)mv.ntiles, sizeof *mv.copy_b);
@@ -1007,12 +1011,7 @@ void move_into(Tiler *t, int32_t dst, MapNode *map, IrOpId op) {
 void move_pieces(Tiler *t, int32_t dst, const PlanXfer *pieces, size_t n, IrOpId op) {
     Plan *p = t->p;
     Mover mv;
-    memset(&mv, 0, sizeof mv);
-    mv.t = t;
-    mv.p = p;
-    mv.dst = dst;
-    mv.op = op;
-    mv.ntiles = (int32_t)p->machine.tiles;
+    mover_init(&mv, t, dst, op);
     mv.copy_a = xcalloc((size_t)mv.ntiles, sizeof *mv.copy_a);
     /* local copies move bytes: in 8-byte words when every piece allows */
     mv.es = 8;

@@ -55,6 +55,18 @@ typedef struct Red {
     int64_t in_st[2][IR_MAX_RANK]; /* from their block's first stored position */
 } Red;
 
+/* A reduction of op id with nothing set but what every one needs: a
+ * REDUCE of kind, no divisor, no split. */
+static void red_init(Red *r, IrOpId id, PlanReduceKind kind) {
+    memset(r, 0, sizeof *r);
+    r->op = id;
+    r->task = PLAN_REDUCE;
+    r->kind = kind;
+    r->divisor = -1;
+    r->split_dim = -1;
+    r->wsplit = 1;
+}
+
 static int64_t clamp64(int64_t x, int64_t lo, int64_t hi) {
     return x < lo ? lo : x > hi ? hi : x;
 }
@@ -482,14 +494,7 @@ void tile_combine_partials(Tiler *t, IrOpId id, int32_t partial, int lead, PlanR
                                            arena_printf(t->arena, "%s [partials]", name), &gl);
     move_into(t, gathered, move_map_leaf_buf(t, partial), id);
     Red r2;
-    memset(&r2, 0, sizeof r2);
-    r2.op = id;
-    r2.task = PLAN_REDUCE;
-    r2.kind = kind;
-    r2.body = false;
-    r2.divisor = -1;
-    r2.split_dim = -1;
-    r2.wsplit = 1;
+    red_init(&r2, id, kind);
     r2.rank = ol.rank + lead;
     for (int i = 0; i < lead; i++) {
         r2.dims[i] = pl.dims[i];
@@ -583,10 +588,7 @@ static bool pool_in_place(Tiler *t, IrOpId id, const IrWindow *w, const PlanLayo
     window_input_layout(ol, xt, w, is_max ? -INFINITY : 0, &xl);
 
     Red r;
-    memset(&r, 0, sizeof r);
-    r.op = id;
-    r.task = PLAN_REDUCE;
-    r.kind = is_max ? PLAN_RED_MAXNUM : PLAN_RED_SUM;
+    red_init(&r, id, is_max ? PLAN_RED_MAXNUM : PLAN_RED_SUM);
     r.rank = yt->rank + 2;
     memcpy(r.dims, yt->dims, sizeof r.dims);
     window_strides(&r, &xl, w);
@@ -599,8 +601,6 @@ static bool pool_in_place(Tiler *t, IrOpId id, const IrWindow *w, const PlanLayo
     r.acc = ACC_DTYPE_F32;
     r.cost = 5;
     r.divisor = is_max ? -1 : pool_counts(t, id, w, ol);
-    r.split_dim = -1;
-    r.wsplit = 1;
     r.out = tile_new_value_buf(t, PLAN_BUF_VALUE, y, ol, NULL);
     reduce_task(t, &r);
     t->vals[y].kind = VAL_COMPUTED;
@@ -682,10 +682,7 @@ static void tile_pool(Tiler *t, IrOpId id) {
     move_into(t, wb, win, id);
 
     Red r;
-    memset(&r, 0, sizeof r);
-    r.op = id;
-    r.task = PLAN_REDUCE;
-    r.kind = is_max ? PLAN_RED_MAXNUM : PLAN_RED_SUM;
+    red_init(&r, id, is_max ? PLAN_RED_MAXNUM : PLAN_RED_SUM);
     r.rank = wl.rank;
     memcpy(r.dims, wl.dims, sizeof r.dims);
     for (int d = 0; d < wl.rank; d++) {
@@ -696,9 +693,6 @@ static void tile_pool(Tiler *t, IrOpId id) {
     r.in[0] = wb;
     r.acc = ACC_DTYPE_F32;
     r.cost = 5;
-    r.divisor = -1;
-    r.split_dim = -1;
-    r.wsplit = 1;
     r.out = tile_new_value_buf(t, PLAN_BUF_VALUE, y, &ol, NULL);
     if (!is_max) r.divisor = pool_counts(t, id, &w, &ol);
     reduce_task(t, &r);
@@ -741,10 +735,7 @@ bool tile_depthwise(Tiler *t, IrOpId id) {
     wl.pad = 0;
 
     Red r;
-    memset(&r, 0, sizeof r);
-    r.op = id;
-    r.task = PLAN_REDUCE;
-    r.kind = PLAN_RED_SUM;
+    red_init(&r, id, PLAN_RED_SUM);
     r.product = true;
     r.rank = yt->rank + 2;
     memcpy(r.dims, yt->dims, sizeof r.dims);
@@ -764,9 +755,6 @@ bool tile_depthwise(Tiler *t, IrOpId id) {
     r.in[1] = tile_value_in(t, wv, &wl);
     r.acc = ACC_DTYPE_F32;
     r.cost = 6;
-    r.divisor = -1;
-    r.split_dim = -1;
-    r.wsplit = 1;
     int32_t out = tile_new_value_buf(t, PLAN_BUF_VALUE, y, &ol, NULL);
     bool ident = tile_identity_body(g, id);
     if (ident) {
