@@ -56,7 +56,7 @@ typedef struct Red {
 } Red;
 
 /* A reduction of op id with nothing set but what every one needs: a
- * REDUCE of kind, no divisor, no split. */
+ * REDUCE of kind (the caller may make it an ARGRED), no divisor, no split. */
 static void red_init(Red *r, IrOpId id, PlanReduceKind kind) {
     memset(r, 0, sizeof *r);
     r->op = id;
@@ -338,12 +338,7 @@ static void tile_fused_reduce(Tiler *t, IrOpId id) {
     IrRef y = op->out[0];
     const IrType *yt = &g->vals[y].type;
     Red r;
-    memset(&r, 0, sizeof r);
-    r.op = id;
-    r.divisor = -1;
-    r.split_dim = -1;
-    r.wsplit = 1;
-    r.kind = reduce_kind(g, id);
+    red_init(&r, id, reduce_kind(g, id));
     bool arg = r.kind == PLAN_RED_ARGMAX || r.kind == PLAN_RED_ARGMIN;
     r.task = arg ? PLAN_ARGRED : PLAN_REDUCE;
     r.body = !arg;
