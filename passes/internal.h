@@ -247,7 +247,7 @@ int32_t tile_value_home(Tiler *t, IrRef v);
 /* A buffer in layout l holding what map describes (value: the IR value it
  * holds, or IR_NONE), filled by a movement; laid out at compile time when
  * every leaf is a constant, unless constants are streamed and this is not
- * the constant's home (PassContext.stream_consts). */
+ * the constant's home (PassContext.save_memory). */
 int32_t tile_fill_buf(Tiler *t, MapNode *map, const PlanLayout *l, IrRef value, IrOpId op,
                       const char *name, bool home);
 /* Record that v is held by buffer b. */

@@ -173,32 +173,76 @@ static int64_t const_index(const IrConst *c, int64_t i) {
     return (int64_t)dtype_get(c->type.dtype, c->data, (size_t)i);
 }
 
-/* Follow element x of n's result down to a leaf: true with *leaf and xl
- * set, or false with *padv set (a position holding a constant). */
-static bool resolve(const MapNode *n, const int64_t *x, const MapNode **leaf, int64_t *xl,
-                    double *padv) {
-    int64_t buf[2][IR_MAX_RANK];
-    const int64_t *cur = x;
+/* How many of pos, pos + step, pos + 2*step, ... lie in [lo, hi). */
+static int64_t steps_within(int64_t pos, int64_t step, int64_t lo, int64_t hi) {
+    if (step > 0) return (hi - 1 - pos) / step + 1;
+    if (step < 0) return (pos - lo) / -step + 1;
+    return INT64_MAX;
+}
+
+/* Follow elements x + i*e_d0, i < *len, of n's result down to a leaf.
+ * Returns true with *leaf, xl and dir set: element i is the leaf's
+ * element xl + i*dir for every i below the shortened *len (views that
+ * are not affine along the run cut it to one element); or false with
+ * *padv set and *len = 1 (a position holding a constant). */
+static bool resolve(const MapNode *n, const int64_t *x, int d0, int64_t *len, const MapNode **leaf,
+                    int64_t *xl, int64_t *dir, double *padv) {
+    int64_t buf[2][IR_MAX_RANK], dbuf[2][IR_MAX_RANK], dx[IR_MAX_RANK];
+    const int64_t *cur = x, *cd = dx;
+    int64_t L = *len;
+    for (int d = 0; d < n->rank; d++) dx[d] = d == d0;
     int which = 0;
     for (;;) {
+        if (L <= 1) cd = NULL; /* one element: no direction to follow */
         if (n->kind == MAP_VALUE || n->kind == MAP_BUF) {
             *leaf = n;
-            for (int d = 0; d < n->rank; d++) xl[d] = cur[d];
+            for (int d = 0; d < n->rank; d++) {
+                xl[d] = cur[d];
+                dir[d] = cd ? cd[d] : 0;
+            }
+            *len = L;
             return true;
         }
-        int64_t *y = buf[which];
+        int64_t *y = buf[which], *yd = dbuf[which];
         which ^= 1;
         const MapNode *c = n->child[0];
+        for (int d = 0; d < c->rank; d++) yd[d] = 0;
         switch (n->kind) {
-        case MAP_RESHAPE: unflat(flat_of(cur, n->dims, n->rank), c->dims, c->rank, y); break;
+        case MAP_RESHAPE: {
+            unflat(flat_of(cur, n->dims, n->rank), c->dims, c->rank, y);
+            if (!cd) break;
+            /* the flat step must move one child digit, without carries */
+            int64_t fd = flat_of(cd, n->dims, n->rank), stride = 1;
+            int k = c->rank - 1;
+            for (; k >= 0; stride *= c->dims[k], k--)
+                if (fd % stride == 0 && fd / stride > -c->dims[k] && fd / stride < c->dims[k])
+                    break;
+            if (k < 0) {
+                L = 1;
+                break;
+            }
+            yd[k] = fd / stride;
+            int64_t m = steps_within(y[k], yd[k], 0, c->dims[k]);
+            if (m < L) L = m;
+            break;
+        }
         case MAP_TRANSPOSE:
-            for (int i = 0; i < n->rank; i++) y[n->a[i]] = cur[i];
+            for (int i = 0; i < n->rank; i++) {
+                y[n->a[i]] = cur[i];
+                if (cd) yd[n->a[i]] = cd[i];
+            }
             break;
         case MAP_EXPAND:
-            for (int d = 0; d < n->rank; d++) y[d] = c->dims[d] == 1 ? 0 : cur[d];
+            for (int d = 0; d < n->rank; d++) {
+                y[d] = c->dims[d] == 1 ? 0 : cur[d];
+                if (cd) yd[d] = c->dims[d] == 1 ? 0 : cd[d];
+            }
             break;
         case MAP_SLICE:
-            for (int d = 0; d < n->rank; d++) y[d] = n->a[d] + cur[d] * n->b[d];
+            for (int d = 0; d < n->rank; d++) {
+                y[d] = n->a[d] + cur[d] * n->b[d];
+                if (cd) yd[d] = cd[d] * n->b[d];
+            }
             break;
         case MAP_CONCAT: {
             int64_t off = cur[n->axis];
@@ -206,8 +250,15 @@ static bool resolve(const MapNode *n, const int64_t *x, const MapNode **leaf, in
             while (k < n->nchild - 1 && off >= n->child[k]->dims[n->axis])
                 off -= n->child[k++]->dims[n->axis];
             c = n->child[k];
-            for (int d = 0; d < n->rank; d++) y[d] = cur[d];
+            for (int d = 0; d < n->rank; d++) {
+                y[d] = cur[d];
+                if (cd) yd[d] = cd[d];
+            }
             y[n->axis] = off;
+            if (cd) {
+                int64_t m = steps_within(off, cd[n->axis], 0, c->dims[n->axis]);
+                if (m < L) L = m;
+            }
             break;
         }
         case MAP_PAD:
@@ -216,11 +267,17 @@ static bool resolve(const MapNode *n, const int64_t *x, const MapNode **leaf, in
                 if (p < 0 || p >= dim) {
                     if (n->mode == 0) {
                         *padv = n->padv;
+                        *len = 1;
                         return false;
                     }
                     p = n->mode == 1 ? (p < 0 ? -p : 2 * (dim - 1) - p) : (p < 0 ? 0 : dim - 1);
+                    L = 1; /* reflected or clamped: not followed as a run */
+                } else if (cd) {
+                    int64_t m = steps_within(p, cd[d], 0, dim);
+                    if (m < L) L = m;
                 }
                 y[d] = p;
+                if (cd) yd[d] = cd[d];
             }
             break;
         case MAP_GATHER: {
@@ -230,12 +287,14 @@ static bool resolve(const MapNode *n, const int64_t *x, const MapNode **leaf, in
             int64_t k = const_index(n->idx, flat_of(cur + a, n->idx_dims, ri));
             y[a] = k < 0 ? k + c->dims[a] : k;
             for (int d = a + 1; d < c->rank; d++) y[d] = cur[d - 1 + ri];
+            L = 1;
             break;
         }
         case MAP_GATHER_EL: {
             for (int d = 0; d < n->rank; d++) y[d] = cur[d];
             int64_t k = const_index(n->idx, flat_of(cur, n->idx_dims, n->idx_rank));
             y[n->axis] = k < 0 ? k + c->dims[n->axis] : k;
+            L = 1;
             break;
         }
         case MAP_CONVWIN: {
@@ -253,10 +312,12 @@ static bool resolve(const MapNode *n, const int64_t *x, const MapNode **leaf, in
                 int64_t i = pd[s + 1] * w->stride[s] - w->pad_begin[s] + kd[s + 1] * w->dilation[s];
                 if (i < 0 || i >= w->in[s]) {
                     *padv = 0;
+                    *len = 1;
                     return false;
                 }
                 y[2 + s] = i;
             }
+            L = 1;
             break;
         }
         case MAP_POOLWIN: {
@@ -269,10 +330,12 @@ static bool resolve(const MapNode *n, const int64_t *x, const MapNode **leaf, in
                             cur[2 + w->nsp + s] * w->dilation[s];
                 if (i < 0 || i >= w->in[s]) {
                     *padv = n->padv;
+                    *len = 1;
                     return false;
                 }
                 y[2 + s] = i;
             }
+            L = 1;
             break;
         }
         case MAP_CONVOUT: {
@@ -283,12 +346,14 @@ static bool resolve(const MapNode *n, const int64_t *x, const MapNode **leaf, in
             y[0] = cur[1] / mg;
             y[1] = p;
             y[2] = cur[1] % mg;
+            L = 1;
             break;
         }
         default: ice("move: bad map kind %d", (int)n->kind);
         }
         n = c;
         cur = y;
+        cd = yd;
     }
 }
 
@@ -342,6 +407,23 @@ static void runs_add(Runs *r, int64_t s, int64_t d) {
     }
     runs_flush(r);
     *c = (Run){s, d, 1, 0, 0};
+}
+
+/* runs_add of s + i*ss -> d + i*ds for i < n, extending the open run in
+ * one step where it continues it. */
+static void runs_add_n(Runs *r, int64_t s, int64_t d, int64_t n, int64_t ss, int64_t ds) {
+    while (n > 0) {
+        Run *c = &r->cur;
+        if (c->n > 1 && s == c->s + c->n * c->ss && d == c->d + c->n * c->ds &&
+            (n == 1 || (ss == c->ss && ds == c->ds))) {
+            c->n += n;
+            return;
+        }
+        runs_add(r, s, d);
+        s += ss;
+        d += ds;
+        n--;
+    }
 }
 
 /* A copy descriptor: no outer rows of ni elements, s + o*so + i*ss ->
@@ -413,7 +495,8 @@ typedef struct Mover {
     int nfill;
 } Mover;
 
-static void fill_add(Mover *mv, AccDtype dtype, double v, int64_t doff) {
+/* n positions from doff on, es bytes apart, hold constant v. */
+static void fill_add(Mover *mv, AccDtype dtype, double v, int64_t doff, int64_t n) {
     uint8_t b[8] = {0};
     dtype_set(dtype, b, 0, v);
     uint64_t bits;
@@ -425,7 +508,7 @@ static void fill_add(Mover *mv, AccDtype dtype, double v, int64_t doff) {
         mv->fill[k].bits = bits;
         mv->nfill++;
     }
-    runs_add(&mv->fill[k].runs, 0, doff);
+    runs_add_n(&mv->fill[k].runs, 0, doff, n, 0, mv->es);
 }
 
 static uint32_t hash_key(int64_t key) {
@@ -470,10 +553,12 @@ static void reset_sources(Mover *mv) {
 }
 
 /* Where element x of a layout is: on tile want if some block there holds
- * it (returns true), else on the owner chosen for want. */
-static bool locate(const PlanLayout *l, const int64_t *strides, const int64_t *x, int32_t want,
-                   int32_t *tile, int64_t *off) {
-    int64_t coord[PLAN_MAX_GRID];
+ * it (returns true), else on the owner chosen for want. *len is cut to
+ * the steps x + i*dir that stay in x's block. */
+static bool locate(const PlanLayout *l, const int64_t *x, const int64_t *dir, int64_t *len,
+                   int32_t want, int32_t *tile, int64_t *off, int64_t *step) {
+    int64_t coord[PLAN_MAX_GRID], strides[IR_MAX_RANK];
+    layout_strides(l, strides);
     int32_t q = want - l->base, n = layout_ntiles(l);
     bool inside = q >= 0 && q < n;
     int32_t rest = inside ? q : (want % n + n) % n;
@@ -481,44 +566,51 @@ static bool locate(const PlanLayout *l, const int64_t *strides, const int64_t *x
         coord[a] = rest % l->grid[a];
         rest /= l->grid[a];
     }
-    int64_t o = 0;
+    int64_t o = 0, st = 0;
     for (int d = 0; d < l->rank; d++) {
         int64_t b = l->axis[d] >= 0 ? x[d] / l->block[d] : 0;
-        if (l->axis[d] >= 0) coord[l->axis[d]] = b;
+        if (l->axis[d] >= 0) {
+            coord[l->axis[d]] = b;
+            int64_t lo = b * l->block[d], hi = lo + l->block[d];
+            int64_t m = steps_within(x[d], dir[d], lo, hi < l->dims[d] ? hi : l->dims[d]);
+            if (m < *len) *len = m;
+        }
         o += (x[d] - b * l->block[d] + l->lo[d]) * strides[d];
+        st += dir[d] * strides[d];
     }
     int64_t g = 0;
     for (int a = 0; a < l->ngrid; a++) g = g * l->grid[a] + coord[a];
     *tile = l->base + (int32_t)g;
     *off = o * (int64_t)dtype_size(l->dtype);
+    *step = st * (int64_t)dtype_size(l->dtype);
     return *tile == want;
 }
 
-/* The buffer, tile and offset of leaf element x, preferring tile want. */
-static void find_element(Mover *mv, const MapNode *leaf, const int64_t *x, int32_t want,
-                         int32_t *buf, int32_t *tile, int64_t *off) {
+/* The buffer, tile and offset of leaf elements xl + i*dir, i < *len,
+ * preferring tile want; *len is cut to where that answer holds for all of
+ * them, with the source offset advancing by *step bytes. */
+static void find_element(Mover *mv, const MapNode *leaf, const int64_t *x, const int64_t *dir,
+                         int64_t *len, int32_t want, int32_t *buf, int32_t *tile, int64_t *off,
+                         int64_t *step) {
     Tiler *t = mv->t;
-    int64_t strides[IR_MAX_RANK];
     if (leaf->kind == MAP_BUF) {
-        const PlanLayout *l = &mv->p->bufs[leaf->buf].layout;
-        layout_strides(l, strides);
-        locate(l, strides, x, want, tile, off);
+        locate(&mv->p->bufs[leaf->buf].layout, x, dir, len, want, tile, off, step);
         *buf = leaf->buf;
         return;
     }
+    /* every buffer's block ends where the choice may change */
     const ValState *vs = &t->vals[leaf->value];
+    int32_t home = vs->home >= 0 ? vs->home : vs->bufs[0];
+    *buf = -1;
     for (int32_t i = 0; i < vs->nbufs; i++) {
-        const PlanLayout *l = &mv->p->bufs[vs->bufs[i]].layout;
-        layout_strides(l, strides);
-        if (locate(l, strides, x, want, tile, off)) {
-            *buf = vs->bufs[i];
-            return;
+        int32_t tl;
+        int64_t o, st;
+        if (locate(&mv->p->bufs[vs->bufs[i]].layout, x, dir, len, want, &tl, &o, &st) && *buf < 0) {
+            *buf = vs->bufs[i], *tile = tl, *off = o, *step = st;
         }
     }
-    int32_t home = vs->home >= 0 ? vs->home : vs->bufs[0];
-    const PlanLayout *l = &mv->p->bufs[home].layout;
-    layout_strides(l, strides);
-    locate(l, strides, x, want, tile, off);
+    if (*buf >= 0) return;
+    locate(&mv->p->bufs[home].layout, x, dir, len, want, tile, off, step);
     *buf = home;
 }
 
@@ -683,21 +775,72 @@ static void plan_source(Mover *mv, int32_t dt, Source *s) {
     unpack_descs(mv, s, &mv->copy_b[dt], stage);
 }
 
-/* The element of leaf constant at x, as bytes. */
-static const uint8_t *const_bytes(Tiler *t, const MapNode *leaf, const int64_t *x) {
+/* Copy n elements of leaf constant from x on, dir apart, to out. */
+static void const_elements(Tiler *t, const MapNode *leaf, const int64_t *x, const int64_t *dir,
+                           int64_t n, uint8_t *out) {
     const IrConst *c = ir_value_const(t->g, leaf->value);
-    int64_t f = flat_of(x, leaf->dims, leaf->rank);
-    return (const uint8_t *)c->data + f * (int64_t)dtype_size(c->type.dtype);
+    size_t es = dtype_size(c->type.dtype);
+    int64_t f = flat_of(x, leaf->dims, leaf->rank), fd = flat_of(dir, leaf->dims, leaf->rank);
+    const uint8_t *data = c->data;
+    if (fd == 1) {
+        memcpy(out, data + f * (int64_t)es, (size_t)n * es);
+        return;
+    }
+    for (int64_t i = 0; i < n; i++)
+        memcpy(out + i * (int64_t)es, data + (f + i * fd) * (int64_t)es, es);
 }
 
-/* Enumerate destination tile q's stored positions. */
-static void enumerate_tile(Mover *mv, int32_t q, bool is_const, uint8_t *data) {
+/* The positions pos, pos+1, ... (n of them, along the innermost stored
+ * dimension d0, at element x) of destination tile `tile`: constants
+ * written to data, else sources' runs and fills recorded. */
+static void enumerate_run(Mover *mv, int32_t tile, int d0, int64_t *x, int64_t pos, int64_t n,
+                          uint8_t *data) {
+    const PlanLayout *l = &mv->p->bufs[mv->dst].layout;
+    int64_t es = mv->es;
+    while (n > 0) {
+        const MapNode *leaf = NULL;
+        int64_t xl[IR_MAX_RANK], dir[IR_MAX_RANK], len = n;
+        double padv = l->pad;
+        if (!resolve(mv->map, x, d0, &len, &leaf, xl, dir, &padv)) {
+            if (data)
+                dtype_set(l->dtype, data + pos * es, 0, padv);
+            else
+                fill_add(mv, l->dtype, padv, pos * es, 1);
+        } else if (data) {
+            const_elements(mv->t, leaf, xl, dir, len, data + pos * es);
+        } else {
+            int32_t buf, st;
+            int64_t soff, step;
+            find_element(mv, leaf, xl, dir, &len, tile, &buf, &st, &soff, &step);
+            Source *s = source_for(mv, st, buf);
+            runs_add_n(&s->runs, soff, pos * es, len, step, es);
+            s->count += len;
+        }
+        x[d0] += len;
+        pos += len;
+        n -= len;
+    }
+}
+
+/* n positions from pos on are the layout's margins or padding. */
+static void pad_positions(Mover *mv, uint8_t *data, int64_t pos, int64_t n) {
+    const PlanLayout *l = &mv->p->bufs[mv->dst].layout;
+    if (l->pad_undefined || n <= 0) return;
+    if (!data) {
+        fill_add(mv, l->dtype, l->pad, pos * mv->es, n);
+        return;
+    }
+    for (int64_t i = 0; i < n; i++) dtype_set(l->dtype, data + (pos + i) * mv->es, 0, l->pad);
+}
+
+/* Enumerate destination tile q's stored positions, a row of the
+ * innermost stored dimension at a time. */
+static void enumerate_tile(Mover *mv, int32_t q, uint8_t *data) {
     const PlanBuf *db = &mv->p->bufs[mv->dst];
     const PlanLayout *l = &db->layout;
     int32_t tile = l->base + q;
-    int rank = l->rank;
-    int64_t blockc[IR_MAX_RANK], stored[IR_MAX_RANK], local[IR_MAX_RANK], x[IR_MAX_RANK],
-        xl[IR_MAX_RANK];
+    int rank = l->rank, d0 = rank ? l->order[rank - 1] : 0;
+    int64_t blockc[IR_MAX_RANK], stored[IR_MAX_RANK] = {0}, local[IR_MAX_RANK], x[IR_MAX_RANK];
     layout_block_of(l, q, blockc);
     int64_t total = 1;
     for (int d = 0; d < rank; d++) {
@@ -705,41 +848,40 @@ static void enumerate_tile(Mover *mv, int32_t q, bool is_const, uint8_t *data) {
         local[d] = 0;
         total *= stored[d];
     }
-    int64_t es = mv->es;
-    for (int64_t pos = 0; pos < total; pos++) {
+    int64_t row = rank ? stored[d0] : 1;
+    for (int64_t pos = 0; pos < total; pos += row) {
+        /* the row's positions are pads, then data [a, b), then pads */
         bool pad = false;
         for (int d = 0; d < rank; d++) {
             x[d] = blockc[d] * l->block[d] - l->lo[d] + local[d];
-            if (x[d] < 0 || x[d] >= l->dims[d] || local[d] >= l->block[d] + l->lo[d] + l->hi[d])
+            if (d != d0 &&
+                (x[d] < 0 || x[d] >= l->dims[d] || local[d] >= l->block[d] + l->lo[d] + l->hi[d]))
                 pad = true;
         }
-        int64_t doff = pos * es;
-        const MapNode *leaf = NULL;
-        double padv = l->pad;
-        bool data_here = !pad && resolve(mv->map, x, &leaf, xl, &padv);
-        if (is_const) {
-            if (data_here)
-                memcpy(data + doff, const_bytes(mv->t, leaf, xl), (size_t)es);
-            else if (!pad || !l->pad_undefined)
-                dtype_set(l->dtype, data + doff, 0, padv);
-        } else if (data_here) {
-            int32_t buf, st;
-            int64_t soff;
-            find_element(mv, leaf, xl, tile, &buf, &st, &soff);
-            Source *s = source_for(mv, st, buf);
-            runs_add(&s->runs, soff, doff);
-            s->count++;
-        } else if (!pad || !l->pad_undefined) {
-            fill_add(mv, l->dtype, padv, doff);
+        int64_t a = 0, b = 0;
+        if (!pad && rank) {
+            int64_t x0 = x[d0], used = l->block[d0] + l->lo[d0] + l->hi[d0];
+            a = x0 < 0 ? (-x0 < row ? -x0 : row) : 0;
+            b = l->dims[d0] - x0 < used ? l->dims[d0] - x0 : used;
+            if (b > row) b = row;
+            if (b < a) b = a;
+        } else if (!pad) {
+            b = 1;
         }
-        /* next position in storage order */
-        for (int i = rank - 1; i >= 0; i--) {
+        pad_positions(mv, data, pos, a);
+        if (b > a) {
+            if (rank) x[d0] += a;
+            enumerate_run(mv, tile, d0, x, pos + a, b - a, data);
+        }
+        pad_positions(mv, data, pos + b, row - b);
+        /* next row in storage order */
+        for (int i = rank - 2; i >= 0; i--) {
             int d = l->order[i];
             if (++local[d] < stored[d]) break;
             local[d] = 0;
         }
     }
-    if (is_const) return;
+    if (data) return;
     for (size_t i = 0; i < mv->nsrc; i++) plan_source(mv, tile, &mv->src[i]);
     reset_sources(mv);
     for (int k = 0; k < mv->nfill; k++) {
@@ -983,7 +1125,7 @@ void move_into(Tiler *t, int32_t dst, MapNode *map, IrOpId op) {
             data = arena_alloc(&p->arena, p->bufs[dst].size[q] ? p->bufs[dst].size[q] : 1, 16);
             p->bufs[dst].data[q] = data;
         }
-        enumerate_tile(&mv, q, is_const, data);
+        enumerate_tile(&mv, q, data);
     }
     if (is_const) return;
     for (int32_t k = 0; k < mv.ntiles; k++) {
@@ -993,7 +1135,12 @@ void move_into(Tiler *t, int32_t dst, MapNode *map, IrOpId op) {
     StrBuf what;
     sb_init(&what);
     sb_printf(&what, "into %s", p->bufs[dst].name);
+    int32_t first_task = p->ntasks;
     descs_task(&mv, mv.fills, PLAN_FILL, what.data);
+    /* fills read nothing: run early, they would hold the buffer from the
+     * start (docs/backend.md, "Constants, when they do not fit") */
+    if (t->pc->save_memory)
+        for (int32_t i = first_task; i < p->ntasks; i++) p->tasks[i].late = true;
     descs_task(&mv, mv.copy_a, PLAN_COPY, what.data);
     xchg_task(&mv);
     descs_task(&mv, mv.copy_b, PLAN_COPY, what.data);

@@ -76,12 +76,14 @@ struct PassContext {
     Plan *plan;
     Diag *diag;
     bool failed;
-    /* Constants: false, each is laid out where its readers need it and
-     * resident for the whole run; true, each is stored once, spread over
-     * the tiles, and moved to its readers just before they run. The
-     * pipeline tries the first and, when a tile's SRAM overflows, the
-     * second (docs/backend.md, "Constants"). */
-    bool stream_consts;
+    /* false: the plan for speed, constants laid out where their readers
+     * need them and resident for the whole run. true: a plan that saves
+     * SRAM at some cost in cycles: each constant stored once, spread over
+     * the tiles and moved to its readers just before they run; fills of
+     * margins as late as their readers allow. The pipeline tries the first
+     * and, when a tile's SRAM overflows, the second (docs/backend.md,
+     * "Constants, when they do not fit"). */
+    bool save_memory;
     bool oom_quiet; /* place: on overflow set oom and report nothing */
     bool oom;
 };
@@ -206,7 +208,7 @@ typedef struct PlanTask {
     PlanXfer *xfers; /* XCHG */
     int32_t nxfers;
     int64_t cycles; /* the planner's estimate for its slowest tile */
-    bool late;      /* schedule as late as its readers allow (moves of streamed constants) */
+    bool late;      /* as late as its readers allow (docs/backend.md, "Constants, ...") */
     int32_t phase;  /* schedule: the superstep (XCHG: the barrier ending it) */
     int32_t time;   /* schedule: position in the execution order */
 } PlanTask;

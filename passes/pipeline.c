@@ -37,21 +37,21 @@ void pass_pipeline(IrGraph *g, PassContext *pc) {
     /* The backend's passes, when compiling for a machine (docs/backend.md).
      * Placement comes after scheduling: it needs the lifetimes. */
     if (pc->machine) {
-        /* Constants resident where they are read; if that does not fit,
-         * again with constants streamed to their readers. */
-        bool stream = pc->stream_consts;
-        pc->oom_quiet = !stream;
+        /* The plan for speed; if that does not fit, again saving memory
+         * (constants streamed to their readers, fills late). */
+        bool save = pc->save_memory;
+        pc->oom_quiet = !save;
         pc->oom = false;
         pass_run(g, pc, PASS_tile); /* layouts, kernels and data movement per tile */
         if (!pc->failed) pass_run(g, pc, PASS_schedule); /* supersteps and exchanges */
         if (!pc->failed) pass_run(g, pc, PASS_place);    /* SRAM addresses */
         if (pc->oom && !pc->failed) {
-            pc->stream_consts = true;
+            pc->save_memory = true;
             pc->oom_quiet = false;
             pass_run(g, pc, PASS_tile);
             if (!pc->failed) pass_run(g, pc, PASS_schedule);
             if (!pc->failed) pass_run(g, pc, PASS_place);
-            pc->stream_consts = stream;
+            pc->save_memory = save;
         }
     }
 }

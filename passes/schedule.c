@@ -10,8 +10,8 @@
  * on. Tasks of one phase run on each tile in creation order; all exchanges
  * of a phase happen at its barrier. Each task's time (its position in that
  * order, exchanges after the compute of their phase) is what place uses for
- * lifetimes. Tasks marked late (moves of streamed constants) then move as
- * late as their readers allow.
+ * lifetimes. Tasks marked late (moves of streamed constants, fills when
+ * saving memory) then move as late as their readers allow.
  */
 #include "passes.h"
 
@@ -48,7 +48,7 @@ void pass_schedule(IrGraph *g, PassContext *pc) {
         if (done + 1 > nphases) nphases = done + 1;
     }
     free(ready);
-    /* Late tasks (the moves of streamed constants) as late as their
+    /* Late tasks (moves of streamed constants, fills) as late as their
      * readers allow, so the copies they make live only around their use:
      * backwards, each buffer's need is the first phase a reader runs in
      * (an exchange reads at the barrier ending its phase); a compute task

@@ -138,7 +138,7 @@ int32_t tile_fill_buf(Tiler *t, MapNode *map, const PlanLayout *l, IrRef value, 
                       const char *name, bool home) {
     bool is_const = move_map_is_const(t, map);
     bool stream =
-        is_const && !home && t->pc->stream_consts && layout_block_bytes(l) >= STREAM_MIN_BYTES;
+        is_const && !home && t->pc->save_memory && layout_block_bytes(l) >= STREAM_MIN_BYTES;
     int32_t b = plan_add_layout_buf(t->p, is_const && !stream ? PLAN_BUF_CONST : PLAN_BUF_VALUE,
                                     value, op, name, l);
     if (stream)

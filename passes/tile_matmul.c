@@ -315,7 +315,7 @@ void tile_epilogue(Tiler *t, IrOpId id, int32_t acc, int32_t out, int64_t cycles
  * constants are streamed (the machine is short of memory, and their homes
  * and other resident data share every tile). */
 static int64_t op_budget(const Tiler *t) {
-    return (int64_t)t->m->sram_bytes * (t->pc->stream_consts ? 4 : 7) / 10;
+    return (int64_t)t->m->sram_bytes * (t->pc->save_memory ? 4 : 7) / 10;
 }
 
 /* A grid axis of kp parts added outside l's others (K split). */
@@ -415,7 +415,7 @@ void tile_matmul(Tiler *t, IrOpId id) {
     int nbp = part_counts(ext, cb, 4096), nmp = part_counts(M, cm, 4096),
         nnp = part_counts(ceil_div(N, 16), cn, 4096);
     MmPlan best = {1, 1, 1, 1, -1}, fallback = {1, 1, 1, 1, -1};
-    bool xa = computed(t, av) || t->pc->stream_consts, xb = computed(t, bv) || t->pc->stream_consts;
+    bool xa = computed(t, av) || t->pc->save_memory, xb = computed(t, bv) || t->pc->save_memory;
     static int64_t ck[4096];
     int nkp = part_counts(nchunks, ck, 4096);
     int64_t xr = (int64_t)t->m->xrecv_bytes, sync = (int64_t)t->m->sync_cycles;
