@@ -68,23 +68,27 @@ static const struct {
 
 /* ---- little-endian output ---------------------------------------------------- */
 
+/* n bytes of v, least significant first */
+static void put_le(StrBuf *b, uint64_t v, int n) {
+    uint8_t bytes[8];
+    for (int i = 0; i < n; i++) bytes[i] = (uint8_t)(v >> (8 * i));
+    sb_append(b, bytes, (size_t)n);
+}
+
 static void put8(StrBuf *b, unsigned v) {
-    sb_putc(b, (char)(v & 0xff));
+    put_le(b, v, 1);
 }
 
 static void put16(StrBuf *b, unsigned v) {
-    put8(b, v);
-    put8(b, v >> 8);
+    put_le(b, v, 2);
 }
 
 static void put32(StrBuf *b, uint32_t v) {
-    put16(b, v & 0xffff);
-    put16(b, v >> 16);
+    put_le(b, v, 4);
 }
 
 static void put64(StrBuf *b, uint64_t v) {
-    put32(b, (uint32_t)v);
-    put32(b, (uint32_t)(v >> 32));
+    put_le(b, v, 8);
 }
 
 static void pad(StrBuf *b, size_t align) {
@@ -401,6 +405,7 @@ void asm_image_write(const AsmImage *img, StrBuf *out) {
     uint64_t shoff = align_up(at, 8);
 
     sb_clear(out);
+    sb_reserve(out, shoff + S_COUNT * SHDR_SIZE);
     sb_append(out, "\177ELF", 4);
     put8(out, 2); /* ELFCLASS64 */
     put8(out, 1); /* ELFDATA2LSB */

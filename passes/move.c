@@ -1058,9 +1058,22 @@ static void xchg_task(Mover *mv) {
     int32_t task = plan_add_task(p, PLAN_XCHG, mv->op, name.data);
     sb_free(&name);
     PlanTask *t = &p->tasks[task];
-    qsort(mv->xfers, mv->nxfers, sizeof *mv->xfers, cmp_xfer);
+    /* sorted by source tile (a stable counting sort: the transfers come
+     * mostly in order of destination tile, then offset), then each
+     * source's transfers, where they are not in order already */
+    int32_t T = mv->ntiles;
+    size_t *at = xcalloc((size_t)T + 1, sizeof *at);
+    for (size_t i = 0; i < mv->nxfers; i++) at[mv->xfers[i].from + 1]++;
+    for (int32_t k = 0; k < T; k++) at[k + 1] += at[k];
     t->xfers = ARENA_ARRAY(&p->arena, PlanXfer, mv->nxfers);
-    memcpy(t->xfers, mv->xfers, mv->nxfers * sizeof *mv->xfers);
+    for (size_t i = 0; i < mv->nxfers; i++) t->xfers[at[mv->xfers[i].from]++] = mv->xfers[i];
+    for (size_t lo = 0, hi; lo < mv->nxfers; lo = hi) {
+        bool sorted = true;
+        for (hi = lo + 1; hi < mv->nxfers && t->xfers[hi].from == t->xfers[lo].from; hi++)
+            if (cmp_xfer(&t->xfers[hi - 1], &t->xfers[hi]) > 0) sorted = false;
+        if (!sorted) qsort(t->xfers + lo, hi - lo, sizeof *t->xfers, cmp_xfer);
+    }
+    free(at);
     t->nxfers = (int32_t)mv->nxfers;
     /* the tiles that send or receive */
     uint8_t *used = xcalloc((size_t)mv->ntiles, 1);
@@ -1118,16 +1131,31 @@ void move_into(Tiler *t, int32_t dst, MapNode *map, IrOpId op) {
     } else {
         db->data = ARENA_ARRAY(&p->arena, void *, (size_t)db->ntiles);
     }
-    int32_t n = layout_ntiles(&p->bufs[dst].layout);
-    for (int32_t q = 0; q < n; q++) {
-        uint8_t *data = NULL;
-        if (is_const) {
-            data = arena_alloc(&p->arena, p->bufs[dst].size[q] ? p->bufs[dst].size[q] : 1, 16);
-            p->bufs[dst].data[q] = data;
+    const PlanLayout *dl = &p->bufs[dst].layout;
+    int32_t n = layout_ntiles(dl);
+    if (is_const) {
+        /* replicas of a block share its bytes */
+        PlanLayout ul;
+        layout_unique(dl, &ul);
+        ul.base = 0;
+        int32_t *first = xmalloc((size_t)n * sizeof *first);
+        for (int32_t q = 0; q < n; q++) first[q] = -1;
+        for (int32_t q = 0; q < n; q++) {
+            int64_t blockc[IR_MAX_RANK];
+            layout_block_of(dl, q, blockc);
+            int32_t u = layout_tile_of_block(&ul, blockc);
+            if (first[u] >= 0) {
+                db->data[q] = db->data[first[u]];
+                continue;
+            }
+            first[u] = q;
+            db->data[q] = arena_alloc(&p->arena, db->size[q] ? db->size[q] : 1, 16);
+            enumerate_tile(&mv, q, db->data[q]);
         }
-        enumerate_tile(&mv, q, data);
+        free(first);
+        return;
     }
-    if (is_const) return;
+    for (int32_t q = 0; q < n; q++) enumerate_tile(&mv, q, NULL);
     for (int32_t k = 0; k < mv.ntiles; k++) {
         if (mv.pack_size[k]) add_temp_tile(p, mv.packbuf, k, mv.pack_size[k]);
         if (mv.stage_size[k]) add_temp_tile(p, mv.stagebuf, k, mv.stage_size[k]);

@@ -43,11 +43,13 @@ void pass_pipeline(IrGraph *g, PassContext *pc) {
         pc->oom_quiet = !save;
         pc->oom = false;
         pass_run(g, pc, PASS_tile); /* layouts, kernels and data movement per tile */
-        if (!pc->failed) pass_run(g, pc, PASS_schedule); /* supersteps and exchanges */
-        if (!pc->failed) pass_run(g, pc, PASS_place);    /* SRAM addresses */
+        /* (tile stops early when resident data alone overflows a tile) */
+        if (!pc->failed && !pc->oom) pass_run(g, pc, PASS_schedule); /* supersteps, exchanges */
+        if (!pc->failed && !pc->oom) pass_run(g, pc, PASS_place);    /* SRAM addresses */
         if (pc->oom && !pc->failed) {
             pc->save_memory = true;
             pc->oom_quiet = false;
+            pc->oom = false;
             pass_run(g, pc, PASS_tile);
             if (!pc->failed) pass_run(g, pc, PASS_schedule);
             if (!pc->failed) pass_run(g, pc, PASS_place);

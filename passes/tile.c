@@ -562,6 +562,25 @@ static void plan_outputs(Tiler *t) {
     }
 }
 
+/* Constants and argument blocks are resident for the whole run (in the
+ * plan for speed, every constant): once they alone overflow a tile, the
+ * plan cannot fit, and there is no need to finish it for place to say so.
+ * resident: bytes per tile so far, from the buffers before *seen. */
+static bool resident_overflow(Tiler *t, uint64_t *resident, int32_t *seen) {
+    const Plan *p = t->p;
+    bool over = false;
+    for (; *seen < p->nbufs; ++*seen) {
+        const PlanBuf *b = &p->bufs[*seen];
+        if (b->kind != PLAN_BUF_CONST && b->kind != PLAN_BUF_ARGS) continue;
+        for (int32_t i = 0; i < b->ntiles; i++) {
+            uint64_t *r = &resident[b->tiles[i]];
+            *r += align_up(b->size[i], PLAN_ALIGN);
+            if (*r > t->m->sram_bytes) over = true;
+        }
+    }
+    return over;
+}
+
 void pass_tile(IrGraph *g, PassContext *pc) {
     if (!pc->machine) return;
     plan_free(pc->plan);
@@ -576,12 +595,19 @@ void pass_tile(IrGraph *g, PassContext *pc) {
     t.vals = xcalloc((size_t)g->nvals + 1, sizeof *t.vals);
     for (int32_t v = 0; v < g->nvals; v++) t.vals[v].home = -1;
     for (int k = 0; k < g->ninputs; k++) t.vals[g->inputs[k]].kind = VAL_INPUT;
+    uint64_t *resident = xcalloc((size_t)t.m->tiles, sizeof *resident);
+    int32_t seen = 0;
     ir_for_each_op(g, id) {
         tile_op(&t, id);
         if (pc->failed) break;
+        if (pc->oom_quiet && resident_overflow(&t, resident, &seen)) {
+            pc->oom = true; /* the pipeline plans again, saving memory */
+            break;
+        }
     }
-    if (!pc->failed) plan_outputs(&t);
-    if (!pc->failed) tile_estimate(t.p);
+    free(resident);
+    if (!pc->failed && !pc->oom) plan_outputs(&t);
+    if (!pc->failed && !pc->oom) tile_estimate(t.p);
     for (int32_t v = 0; v < g->nvals; v++) free(t.vals[v].bufs);
     free(t.vals);
 }

@@ -21,7 +21,7 @@ void sb_clear(StrBuf *sb) {
     if (sb->data) sb->data[0] = '\0';
 }
 
-static void sb_reserve(StrBuf *sb, size_t extra) {
+void sb_reserve(StrBuf *sb, size_t extra) {
     XGROW(sb->data, sb->cap, sb->len + extra + 1);
 }
 

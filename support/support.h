@@ -81,6 +81,8 @@ typedef struct StrBuf {
 void sb_init(StrBuf *sb);
 void sb_free(StrBuf *sb);
 void sb_clear(StrBuf *sb);
+/* Room for extra more bytes without growing. */
+void sb_reserve(StrBuf *sb, size_t extra);
 void sb_putc(StrBuf *sb, char c);
 void sb_puts(StrBuf *sb, const char *s);
 void sb_append(StrBuf *sb, const void *data, size_t len);
