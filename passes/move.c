@@ -493,6 +493,16 @@ typedef struct Mover {
         Runs runs;
     } fill[4]; /* positions of a tile holding constants, by value */
     int nfill;
+    struct Pack {
+        int32_t tile, buf;
+        Run *runs; /* what was packed, in destination order */
+        size_t nruns;
+        uint64_t hash;
+        int64_t base; /* where, in the pack buffer */
+    } * packs;        /* the packs made so far: replicas of a block reuse them */
+    size_t npacks, cappacks;
+    int32_t *pack_of; /* hash table: index into packs, or -1 */
+    size_t packcap;
 } Mover;
 
 /* n positions from doff on, es bytes apart, hold constant v. */
@@ -737,6 +747,49 @@ static void unpack_descs(Mover *mv, Source *s, Descs *into, int64_t base) {
     }
 }
 
+static uint64_t pack_hash(const Source *s) {
+    uint64_t h = 1469598103934665603ull ^ (uint64_t)s->tile ^ ((uint64_t)s->buf << 32);
+    const uint8_t *b = (const uint8_t *)s->runs.v;
+    for (size_t i = 0; i < s->runs.n * sizeof *s->runs.v; i++) h = (h ^ b[i]) * 1099511628211ull;
+    return h;
+}
+
+/* Where the same elements of s's tile and buffer were packed in the same
+ * order (for a replica of the destination block), or -1. */
+static int64_t find_pack(const Mover *mv, const Source *s, uint64_t h) {
+    if (!mv->packcap) return -1;
+    for (size_t i = h & (mv->packcap - 1); mv->pack_of[i] >= 0; i = (i + 1) & (mv->packcap - 1)) {
+        const struct Pack *k = &mv->packs[mv->pack_of[i]];
+        if (k->hash == h && k->tile == s->tile && k->buf == s->buf && k->nruns == s->runs.n &&
+            memcmp(k->runs, s->runs.v, s->runs.n * sizeof *k->runs) == 0)
+            return k->base;
+    }
+    return -1;
+}
+
+static void add_pack(Mover *mv, const Source *s, uint64_t h, int64_t base) {
+    if (2 * (mv->npacks + 1) > mv->packcap) {
+        size_t cap = mv->packcap ? 2 * mv->packcap : 64;
+        free(mv->pack_of);
+        mv->pack_of = xmalloc(cap * sizeof *mv->pack_of);
+        for (size_t i = 0; i < cap; i++) mv->pack_of[i] = -1;
+        mv->packcap = cap;
+        for (size_t k = 0; k < mv->npacks; k++) {
+            size_t i = mv->packs[k].hash & (cap - 1);
+            while (mv->pack_of[i] >= 0) i = (i + 1) & (cap - 1);
+            mv->pack_of[i] = (int32_t)k;
+        }
+    }
+    XGROW(mv->packs, mv->cappacks, mv->npacks + 1);
+    struct Pack *k = &mv->packs[mv->npacks];
+    k->tile = s->tile, k->buf = s->buf, k->nruns = s->runs.n, k->hash = h, k->base = base;
+    k->runs = xmalloc((s->runs.n ? s->runs.n : 1) * sizeof *k->runs);
+    memcpy(k->runs, s->runs.v, s->runs.n * sizeof *k->runs);
+    size_t i = h & (mv->packcap - 1);
+    while (mv->pack_of[i] >= 0) i = (i + 1) & (mv->packcap - 1);
+    mv->pack_of[i] = (int32_t)mv->npacks++;
+}
+
 /* Everything destination tile dt needs from source s. */
 static void plan_source(Mover *mv, int32_t dt, Source *s) {
     runs_flush(&s->runs);
@@ -761,10 +814,17 @@ static void plan_source(Mover *mv, int32_t dt, Source *s) {
         unpack_descs(mv, s, &mv->copy_b[dt], x.dbase);
         return;
     }
-    /* Pack at the source in destination order. */
-    x.sbase = mv->pack_size[s->tile];
-    mv->pack_size[s->tile] += bytes;
-    pack_descs(mv, s, &mv->copy_a[s->tile], mv->packbuf, x.sbase);
+    /* Pack at the source in destination order, once for every replica of
+     * the destination block: the same packed range then goes to each (a
+     * multicast). */
+    uint64_t h = pack_hash(s);
+    x.sbase = find_pack(mv, s, h);
+    if (x.sbase < 0) {
+        x.sbase = mv->pack_size[s->tile];
+        mv->pack_size[s->tile] += bytes;
+        pack_descs(mv, s, &mv->copy_a[s->tile], mv->packbuf, x.sbase);
+        add_pack(mv, s, h, x.sbase);
+    }
     if (nd <= DIRECT_MAX || bytes / nd >= DIRECT_BYTES) {
         pieces(mv, s, 1, piece_from_pack, &x);
         return;
@@ -1181,6 +1241,9 @@ void move_into(Tiler *t, int32_t dst, MapNode *map, IrOpId op) {
     free(mv.xfers);
     free(mv.src);
     free(mv.src_of);
+    for (size_t i = 0; i < mv.npacks; i++) free(mv.packs[i].runs);
+    free(mv.packs);
+    free(mv.pack_of);
 }
 
 void move_pieces(Tiler *t, int32_t dst, const PlanXfer *pieces, size_t n, IrOpId op) {
