@@ -98,10 +98,14 @@ static void row_loop(Code *c, const PlanAmpSpec *s, bool load, bool last, int32_
  * row loop. */
 static void variant(Code *c, const PlanAmpSpec *s, bool first, bool last, int32_t label) {
     AmpIsa ai = amp_isa(s->in_dtype);
-    int ostep = last && (s->out_dtype == ACC_DTYPE_F16 || s->out_dtype == ACC_DTYPE_BF16) ? 32 : 64;
     code_bind(c, label);
-    code_note(c, "chunk %s%s%s", first ? "first" : "", first && last ? " and " : "",
-              last ? "last" : (first ? "" : "in the middle"));
+    code_note(c, "chunk %s%s%s%s", first ? "first" : "", first && last ? " and " : "",
+              last ? "last" : (first ? "" : "in the middle"),
+              s->acc_in || s->acc_out ? " of this K step" : "");
+    /* a K step after the first adds to C; one before the last ends in C */
+    bool load = !first || s->acc_in;
+    last = last && !s->acc_out;
+    int ostep = last && (s->out_dtype == ACC_DTYPE_F16 || s->out_dtype == ACC_DTYPE_BF16) ? 32 : 64;
     code_li(c, 13, (last ? s->o_row : s->c_row) - ostep);
     code_li(c, 2, s->c_row - 64);
     int32_t seg = code_label(c, NULL);
@@ -121,7 +125,7 @@ static void variant(Code *c, const PlanAmpSpec *s, bool first, bool last, int32_
     code_op(c, ISA_LDW_PI, 9, 5, 0, 4, 0);
     code_comment(c, "rows");
     (void)ai;
-    row_loop(c, s, !first, last, seg);
+    row_loop(c, s, load, last, seg);
 }
 
 void kmatmul_kernel(const Plan *p, const PlanTask *t, Kernel *k) {

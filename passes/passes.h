@@ -337,6 +337,10 @@ typedef struct PlanAmpSpec {
     int32_t nloaders, nworkers;
     int64_t a_row, b_row, c_row, o_row;         /* bytes between rows */
     int64_t a_batch, b_batch, c_batch, o_batch; /* bytes between batch steps */
+    /* a K step of several (tile_matmul): the first chunk adds to the
+     * partial sums in C (acc_in), the last leaves partial sums in C for
+     * the next step (acc_out) */
+    bool acc_in, acc_out;
 } PlanAmpSpec;
 enum {
     PLAN_AMP_S = 16,

@@ -227,10 +227,11 @@ static int32_t amp_task(Tiler *t, IrOpId id, const PlanAmpSpec *spec_in, int32_t
     free(tiles);
     plan_task_reads(p, task, abuf);
     plan_task_reads(p, task, bbuf);
-    if (spec->nchunks > 1 && cbuf != obuf) {
+    if ((spec->nchunks > 1 || spec->acc_out) && cbuf != obuf) {
         plan_task_reads(p, task, cbuf);
         plan_task_writes(p, task, cbuf);
     }
+    if (spec->acc_in) plan_task_reads(p, task, cbuf);
     plan_task_writes(p, task, obuf);
     int32_t ab = tile_args_buf(t, task, name);
     p->tasks[task].spec = spec;
@@ -358,8 +359,35 @@ static int32_t pick_base(Tiler *t, int32_t used) {
 
 typedef struct MmPlan {
     int64_t bp, mp, np, kp; /* parts of the batch, M, 16-column blocks and K chunks */
+    int64_t ks;             /* K steps, one after another */
     int64_t cost;
 } MmPlan;
+
+/* Operand v in layout l, broadcast over the batch dimensions where l's
+ * dimensions are larger (expand). */
+static int32_t operand_buf(Tiler *t, IrOpId id, IrRef v, const PlanLayout *l, bool expand) {
+    if (!expand) return tile_value_in(t, v, l);
+    MapNode *m = move_map_of_value(t, v);
+    MapNode *e = move_map_node(t, MAP_EXPAND, l->dtype, l->rank, l->dims, 1, &m);
+    return tile_fill_buf(t, e, l, IR_NONE, id,
+                         arena_printf(t->arena, "%s [expanded]", tile_value_name(t, v)), false);
+}
+
+/* Operand v's slice [k0, k0 + n) of K (its dimension kd) for a K step, in
+ * layout l with that dimension cut to the slice (zero-padded to whole
+ * chunks: l's mult). */
+static int32_t step_operand(Tiler *t, IrOpId id, IrRef v, const PlanLayout *l, int kd, int64_t k0,
+                            int64_t n) {
+    PlanLayout sl = *l;
+    int64_t kl = t->g->vals[v].type.dims[kd] - k0;
+    sl.dims[kd] = sl.block[kd] = n < kl ? n : kl;
+    MapNode *m = move_map_of_value(t, v);
+    MapNode *s = move_map_node(t, MAP_SLICE, sl.dtype, sl.rank, sl.dims, 1, &m);
+    for (int d = 0; d < sl.rank; d++) s->a[d] = d == kd ? k0 : 0, s->b[d] = 1;
+    return tile_fill_buf(
+        t, s, &sl, IR_NONE, id,
+        arena_printf(t->arena, "%s [K from %lld]", tile_value_name(t, v), (long long)k0), false);
+}
 
 void tile_matmul(Tiler *t, IrOpId id) {
     const IrGraph *g = t->g;
@@ -414,45 +442,60 @@ void tile_matmul(Tiler *t, IrOpId id) {
     static int64_t cb[4096], cm[4096], cn[4096];
     int nbp = part_counts(ext, cb, 4096), nmp = part_counts(M, cm, 4096),
         nnp = part_counts(ceil_div(N, 16), cn, 4096);
-    MmPlan best = {1, 1, 1, 1, -1}, fallback = {1, 1, 1, 1, -1};
+    MmPlan best = {1, 1, 1, 1, 1, -1}, fallback = {1, 1, 1, 1, 1, -1};
     bool xa = computed(t, av) || t->pc->save_memory, xb = computed(t, bv) || t->pc->save_memory;
     static int64_t ck[4096];
     int nkp = part_counts(nchunks, ck, 4096);
     int64_t xr = (int64_t)t->m->xrecv_bytes, sync = (int64_t)t->m->sync_cycles;
-    for (int i = 0; i < nbp; i++)
-        for (int j = 0; j < nmp; j++)
-            for (int k = 0; k < nnp; k++)
-                for (int l = 0; l < nkp; l++) {
-                    int64_t bp = cb[i], mp = cm[j], np = cn[k], kp = ck[l];
-                    if (bp * mp * np * kp > T) break;
-                    int64_t kc = ceil_div(nchunks, kp); /* chunks per tile */
-                    int64_t bt = ceil_div(ext, bp) * rest, mt = ceil_div(M, mp);
-                    int64_t nt = np == 1 ? round_up(N, 16) : 16 * ceil_div(ceil_div(N, 16), np);
-                    int64_t rows = fold ? bt * mt : mt, nb = fold ? 1 : bt;
-                    int64_t abytes = (bcast[0] == 1 ? 1 : bt) * mt * kc * kw * esa;
-                    int64_t bbytes = (bcast[1] == 1 ? 1 : bt) * kc * kw * nt * esa;
-                    int64_t cbytes = bt * mt * nt * 4, obytes = bt * mt * nt * eso;
-                    int64_t mem = abytes + bbytes + obytes;
-                    if (kp > 1)
-                        mem += cbytes * (kp + 1) + (ident ? 0 : cbytes); /* partials, acc */
-                    else if (!(direct && out_dt == acc_dt))
-                        mem += cbytes;
-                    if (!direct) mem += obytes * (op->nin - 2);
-                    if (mem > sram) {
-                        if (best.cost < 0 && (fallback.cost < 0 || mem < fallback.cost))
-                            fallback = (MmPlan){bp, mp, np, kp, mem};
-                        continue;
+    /* K steps: when no split fits, K is also cut into ks steps run one
+     * after another, each moving its slices of A and B in and adding to
+     * the partial sums in C, so that only one step's operands are on the
+     * tiles at a time (not with a K split, nor a mixed broadcast) */
+    int64_t ks_max = bcast[0] == 2 || bcast[1] == 2 ? 1 : nchunks;
+    /* a constant operand is resident, every step's slice at once, unless
+     * constants are streamed */
+    bool ra = !t->pc->save_memory && move_map_is_const(t, move_map_of_value(t, av)),
+         rb = !t->pc->save_memory && move_map_is_const(t, move_map_of_value(t, bv));
+    for (int64_t ks = 1; ks <= ks_max && best.cost < 0; ks *= 2)
+        for (int i = 0; i < nbp; i++)
+            for (int j = 0; j < nmp; j++)
+                for (int k = 0; k < nnp; k++)
+                    for (int l = 0; l < (ks > 1 ? 1 : nkp); l++) {
+                        int64_t bp = cb[i], mp = cm[j], np = cn[k], kp = ck[l];
+                        if (bp * mp * np * kp > T) break;
+                        int64_t kc = ceil_div(ceil_div(nchunks, kp), ks); /* chunks per tile step */
+                        int64_t bt = ceil_div(ext, bp) * rest, mt = ceil_div(M, mp);
+                        int64_t nt = np == 1 ? round_up(N, 16) : 16 * ceil_div(ceil_div(N, 16), np);
+                        int64_t rows = fold ? bt * mt : mt, nb = fold ? 1 : bt;
+                        int64_t abytes = (bcast[0] == 1 ? 1 : bt) * mt * kc * kw * esa;
+                        int64_t bbytes = (bcast[1] == 1 ? 1 : bt) * kc * kw * nt * esa;
+                        int64_t cbytes = bt * mt * nt * 4, obytes = bt * mt * nt * eso;
+                        int64_t mem = abytes * (ra ? ks : 1) + bbytes * (rb ? ks : 1) + obytes;
+                        if (kp > 1)
+                            mem += cbytes * (kp + 1) + (ident ? 0 : cbytes); /* partials, acc */
+                        else if (!(direct && out_dt == acc_dt))
+                            mem += cbytes;
+                        if (!direct) mem += obytes * (op->nin - 2);
+                        if (mem > sram) {
+                            if (best.cost < 0 && (fallback.cost < 0 || mem < fallback.cost))
+                                fallback = (MmPlan){bp, mp, np, kp, ks, mem};
+                            continue;
+                        }
+                        /* operands moved in */
+                        bool sa = xa || (ks > 1 && !ra), sb = xb || (ks > 1 && !rb);
+                        int64_t cost =
+                            amp_cycles(&at, nb, nt / 16, kc, kw, rows, (int)t->m->workers);
+                        cost += ((sa ? abytes : 0) + (sb ? bbytes : 0)) / xr;
+                        cost += sync * 2 * (sa || sb);
+                        cost *= ks;
+                        if (!direct) cost += bt * mt * nt * (3 + nbody + op->nin - 2);
+                        if (kp > 1) /* the partials exchanged and summed */
+                            cost += (kp - 1) * cbytes / xr + 2 * sync + bt * mt * nt * (kp + 8);
+                        if (best.cost < 0 || cost < best.cost)
+                            best = (MmPlan){bp, mp, np, kp, ks, cost};
                     }
-                    int64_t cost = amp_cycles(&at, nb, nt / 16, kc, kw, rows, (int)t->m->workers);
-                    if (!direct) cost += bt * mt * nt * (3 + nbody + op->nin - 2);
-                    cost += ((xa ? abytes : 0) + (xb ? bbytes : 0)) / xr;
-                    cost += sync * 2 * (xa || xb);
-                    if (kp > 1) /* the partials exchanged and summed */
-                        cost += (kp - 1) * cbytes / xr + 2 * sync + bt * mt * nt * (kp + 8);
-                    if (best.cost < 0 || cost < best.cost) best = (MmPlan){bp, mp, np, kp, cost};
-                }
     if (best.cost < 0) best = fallback; /* the least memory; place reports that it does not fit */
-    if (best.cost < 0) best = (MmPlan){1, 1, 1, 1, 0};
+    if (best.cost < 0) best = (MmPlan){1, 1, 1, 1, 1, 0};
     int64_t bt = ceil_div(ext, best.bp) * rest, mt = ceil_div(M, best.mp);
     int64_t nt = best.np == 1 ? N : 16 * ceil_div(ceil_div(N, 16), best.np);
     int32_t grid[3] = {(int32_t)ceil_div(ext, ceil_div(ext, best.bp)), (int32_t)ceil_div(M, mt),
@@ -460,6 +503,8 @@ void tile_matmul(Tiler *t, IrOpId id) {
     int32_t kc = (int32_t)ceil_div(nchunks, best.kp), kp = (int32_t)ceil_div(nchunks, kc);
     int32_t used = grid[0] * grid[1] * grid[2];
     int32_t base = pick_base(t, used * kp);
+    /* K steps: step i takes chunks [i*kcs, (i+1)*kcs) of K */
+    int32_t kcs = (int32_t)ceil_div(kc, best.ks), nsteps = (int32_t)ceil_div(kc, kcs);
 
     /* layouts */
     PlanLayout cl, ol, al, bl;
@@ -495,24 +540,14 @@ void tile_matmul(Tiler *t, IrOpId id) {
         split(&bl, R - 2, 0, (int64_t)kc * kw);
         al.mult[R - 1] = bl.mult[R - 2] = kw;
     }
+    if (nsteps > 1) al.mult[R - 1] = bl.mult[R - 2] = kw; /* each step's slice in whole chunks */
     int32_t abuf, bbuf;
-    if (bcast[0] == 2) {
-        MapNode *m = move_map_of_value(t, av);
-        MapNode *e = move_map_node(t, MAP_EXPAND, at_->dtype, R, al.dims, 1, &m);
-        abuf =
-            tile_fill_buf(t, e, &al, IR_NONE, id,
-                          arena_printf(t->arena, "%s [expanded]", tile_value_name(t, av)), false);
+    if (nsteps > 1) {
+        abuf = step_operand(t, id, av, &al, R - 1, 0, (int64_t)kcs * kw);
+        bbuf = step_operand(t, id, bv, &bl, R - 2, 0, (int64_t)kcs * kw);
     } else {
-        abuf = tile_value_in(t, av, &al);
-    }
-    if (bcast[1] == 2) {
-        MapNode *m = move_map_of_value(t, bv);
-        MapNode *e = move_map_node(t, MAP_EXPAND, bt_->dtype, R, bl.dims, 1, &m);
-        bbuf =
-            tile_fill_buf(t, e, &bl, IR_NONE, id,
-                          arena_printf(t->arena, "%s [expanded]", tile_value_name(t, bv)), false);
-    } else {
-        bbuf = tile_value_in(t, bv, &bl);
+        abuf = operand_buf(t, id, av, &al, bcast[0] == 2);
+        bbuf = operand_buf(t, id, bv, &bl, bcast[1] == 2);
     }
     if (bcast[0] == 2) bcast[0] = 0;
     if (bcast[1] == 2) bcast[1] = 0;
@@ -529,49 +564,57 @@ void tile_matmul(Tiler *t, IrOpId id) {
                                          arena_printf(t->arena, "%s [acc]", tile_value_name(t, y)),
                                          &cl);
 
-    /* strides, from the buffers as stored */
     bool to_out = direct && kp == 1; /* the matrix unit stores the result */
-    const PlanLayout *A = &p->bufs[abuf].layout, *B = &p->bufs[bbuf].layout,
-                     *C = kp > 1 ? &cl : &p->bufs[cbuf].layout,
-                     *O = to_out ? &p->bufs[obuf].layout : C;
-    int64_t sa[IR_MAX_RANK], sb[IR_MAX_RANK], sc[IR_MAX_RANK], so[IR_MAX_RANK];
-    layout_strides(A, sa);
-    layout_strides(B, sb);
-    layout_strides(C, sc);
-    layout_strides(O, so);
-    int64_t esc = (int64_t)dtype_size(C->dtype), eo = (int64_t)dtype_size(O->dtype);
-    int64_t mst = layout_stored(C, dm);
-    PlanAmpSpec s;
-    memset(&s, 0, sizeof s);
-    s.in_dtype = at_->dtype;
-    s.out_dtype = O->dtype;
-    s.kw = kw;
-    s.nchunks = kc;
-    s.ncols = (int32_t)(layout_stored(C, dn) / 16);
-    /* blocks are compact and row-major where it matters (canon may move
-     * dimensions stored with extent 1, whose strides mean nothing) */
-    (void)sa, (void)sb, (void)sc, (void)so;
-    s.a_row = layout_stored(A, R - 1) * esa;
-    s.b_row = layout_stored(B, dn) * esa;
-    s.c_row = layout_stored(C, dn) * esc;
-    s.o_row = layout_stored(O, dn) * eo;
-    s.a_batch = bcast[0] == 1 ? 0 : s.a_row * layout_stored(A, dm);
-    s.b_batch = bcast[1] == 1 ? 0 : s.b_row * layout_stored(B, R - 2);
-    s.c_batch = s.c_row * mst;
-    s.o_batch = s.o_row * mst;
-    int64_t btiles = 1;
-    for (int d = 0; d < dm; d++) btiles *= layout_stored(C, d);
-    int64_t rows = fold ? btiles * mst : mst;
-    s.nbatch = (int32_t)(fold ? 1 : btiles);
-    s.nloaders = kw < 6 ? kw : 6;
-    s.nworkers = (int32_t)(rows < (int64_t)t->m->workers ? rows : (int64_t)t->m->workers);
-    RowGeom rg = {1, {rows}, {s.a_row}};
-    int64_t *ca = xmalloc((size_t)kc * sizeof *ca), *cbo = xmalloc((size_t)kc * sizeof *cbo);
-    for (int c = 0; c < kc; c++) ca[c] = (int64_t)c * kw * esa, cbo[c] = (int64_t)c * kw * s.b_row;
-    int64_t mmc = amp_cycles(&at, s.nbatch, s.ncols, kc, kw, rows, (int)t->m->workers);
-    amp_task(t, id, &s, abuf, 0, bbuf, cbuf, to_out ? obuf : cbuf, ca, cbo, &rg, mmc);
-    free(ca);
-    free(cbo);
+    for (int32_t step = 0; step < nsteps; step++) {
+        int32_t c0 = step * kcs, nc = kc - c0 < kcs ? kc - c0 : kcs;
+        if (step > 0) {
+            /* the next slices move in once the last step has used its own */
+            int32_t first_task = p->ntasks;
+            abuf = step_operand(t, id, av, &al, R - 1, (int64_t)c0 * kw, (int64_t)nc * kw);
+            bbuf = step_operand(t, id, bv, &bl, R - 2, (int64_t)c0 * kw, (int64_t)nc * kw);
+            for (int32_t i = first_task; i < p->ntasks; i++) plan_task_reads(p, i, cbuf);
+        }
+        bool last = step == nsteps - 1;
+        /* strides, from the buffers as stored */
+        const PlanLayout *A = &p->bufs[abuf].layout, *B = &p->bufs[bbuf].layout,
+                         *C = kp > 1 ? &cl : &p->bufs[cbuf].layout,
+                         *O = to_out && last ? &p->bufs[obuf].layout : C;
+        int64_t esc = (int64_t)dtype_size(C->dtype), eo = (int64_t)dtype_size(O->dtype);
+        int64_t mst = layout_stored(C, dm);
+        PlanAmpSpec s;
+        memset(&s, 0, sizeof s);
+        s.in_dtype = at_->dtype;
+        s.out_dtype = O->dtype;
+        s.kw = kw;
+        s.nchunks = nc;
+        s.acc_in = step > 0;
+        s.acc_out = !last;
+        s.ncols = (int32_t)(layout_stored(C, dn) / 16);
+        /* blocks are compact and row-major where it matters (canon may move
+         * dimensions stored with extent 1, whose strides mean nothing) */
+        s.a_row = layout_stored(A, R - 1) * esa;
+        s.b_row = layout_stored(B, dn) * esa;
+        s.c_row = layout_stored(C, dn) * esc;
+        s.o_row = layout_stored(O, dn) * eo;
+        s.a_batch = bcast[0] == 1 ? 0 : s.a_row * layout_stored(A, dm);
+        s.b_batch = bcast[1] == 1 ? 0 : s.b_row * layout_stored(B, R - 2);
+        s.c_batch = s.c_row * mst;
+        s.o_batch = s.o_row * mst;
+        int64_t btiles = 1;
+        for (int d = 0; d < dm; d++) btiles *= layout_stored(C, d);
+        int64_t rows = fold ? btiles * mst : mst;
+        s.nbatch = (int32_t)(fold ? 1 : btiles);
+        s.nloaders = kw < 6 ? kw : 6;
+        s.nworkers = (int32_t)(rows < (int64_t)t->m->workers ? rows : (int64_t)t->m->workers);
+        RowGeom rg = {1, {rows}, {s.a_row}};
+        int64_t *ca = xmalloc((size_t)nc * sizeof *ca), *cbo = xmalloc((size_t)nc * sizeof *cbo);
+        for (int c = 0; c < nc; c++)
+            ca[c] = (int64_t)c * kw * esa, cbo[c] = (int64_t)c * kw * s.b_row;
+        int64_t mmc = amp_cycles(&at, s.nbatch, s.ncols, nc, kw, rows, (int)t->m->workers);
+        amp_task(t, id, &s, abuf, 0, bbuf, cbuf, to_out && last ? obuf : cbuf, ca, cbo, &rg, mmc);
+        free(ca);
+        free(cbo);
+    }
     int64_t ecycles = bt * mt * nt * (3 + nbody + op->nin - 2) / (int64_t)t->m->workers;
     if (kp > 1) {
         /* the partials summed into the result (identity body) or an
