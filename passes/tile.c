@@ -171,6 +171,21 @@ int32_t tile_value_home(Tiler *t, IrRef v) {
     return materialise(t, v, &l, NULL, true);
 }
 
+/* The host's cycles for writing the replicas of l's blocks (u: l without
+ * them). */
+static uint64_t host_replicas_cycles(const Tiler *t, const PlanLayout *l, const PlanLayout *u) {
+    uint64_t bytes = (uint64_t)(layout_ntiles(l) - layout_ntiles(u)) * layout_block_bytes(l);
+    return bytes * t->m->clock_khz / ((uint64_t)t->m->host_mbps * 1000);
+}
+
+/* About what moving a block of l into place costs: a barrier, the
+ * exchange and the copies out of the staging. */
+static uint64_t move_cycles(const Tiler *t, const PlanLayout *l) {
+    uint64_t b = layout_block_bytes(l);
+    const IsaMachine *m = t->m;
+    return m->sync_cycles + m->xlatency_cycles + b / m->xrecv_bytes + b / m->ldst_bytes;
+}
+
 int32_t tile_value_in(Tiler *t, IrRef v, const PlanLayout *want) {
     ValState *vs = &t->vals[v];
     for (int32_t i = 0; i < vs->nbufs; i++)
@@ -180,9 +195,18 @@ int32_t tile_value_in(Tiler *t, IrRef v, const PlanLayout *want) {
      * written directly. */
     bool zero_pad = want->pad_undefined || (want->pad == 0 && !signbit(want->pad));
     if (vs->kind == VAL_INPUT && vs->nbufs == 0 && (zero_pad || layout_is_plain(want))) {
-        int32_t b = tile_new_value_buf(t, PLAN_BUF_INPUT, v, want, NULL);
+        /* A layout that replicates blocks: the host link is the machine's
+         * narrowest path, so unless the replicas cost it less than a move,
+         * the host writes each block once and the exchange copies it to
+         * the replicas (a multicast). */
+        PlanLayout u;
+        layout_unique(want, &u);
+        bool replicated = layout_ntiles(&u) < layout_ntiles(want) &&
+                          host_replicas_cycles(t, want, &u) > move_cycles(t, want);
+        int32_t b = tile_new_value_buf(t, PLAN_BUF_INPUT, v, replicated ? &u : want, NULL);
         tile_note_buf(t, v, b);
-        return b;
+        if (!replicated) return b;
+        return materialise(t, v, want, "moved", false);
     }
     return materialise(t, v, want, vs->nbufs ? "moved" : NULL, false);
 }
