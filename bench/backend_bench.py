@@ -11,10 +11,15 @@ the binary with random inputs and --stats, and the table shows:
   % peak      the run's FLOPs against the machine's peak for the
               workload's dtype over those cycles (presets.def: tiles x
               mac_DTYPE x 2 FLOPs per cycle)
+  % peak (device)
+              the same over the device's cycles: all but the host link's
+              (host in and host out), i.e. what a layer whose inputs are
+              already on the chip would take: compute, barriers and the
+              exchange
   % peak (compute)
               the same over the compute cycles only (what the kernels
               reach once the operands are on the tiles)
-  compute, exchange, host in
+  compute, exchange, host in, host out
               shares of the cycles
   SRAM/tile   the largest per-tile peak of the plan (--report)
   compile s   accc's wall time
@@ -49,7 +54,7 @@ def matmul_weights(n, dt):
 
 
 # ResNet-50 conv4_x 3x3 layer: 256 -> 256 channels at 14 x 14, batch 1.
-CONV3X3 = """graph conv(x: {dt}[1, 256, 14, 14]) -> (y: {dt}[1, 256, 14, 14]) {{
+CONV3X3 = """graph conv(x: {dt}[{n}, 256, 14, 14]) -> (y: {dt}[{n}, 256, 14, 14]) {{
     param w: {dt}[256, 256, 3, 3] = normal(seed=1, std=0.02)
     y = conv2d(x, w, pad=[1, 1, 1, 1])
 }}
@@ -68,8 +73,9 @@ def workloads(large):
         ("matmul 1024^3 f32 (inputs)", matmul(1024, "f32"), "f32"),
         ("matmul 1024^3 f16 (weights)", matmul_weights(1024, "f16"), "f16"),
         ("matmul 1024^3 f32 (weights)", matmul_weights(1024, "f32"), "f32"),
-        ("ResNet-50 3x3 conv 256ch 14x14 f16", CONV3X3.format(dt="f16"), "f16"),
-        ("ResNet-50 3x3 conv 256ch 14x14 f32", CONV3X3.format(dt="f32"), "f32"),
+        ("ResNet-50 3x3 conv 256ch 14x14 f16", CONV3X3.format(dt="f16", n=1), "f16"),
+        ("ResNet-50 3x3 conv 256ch 14x14 f32", CONV3X3.format(dt="f32", n=1), "f32"),
+        ("ResNet-50 3x3 conv 256ch 14x14 f16, batch 16", CONV3X3.format(dt="f16", n=16), "f16"),
         ("depthwise 3x3 128ch 56x56 f32", DEPTHWISE.format(dt="f32"), "f32"),
         ("transformer layer (examples/transformer.g)", "@examples/transformer.g", "f32"),
         ("ResNet blocks (examples/resnet_block.g)", "@examples/resnet_block.g", "f32"),
@@ -115,15 +121,17 @@ def run(build, target, name, source, dtype, tmp, mach):
         return "| %s | run failed: %s |" % (name, r.stderr.strip().splitlines()[-1][:90])
     s = r.stdout + r.stderr
     cycles, compute = stat(s, "cycles"), stat(s, "compute")
-    exchange, hostin = stat(s, "exchange"), stat(s, "host in")
+    exchange, hostin, hostout = stat(s, "exchange"), stat(s, "host in"), stat(s, "host out")
     flops = stat(s, "flops")
+    device = cycles - hostin - hostout
     peak = mach["tiles"] * 2 * mach["mac_" + dtype]  # FLOPs per cycle
     with open(rep) as f:
         sram = max(t["peak_bytes"] for t in json.load(f)["tile_memory"])
     pct = lambda a, b: 100.0 * a / b if b else 0.0
-    return "| %s | %d | %.2f%% | %.1f%% | %.0f%% | %.0f%% | %.0f%% | %d KiB | %.2f |" % (
-        name, cycles, pct(flops, cycles * peak), pct(flops, compute * peak),
-        pct(compute, cycles), pct(exchange, cycles), pct(hostin, cycles), sram // 1024, compile_s)
+    return "| %s | %d | %.2f%% | %.1f%% | %.1f%% | %.0f%% | %.0f%% | %.0f%% | %.0f%% | %d KiB | %.2f |" % (
+        name, cycles, pct(flops, cycles * peak), pct(flops, device * peak),
+        pct(flops, compute * peak), pct(compute, cycles), pct(exchange, cycles),
+        pct(hostin, cycles), pct(hostout, cycles), sram // 1024, compile_s)
 
 
 def main():
@@ -137,8 +145,9 @@ def main():
     mach = preset(target)
     print("target %s: %d tiles, %d KiB SRAM per tile" % (target, mach["tiles"], mach["sram_bytes"] // 1024))
     print()
-    print("| workload | cycles | % peak | % peak (compute) | compute | exchange | host in | SRAM/tile | compile s |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| workload | cycles | % peak | % peak (device) | % peak (compute) | compute | exchange "
+          "| host in | host out | SRAM/tile | compile s |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for name, source, dtype in workloads(large):
             print(run(build, target, name, source, dtype, tmp, mach), flush=True)

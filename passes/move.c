@@ -21,6 +21,7 @@ enum {
     DIRECT_MAX = 8,      /* at most this many direct transfers per tile pair... */
     DIRECT_BYTES = 64,   /* ...unless they average this many bytes */
     MIN_PER_WORKER = 64, /* elements a copying worker gets at least */
+    SELF_ROW = 1024,     /* local copy rows of at least this many bytes may become transfers */
 };
 
 /* ---- Maps ---------------------------------------------------------------------------- */
@@ -1056,11 +1057,43 @@ static PlanWord *desc_args(Plan *p, const Descs *descs, bool fill, int32_t args_
 }
 
 /* A copy or fill task over the tiles whose lists are non-empty. */
+/* Whether descriptor d, copying es-byte elements, can copy w-byte ones:
+ * its rows contiguous on both sides, their bytes and every start a
+ * multiple of w. */
+static bool desc_widens(const Desc *d, int64_t es, int64_t w) {
+    if (d->ni > 1 && (d->ss != es || d->ds != es)) return false;
+    if ((d->ni * es) % w || d->s % w || d->d % w) return false;
+    return d->no == 1 || (d->so % w == 0 && d->dso % w == 0);
+}
+
+/* The widest element (up to 8 bytes) every copy descriptor of a task
+ * allows; the descriptors are rewritten for it. Contiguous copies of
+ * narrow elements then move 8 bytes at a time. */
+static int64_t widen_descs(Descs *per_tile, int32_t ntiles, int64_t es) {
+    int64_t w = 8;
+    for (; w > es; w /= 2) {
+        bool ok = true;
+        for (int32_t k = 0; k < ntiles && ok; k++)
+            for (size_t i = 0; i < per_tile[k].n && ok; i++)
+                ok = desc_widens(&per_tile[k].v[i], es, w);
+        if (ok) break;
+    }
+    if (w <= es) return es;
+    for (int32_t k = 0; k < ntiles; k++)
+        for (size_t i = 0; i < per_tile[k].n; i++) {
+            Desc *d = &per_tile[k].v[i];
+            d->ni = d->ni * es / w;
+            d->ss = d->ds = d->ni > 1 ? w : 0;
+        }
+    return w;
+}
+
 static void descs_task(Mover *mv, Descs *per_tile, PlanTaskKind kind, const char *what) {
     Plan *p = mv->p;
     int32_t n = 0;
     for (int32_t k = 0; k < mv->ntiles; k++) n += per_tile[k].n > 0;
     if (n == 0) return;
+    int64_t es = kind == PLAN_COPY ? widen_descs(per_tile, mv->ntiles, mv->es) : mv->es;
     int32_t task = plan_add_task(p, kind, mv->op, what);
     int32_t *tiles = xmalloc((size_t)n * sizeof *tiles);
     n = 0;
@@ -1079,7 +1112,7 @@ static void descs_task(Mover *mv, Descs *per_tile, PlanTaskKind kind, const char
     ab->addr = ARENA_ARRAY(&p->arena, uint32_t, (size_t)n);
     ab->words = ARENA_ARRAY(&p->arena, PlanWord *, (size_t)n);
     PlanCopySpec *spec = ARENA_NEW(&p->arena, PlanCopySpec);
-    spec->esize = (int)mv->es;
+    spec->esize = (int)es;
     p->tasks[task].spec = spec;
     p->tasks[task].args = args;
     plan_task_reads(p, task, args);
@@ -1168,6 +1201,40 @@ static int32_t temp_buf(Plan *p, const char *what, int32_t dst, IrOpId op) {
     return b;
 }
 
+/* Local copies the exchange can make instead, as a transfer from a tile
+ * to itself: a move's exchange costs what its busiest tile receives, so a
+ * tile that receives less has room for its copies' bytes there, and the
+ * compute phase need not wait for a copy that moves 4 bytes a cycle (only
+ * copies straight into the destination, in rows of SELF_ROW bytes). */
+static void local_to_exchange(Mover *mv) {
+    if (!mv->nxfers) return;
+    int64_t *recv = xcalloc((size_t)mv->ntiles, sizeof *recv), most = 0;
+    for (size_t i = 0; i < mv->nxfers; i++) recv[mv->xfers[i].to] += mv->xfers[i].len;
+    for (int32_t k = 0; k < mv->ntiles; k++)
+        if (recv[k] > most) most = recv[k];
+    for (int32_t k = 0; k < mv->ntiles; k++) {
+        Descs *l = &mv->copy_a[k];
+        int64_t bytes = 0;
+        bool all = l->n > 0;
+        for (size_t i = 0; i < l->n && all; i++) {
+            const Desc *d = &l->v[i];
+            all = d->dbuf == mv->dst && (d->ni == 1 || d->ss == mv->es) &&
+                  (d->ni == 1 || d->ds == mv->es) && d->ni * mv->es >= SELF_ROW;
+            bytes += d->ni * d->no * mv->es;
+        }
+        if (!all || recv[k] + bytes > most) continue;
+        for (size_t i = 0; i < l->n; i++) {
+            const Desc *d = &l->v[i];
+            for (int64_t o = 0; o < d->no; o++)
+                add_xfer(mv, k, k, d->sbuf, d->s + o * d->so, d->dbuf, d->d + o * d->dso,
+                         d->ni * mv->es);
+        }
+        recv[k] += bytes;
+        l->n = 0;
+    }
+    free(recv);
+}
+
 void move_into(Tiler *t, int32_t dst, MapNode *map, IrOpId op) {
     Plan *p = t->p;
     PlanBuf *db = &p->bufs[dst];
@@ -1223,6 +1290,7 @@ void move_into(Tiler *t, int32_t dst, MapNode *map, IrOpId op) {
     StrBuf what;
     sb_init(&what);
     sb_printf(&what, "into %s", p->bufs[dst].name);
+    local_to_exchange(&mv);
     int32_t first_task = p->ntasks;
     descs_task(&mv, mv.fills, PLAN_FILL, what.data);
     /* fills read nothing: run early, they would hold the buffer from the
