@@ -504,6 +504,8 @@ typedef struct Mover {
     size_t npacks, cappacks;
     int32_t *pack_of; /* hash table: index into packs, or -1 */
     size_t packcap;
+    int64_t (*strides)[IR_MAX_RANK]; /* per buffer, [0] < 0: not yet computed */
+    int32_t nstrides;
 } Mover;
 
 /* n positions from doff on, es bytes apart, hold constant v. */
@@ -566,10 +568,25 @@ static void reset_sources(Mover *mv) {
 /* Where element x of a layout is: on tile want if some block there holds
  * it (returns true), else on the owner chosen for want. *len is cut to
  * the steps x + i*dir that stay in x's block. */
-static bool locate(const PlanLayout *l, const int64_t *x, const int64_t *dir, int64_t *len,
+/* Buffer b's layout and its strides (computed once per move). */
+static const PlanLayout *source_layout(Mover *mv, int32_t b, const int64_t **strides) {
+    const PlanLayout *l = &mv->p->bufs[b].layout;
+    if (b >= mv->nstrides) {
+        int32_t n = mv->p->nbufs;
+        mv->strides = xrealloc(mv->strides, (size_t)n * sizeof *mv->strides);
+        for (int32_t i = mv->nstrides; i < n; i++) mv->strides[i][0] = -1;
+        mv->nstrides = n;
+    }
+    if (mv->strides[b][0] < 0) layout_strides(l, mv->strides[b]);
+    *strides = mv->strides[b];
+    return l;
+}
+
+static bool locate(Mover *mv, int32_t buf, const int64_t *x, const int64_t *dir, int64_t *len,
                    int32_t want, int32_t *tile, int64_t *off, int64_t *step) {
-    int64_t coord[PLAN_MAX_GRID], strides[IR_MAX_RANK];
-    layout_strides(l, strides);
+    int64_t coord[PLAN_MAX_GRID];
+    const int64_t *strides;
+    const PlanLayout *l = source_layout(mv, buf, &strides);
     int32_t q = want - l->base, n = layout_ntiles(l);
     bool inside = q >= 0 && q < n;
     int32_t rest = inside ? q : (want % n + n) % n;
@@ -605,7 +622,7 @@ static void find_element(Mover *mv, const MapNode *leaf, const int64_t *x, const
                          int64_t *step) {
     Tiler *t = mv->t;
     if (leaf->kind == MAP_BUF) {
-        locate(&mv->p->bufs[leaf->buf].layout, x, dir, len, want, tile, off, step);
+        locate(mv, leaf->buf, x, dir, len, want, tile, off, step);
         *buf = leaf->buf;
         return;
     }
@@ -616,12 +633,12 @@ static void find_element(Mover *mv, const MapNode *leaf, const int64_t *x, const
     for (int32_t i = 0; i < vs->nbufs; i++) {
         int32_t tl;
         int64_t o, st;
-        if (locate(&mv->p->bufs[vs->bufs[i]].layout, x, dir, len, want, &tl, &o, &st) && *buf < 0) {
+        if (locate(mv, vs->bufs[i], x, dir, len, want, &tl, &o, &st) && *buf < 0) {
             *buf = vs->bufs[i], *tile = tl, *off = o, *step = st;
         }
     }
     if (*buf >= 0) return;
-    locate(&mv->p->bufs[home].layout, x, dir, len, want, tile, off, step);
+    locate(mv, home, x, dir, len, want, tile, off, step);
     *buf = home;
 }
 
@@ -1312,6 +1329,7 @@ void move_into(Tiler *t, int32_t dst, MapNode *map, IrOpId op) {
     for (size_t i = 0; i < mv.npacks; i++) free(mv.packs[i].runs);
     free(mv.packs);
     free(mv.pack_of);
+    free(mv.strides);
 }
 
 void move_pieces(Tiler *t, int32_t dst, const PlanXfer *pieces, size_t n, IrOpId op) {
