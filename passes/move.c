@@ -1074,25 +1074,26 @@ static PlanWord *desc_args(Plan *p, const Descs *descs, bool fill, int32_t args_
 }
 
 /* A copy or fill task over the tiles whose lists are non-empty. */
-/* Whether descriptor d, copying es-byte elements, can copy w-byte ones:
- * its rows contiguous on both sides, their bytes and every start a
- * multiple of w. */
-static bool desc_widens(const Desc *d, int64_t es, int64_t w) {
-    if (d->ni > 1 && (d->ss != es || d->ds != es)) return false;
-    if ((d->ni * es) % w || d->s % w || d->d % w) return false;
-    return d->no == 1 || (d->so % w == 0 && d->dso % w == 0);
+/* Whether descriptor d, copying (or filling) es-byte elements, can do w
+ * bytes at a time: its rows contiguous (on both sides), their bytes and
+ * every start a multiple of w. */
+static bool desc_widens(const Desc *d, bool fill, int64_t es, int64_t w) {
+    if (d->ni > 1 && ((!fill && d->ss != es) || d->ds != es)) return false;
+    if ((d->ni * es) % w || (!fill && d->s % w) || d->d % w) return false;
+    return d->no == 1 || ((fill || d->so % w == 0) && d->dso % w == 0);
 }
 
-/* The widest element (up to 8 bytes) every copy descriptor of a task
- * allows; the descriptors are rewritten for it. Contiguous copies of
- * narrow elements then move 8 bytes at a time. */
-static int64_t widen_descs(Descs *per_tile, int32_t ntiles, int64_t es) {
+/* The widest element (up to 8 bytes) every descriptor of a copy or fill
+ * task allows; the descriptors are rewritten for it (a fill's value
+ * repeated). Contiguous copies and fills of narrow elements then move 8
+ * bytes at a time. */
+static int64_t widen_descs(Descs *per_tile, int32_t ntiles, bool fill, int64_t es) {
     int64_t w = 8;
     for (; w > es; w /= 2) {
         bool ok = true;
         for (int32_t k = 0; k < ntiles && ok; k++)
             for (size_t i = 0; i < per_tile[k].n && ok; i++)
-                ok = desc_widens(&per_tile[k].v[i], es, w);
+                ok = desc_widens(&per_tile[k].v[i], fill, es, w);
         if (ok) break;
     }
     if (w <= es) return es;
@@ -1100,7 +1101,13 @@ static int64_t widen_descs(Descs *per_tile, int32_t ntiles, int64_t es) {
         for (size_t i = 0; i < per_tile[k].n; i++) {
             Desc *d = &per_tile[k].v[i];
             d->ni = d->ni * es / w;
-            d->ss = d->ds = d->ni > 1 ? w : 0;
+            d->ds = d->ni > 1 ? w : 0;
+            d->ss = fill ? 0 : d->ds;
+            if (fill) {
+                uint64_t v = d->bits & (~0ull >> (64 - 8 * es));
+                d->bits = 0;
+                for (int64_t b = 0; b < w; b += es) d->bits |= v << (8 * b);
+            }
         }
     return w;
 }
@@ -1110,7 +1117,7 @@ static void descs_task(Mover *mv, Descs *per_tile, PlanTaskKind kind, const char
     int32_t n = 0;
     for (int32_t k = 0; k < mv->ntiles; k++) n += per_tile[k].n > 0;
     if (n == 0) return;
-    int64_t es = kind == PLAN_COPY ? widen_descs(per_tile, mv->ntiles, mv->es) : mv->es;
+    int64_t es = widen_descs(per_tile, mv->ntiles, kind == PLAN_FILL, mv->es);
     int32_t task = plan_add_task(p, kind, mv->op, what);
     int32_t *tiles = xmalloc((size_t)n * sizeof *tiles);
     n = 0;
