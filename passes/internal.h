@@ -188,6 +188,11 @@ typedef struct ValState {
     size_t capbufs;
 } ValState;
 
+/* a / b rounded up (a >= 0, b > 0) */
+static inline int64_t ceil_div(int64_t a, int64_t b) {
+    return (a + b - 1) / b;
+}
+
 typedef struct Tiler {
     Plan *p;
     const IrGraph *g;

@@ -22,10 +22,6 @@ enum {
     STREAM_CHUNK_MIN = 1024, /* a streamed constant's home puts at least this on a tile */
 };
 
-static int64_t ceil_div64(int64_t a, int64_t b) {
-    return (a + b - 1) / b;
-}
-
 /* ---- Values ------------------------------------------------------------------------ */
 
 const char *tile_value_name(Tiler *t, IrRef v) {
@@ -77,10 +73,10 @@ static void stream_const(Tiler *t, MapNode *map, const PlanLayout *l, int32_t b,
     int32_t h = plan_add_layout_buf(p, PLAN_BUF_CONST, IR_NONE, op, name, &hl);
     move_into(t, h, map, op);
     int64_t U = layout_ntiles(&hl), B = (int64_t)layout_block_bytes(&hl), total = U * B;
-    int64_t c = ceil_div64(total, T);
+    int64_t c = ceil_div(total, T);
     if (c < STREAM_CHUNK_MIN) c = STREAM_CHUNK_MIN;
     c = (c + PLAN_ALIGN - 1) / PLAN_ALIGN * PLAN_ALIGN;
-    int32_t nch = (int32_t)ceil_div64(total, c), start = t->next_const_tile;
+    int32_t nch = (int32_t)ceil_div(total, c), start = t->next_const_tile;
     t->next_const_tile = (start + nch) % T;
     uint8_t *bytes = arena_alloc(&p->arena, (size_t)total + 1, 16);
     for (int64_t u = 0; u < U; u++) memcpy(bytes + u * B, p->bufs[h].data[u], (size_t)B);

@@ -52,9 +52,6 @@ static bool amp_type(const IsaMachine *m, AccDtype a, AccDtype b, AmpType *at) {
     }
 }
 
-static int64_t ceil_div(int64_t a, int64_t b) {
-    return (a + b - 1) / b;
-}
 static int64_t round_up(int64_t a, int64_t b) {
     return ceil_div(a, b) * b;
 }

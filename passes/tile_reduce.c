@@ -542,10 +542,16 @@ static void window_input_layout(const PlanLayout *ol, const IrType *xt, const Ir
     }
     for (int s = 0; s < 2; s++) {
         int d = 2 + s;
-        int64_t need = (w->out[s] - 1) * w->stride[s] + (w->kernel[s] - 1) * w->dilation[s] + 1;
-        xl->dims[d] = xl->block[d] = w->in[s];
+        /* a split of the result's rows (ol's block of them) splits the
+         * input's alike: each block with the rows its windows overhang as
+         * margins (the neighbours' rows, or padding) */
+        int64_t on = ol->axis[d] >= 0 ? ol->block[d] : w->out[s];
+        int64_t blk = ol->axis[d] >= 0 ? on * w->stride[s] : w->in[s];
+        int64_t need = (on - 1) * w->stride[s] + (w->kernel[s] - 1) * w->dilation[s] + 1;
+        xl->dims[d] = w->in[s];
+        xl->block[d] = blk;
         xl->lo[d] = w->pad_begin[s];
-        xl->hi[d] = need - w->pad_begin[s] > w->in[s] ? need - w->pad_begin[s] - w->in[s] : 0;
+        xl->hi[d] = need - w->pad_begin[s] > blk ? need - w->pad_begin[s] - blk : 0;
     }
     xl->pad = pad;
     xl->pad_undefined = false;
@@ -707,12 +713,24 @@ bool tile_depthwise(Tiler *t, IrOpId id) {
     if (xt->dtype != wt->dtype || !(dtype_flags(xt->dtype) & DT_FLOAT) ||
         xt->dtype == ACC_DTYPE_F64)
         return false;
-    /* the result split over images and channels only */
+    /* the result split over images and channels, and when they leave
+     * tiles idle, over its rows too (the input's rows split alike) */
     PlanLayout ol;
     int64_t nc = N * C, T = (int64_t)t->m->tiles;
     layout_default(&ol, yt->dtype, yt->rank, yt->dims, 0, (int32_t)(nc < T ? nc : T), 1024);
     for (int d = 2; d < yt->rank; d++)
         if (ol.axis[d] >= 0) return false;
+    int64_t O0 = w.out[0], rp = nc < T ? T / nc : 1;
+    for (; rp > 1; rp--) {
+        int64_t ob = ceil_div(O0, rp < O0 ? rp : O0);
+        int64_t parts = ceil_div(O0, ob);
+        if (ceil_div(w.in[0], ob * w.stride[0]) == parts && parts > 1) {
+            ol.axis[2] = (int8_t)ol.ngrid;
+            ol.grid[ol.ngrid++] = (int32_t)parts;
+            ol.block[2] = ob;
+            break;
+        }
+    }
     PlanLayout xl, wl;
     window_input_layout(&ol, xt, &w, 0, &xl);
     /* the weights [C, 1, K0, K1]: channels split as the result's */
