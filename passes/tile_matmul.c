@@ -342,6 +342,15 @@ static const PlanLayout *partial_layout(const PlanLayout *cl, int32_t kp) {
     return &pl;
 }
 
+/* What summing kp partial accumulators of cbytes per tile (n elements)
+ * costs: the copy of each tile's own partial and the exchange of the
+ * others, a barrier more, and the REDUCE reading kp values per element. */
+static int64_t combine_cycles(const Tiler *t, int64_t kp, int64_t cbytes, int64_t n) {
+    const IsaMachine *m = t->m;
+    return (kp - 1) * cbytes / m->xrecv_bytes + cbytes / m->ldst_bytes * m->workers / 2 +
+           2 * (m->sync_cycles + m->xlatency_cycles) + n * (kp + 8);
+}
+
 /* Tiles from a base that spreads small ops over the machine. */
 static int32_t pick_base(Tiler *t, int32_t used) {
     int32_t T = (int32_t)t->m->tiles;
@@ -486,8 +495,7 @@ void tile_matmul(Tiler *t, IrOpId id) {
                         cost += sync * 2 * (sa || sb);
                         cost *= ks;
                         if (!direct) cost += bt * mt * nt * (3 + nbody + op->nin - 2);
-                        if (kp > 1) /* the partials exchanged and summed */
-                            cost += (kp - 1) * cbytes / xr + 2 * sync + bt * mt * nt * (kp + 8);
+                        if (kp > 1) cost += combine_cycles(t, kp, cbytes, bt * mt * nt);
                         if (best.cost < 0 || cost < best.cost)
                             best = (MmPlan){bp, mp, np, kp, ks, cost};
                     }
@@ -666,6 +674,7 @@ static void conv_k(const IrWindow *w, int64_t cg, int64_t groups, const AmpType 
 
 typedef struct ConvPlan {
     int64_t bp, op, mp;
+    int64_t kp; /* parts of the input channels (a K split) */
     int64_t cost;
 } ConvPlan;
 
@@ -705,47 +714,70 @@ void tile_conv(Tiler *t, IrOpId id) {
     static int64_t cb[4096], co[4096], cm[4096];
     int nbp = part_counts(N, cb, 4096), nop = part_counts(O0, co, 4096),
         nmp = G == 1 ? part_counts(ceil_div(M, 16), cm, 4096) : (cm[0] = 1, 1);
-    ConvPlan best = {1, 1, 1, -1}, fallback = {1, 1, 1, -1};
+    ConvPlan best = {1, 1, 1, 1, -1}, fallback = {1, 1, 1, 1, -1};
     bool xx = computed(t, xv);
-    int64_t row_bytes_in = 1; /* input bytes of one input row of an image */
-    for (int s = 1; s < ns; s++) row_bytes_in *= w.in[s] + w.pad_begin[s] + w.pad_end[s];
-    row_bytes_in *= (G == 1 ? ck.cst : C + ck.cst) * esa;
-    for (int i = 0; i < nbp; i++)
-        for (int j = 0; j < nop; j++)
-            for (int k = 0; k < nmp; k++) {
-                int64_t bp = cb[i], opp = co[j], mp = cm[k];
-                if (bp * opp * mp > T) break;
-                int64_t nt = ceil_div(N, bp), ot = ceil_div(O0, opp);
-                if (opp > 1 && ceil_div(H0, ot * s0) != opp) continue;
-                int64_t mt = mp == 1 ? round_up(M, 16) : 16 * ceil_div(ceil_div(M, 16), mp);
-                int64_t rows = nt * ot * rest;
-                int64_t in_rows = (ot - 1) * s0 + (w.kernel[0] - 1) * w.dilation[0] + 1;
-                int64_t xbytes = nt * in_rows * row_bytes_in;
-                int64_t bbytes = G * kkst * (G == 1 ? mt : round_up(mg, 16)) * esa;
-                int64_t mst = G == 1 ? mt : M + 16;
-                int64_t cbytes = rows * mst * 4, obytes = rows * mst * eso;
-                int64_t mem = xbytes + bbytes + cbytes + obytes * (direct ? 1 : op->nin - 1);
-                if (mem > sram) {
-                    if (best.cost < 0 && (fallback.cost < 0 || mem < fallback.cost))
-                        fallback = (ConvPlan){bp, opp, mp, mem};
-                    continue;
+    int64_t row_px = 1; /* pixels of one input row of an image, padding included */
+    for (int s = 1; s < ns; s++) row_px *= w.in[s] + w.pad_begin[s] + w.pad_end[s];
+    /* K split: the input channels in kp parts of cpart (lane groups), on
+     * kp times the tiles, each tile's partial sums combined as matmul's
+     * (one group, float only) */
+    static int64_t ckp[4096];
+    int64_t lanes = at.lanes, ncb = ceil_div(C, lanes);
+    int nkp = G == 1 && acc_dt == ACC_DTYPE_F32 && at.lanes < 8 ? part_counts(ncb, ckp, 4096)
+                                                                : (ckp[0] = 1, 1);
+    for (int l = 0; l < nkp; l++) {
+        int64_t kp = ckp[l], cpart = kp == 1 ? cg : lanes * ceil_div(ncb, kp);
+        /* a part does two chunks of K at least: with less, the combine
+         * (a barrier, copies, a REDUCE) costs more than the split saves */
+        if (kp > 1 && ktaps * cpart < 2 * at.kmax) break;
+        ConvK kk;
+        conv_k(&w, cpart, G, &at, &kk);
+        int64_t kkst_k = ktaps * kk.cst;
+        int64_t row_bytes_in = row_px * (G == 1 ? kk.cst : C + kk.cst) * esa;
+        for (int i = 0; i < nbp; i++)
+            for (int j = 0; j < nop; j++)
+                for (int k = 0; k < nmp; k++) {
+                    int64_t bp = cb[i], opp = co[j], mp = cm[k];
+                    if (bp * opp * mp * kp > T) break;
+                    int64_t nt = ceil_div(N, bp), ot = ceil_div(O0, opp);
+                    if (opp > 1 && ceil_div(H0, ot * s0) != opp) continue;
+                    int64_t mt = mp == 1 ? round_up(M, 16) : 16 * ceil_div(ceil_div(M, 16), mp);
+                    int64_t rows = nt * ot * rest;
+                    int64_t in_rows = (ot - 1) * s0 + (w.kernel[0] - 1) * w.dilation[0] + 1;
+                    int64_t xbytes = nt * in_rows * row_bytes_in;
+                    int64_t bbytes = G * kkst_k * (G == 1 ? mt : round_up(mg, 16)) * esa;
+                    int64_t mst = G == 1 ? mt : M + 16;
+                    int64_t cbytes = rows * mst * 4, obytes = rows * mst * eso;
+                    int64_t mem = xbytes + bbytes + cbytes + obytes * (direct ? 1 : op->nin - 1);
+                    if (kp > 1) mem += cbytes * kp; /* the partials brought together */
+                    if (mem > sram) {
+                        if (best.cost < 0 && (fallback.cost < 0 || mem < fallback.cost))
+                            fallback = (ConvPlan){bp, opp, mp, kp, mem};
+                        continue;
+                    }
+                    int64_t ncols = G == 1 ? mt / 16 : ceil_div(mg, 16);
+                    int64_t cost =
+                        amp_cycles(&at, G, ncols, kk.nchunks, kk.kw, rows, (int)t->m->workers);
+                    if (!direct || kp > 1) cost += rows * mst * (3 + nbody + op->nin - 2);
+                    cost += (xx ? xbytes : 0) / (int64_t)t->m->xrecv_bytes;
+                    cost += (int64_t)t->m->sync_cycles * 2 * xx;
+                    if (kp > 1) cost += combine_cycles(t, kp, cbytes, rows * mst);
+                    if (best.cost < 0 || cost < best.cost) best = (ConvPlan){bp, opp, mp, kp, cost};
                 }
-                int64_t ncols = G == 1 ? mt / 16 : ceil_div(mg, 16);
-                int64_t cost =
-                    amp_cycles(&at, G, ncols, ck.nchunks, ck.kw, rows, (int)t->m->workers);
-                if (!direct) cost += rows * mst * (3 + nbody + op->nin - 2);
-                cost += (xx ? xbytes : 0) / (int64_t)t->m->xrecv_bytes;
-                cost += (int64_t)t->m->sync_cycles * 2 * xx;
-                if (best.cost < 0 || cost < best.cost) best = (ConvPlan){bp, opp, mp, cost};
-            }
+    }
     if (best.cost < 0) best = fallback;
-    if (best.cost < 0) best = (ConvPlan){1, 1, 1, 0};
+    if (best.cost < 0) best = (ConvPlan){1, 1, 1, 1, 0};
+    int64_t kp = best.kp;
+    if (kp > 1) { /* the tile's channels: one part */
+        conv_k(&w, lanes * ceil_div(ncb, kp), G, &at, &ck);
+        kkst = ktaps * ck.cst;
+    }
     int64_t nt = ceil_div(N, best.bp), ot = ceil_div(O0, best.op);
     int64_t mt = best.mp == 1 ? M : 16 * ceil_div(ceil_div(M, 16), best.mp);
     int32_t grid[3] = {(int32_t)ceil_div(N, nt), (int32_t)ceil_div(O0, ot),
                        (int32_t)ceil_div(M, mt)};
     int32_t used = grid[0] * grid[1] * grid[2];
-    int32_t base = pick_base(t, used);
+    int32_t base = pick_base(t, used * (int32_t)kp);
 
     /* the accumulator and the result: channels last */
     PlanLayout cl, ol, xl, bl;
@@ -783,6 +815,10 @@ void tile_conv(Tiler *t, IrOpId id) {
     int32_t xbuf;
     if (G == 1) {
         xl.mult[1] = ck.cst;
+        if (kp > 1) { /* the channels' parts over a grid axis outside the others */
+            add_k_axis(&xl, (int32_t)kp);
+            split(&xl, 1, 0, lanes * ceil_div(ncb, kp));
+        }
         xbuf = tile_value_in(t, xv, &xl);
     } else {
         /* each group's channels padded to cst: aligned group offsets */
@@ -827,21 +863,38 @@ void tile_conv(Tiler *t, IrOpId id) {
     grid_layout(&bl, wt->dtype, 3, d4, base, grid);
     if (G == 1) split(&bl, 2, GRID_N, mt);
     bl.mult[2] = 16;
+    if (kp > 1) {
+        /* [1, taps..., channels, out]: a tile's block is its part's
+         * channels of every tap, each part stored as cst channels */
+        wm = tr;
+        grid_layout(&bl, wt->dtype, 3 + ns, d2, base, grid);
+        split(&bl, 2 + ns, GRID_N, mt);
+        bl.mult[2 + ns] = 16;
+        add_k_axis(&bl, (int32_t)kp);
+        split(&bl, 1 + ns, 0, lanes * ceil_div(ncb, kp));
+        bl.mult[1 + ns] = ck.cst;
+    }
     int32_t bbuf = tile_fill_buf(
         t, wm, &bl, IR_NONE, id,
         arena_printf(t->arena, "%s [taps x channels, out]", tile_value_name(t, wv)), false);
 
     int32_t obuf = tile_new_value_buf(t, PLAN_BUF_VALUE, y, &ol, NULL);
     int32_t cbuf = obuf;
-    if (!(direct && out_dt == acc_dt))
+    if (kp > 1)
+        cbuf = plan_add_layout_buf(p, PLAN_BUF_ACC, IR_NONE, id,
+                                   arena_printf(t->arena, "%s [partial]", tile_value_name(t, y)),
+                                   partial_layout(&cl, (int32_t)kp));
+    else if (!(direct && out_dt == acc_dt))
         cbuf = (direct && ck.nchunks == 1 && G == 1)
                    ? obuf
                    : plan_add_layout_buf(p, PLAN_BUF_ACC, IR_NONE, id,
                                          arena_printf(t->arena, "%s [acc]", tile_value_name(t, y)),
                                          &cl);
 
+    bool to_out = direct && kp == 1; /* the matrix unit stores the result */
     const PlanLayout *X = &p->bufs[xbuf].layout, *B = &p->bufs[bbuf].layout,
-                     *Cl = &p->bufs[cbuf].layout, *O = &p->bufs[direct ? obuf : cbuf].layout;
+                     *Cl = kp > 1 ? &cl : &p->bufs[cbuf].layout,
+                     *O = to_out ? &p->bufs[obuf].layout : Cl;
     int64_t sx[IR_MAX_RANK], sb[IR_MAX_RANK], sc[IR_MAX_RANK], so[IR_MAX_RANK];
     layout_strides(X, sx);
     layout_strides(B, sb);
@@ -866,7 +919,7 @@ void tile_conv(Tiler *t, IrOpId id) {
         rg.astr[1 + q] = w.stride[q] * sx[2 + q] * esa;
     }
     s.a_row = rg.astr[ns];
-    s.b_row = layout_stored(B, 2) * esa;
+    s.b_row = layout_stored(B, B->rank - 1) * esa;
     (void)sb;
     int64_t c_cols = layout_stored(Cl, 1);
     s.c_row = c_cols * esc;
@@ -899,9 +952,24 @@ void tile_conv(Tiler *t, IrOpId id) {
     if (nc != ck.nchunks) ice("tile: convolution chunks %d, expected %d", nc, ck.nchunks);
     /* A's origin: the stored block starts lo before the block */
     int64_t mmc = amp_cycles(&at, s.nbatch, s.ncols, s.nchunks, s.kw, rows, (int)t->m->workers);
-    amp_task(t, id, &s, xbuf, 0, bbuf, cbuf, direct ? obuf : cbuf, ca, cbo, &rg, mmc);
+    amp_task(t, id, &s, xbuf, 0, bbuf, cbuf, to_out ? obuf : cbuf, ca, cbo, &rg, mmc);
     free(ca);
     free(cbo);
+    int64_t ecycles = rows * c_cols * (3 + nbody + op->nin - 2) / (int64_t)t->m->workers;
+    if (kp > 1) {
+        /* the partials summed into the result (identity body) or an
+         * accumulator the epilogue reads */
+        bool ident = tile_identity_body(g, id);
+        int32_t sum = ident ? obuf
+                            : plan_add_layout_buf(
+                                  p, PLAN_BUF_ACC, IR_NONE, id,
+                                  arena_printf(t->arena, "%s [acc]", tile_value_name(t, y)), &cl);
+        tile_combine_partials(t, id, cbuf, 1, PLAN_RED_SUM, acc_dt, sum);
+        if (!ident) tile_epilogue(t, id, sum, obuf, ecycles);
+        t->vals[y].kind = VAL_COMPUTED;
+        tile_note_buf(t, y, obuf);
+        return;
+    }
     if (G > 1) {
         /* the groups' accumulators [N, G x mg16, O...] as [N, M, O...] */
         MapNode *am = move_map_leaf_buf(t, cbuf);
@@ -923,8 +991,7 @@ void tile_conv(Tiler *t, IrOpId id) {
         move_into(t, cbuf, a3, id);
     }
     if (!direct) /* Cl's stored extent, read before buffers were added (p->bufs may move) */
-        tile_epilogue(t, id, cbuf, obuf,
-                      rows * c_cols * (3 + nbody + op->nin - 2) / (int64_t)t->m->workers);
+        tile_epilogue(t, id, cbuf, obuf, ecycles);
     t->vals[y].kind = VAL_COMPUTED;
     tile_note_buf(t, y, obuf);
 }
