@@ -351,6 +351,23 @@ static int64_t combine_cycles(const Tiler *t, int64_t kp, int64_t cbytes, int64_
            2 * (m->sync_cycles + m->xlatency_cycles) + n * (kp + 8);
 }
 
+/* A K split's partials (pbuf) summed into the result obuf when op id's
+ * body is the identity, else into an accumulator in layout cl (of the
+ * accumulation dtype) that the epilogue (ecycles) reads. */
+static void sum_partials(Tiler *t, IrOpId id, int32_t pbuf, const PlanLayout *cl, int32_t obuf,
+                         int64_t ecycles) {
+    if (tile_identity_body(t->g, id)) {
+        tile_combine_partials(t, id, pbuf, 1, PLAN_RED_SUM, cl->dtype, obuf);
+        return;
+    }
+    IrRef y = t->g->ops[id].out[0];
+    int32_t sum =
+        plan_add_layout_buf(t->p, PLAN_BUF_ACC, IR_NONE, id,
+                            arena_printf(t->arena, "%s [acc]", tile_value_name(t, y)), cl);
+    tile_combine_partials(t, id, pbuf, 1, PLAN_RED_SUM, cl->dtype, sum);
+    tile_epilogue(t, id, sum, obuf, ecycles);
+}
+
 /* Tiles from a base that spreads small ops over the machine. */
 static int32_t pick_base(Tiler *t, int32_t used) {
     int32_t T = (int32_t)t->m->tiles;
@@ -622,14 +639,7 @@ void tile_matmul(Tiler *t, IrOpId id) {
     }
     int64_t ecycles = bt * mt * nt * (3 + nbody + op->nin - 2) / (int64_t)t->m->workers;
     if (kp > 1) {
-        /* the partials summed into the result (identity body) or an
-         * accumulator the epilogue reads */
-        int32_t sum = ident ? obuf
-                            : plan_add_layout_buf(
-                                  p, PLAN_BUF_ACC, IR_NONE, id,
-                                  arena_printf(t->arena, "%s [acc]", tile_value_name(t, y)), &cl);
-        tile_combine_partials(t, id, cbuf, 1, PLAN_RED_SUM, acc_dt, sum);
-        if (!ident) tile_epilogue(t, id, sum, obuf, ecycles);
+        sum_partials(t, id, cbuf, &cl, obuf, ecycles);
     } else if (!direct) {
         tile_epilogue(t, id, cbuf, obuf, ecycles);
     }
@@ -957,15 +967,7 @@ void tile_conv(Tiler *t, IrOpId id) {
     free(cbo);
     int64_t ecycles = rows * c_cols * (3 + nbody + op->nin - 2) / (int64_t)t->m->workers;
     if (kp > 1) {
-        /* the partials summed into the result (identity body) or an
-         * accumulator the epilogue reads */
-        bool ident = tile_identity_body(g, id);
-        int32_t sum = ident ? obuf
-                            : plan_add_layout_buf(
-                                  p, PLAN_BUF_ACC, IR_NONE, id,
-                                  arena_printf(t->arena, "%s [acc]", tile_value_name(t, y)), &cl);
-        tile_combine_partials(t, id, cbuf, 1, PLAN_RED_SUM, acc_dt, sum);
-        if (!ident) tile_epilogue(t, id, sum, obuf, ecycles);
+        sum_partials(t, id, cbuf, &cl, obuf, ecycles);
         t->vals[y].kind = VAL_COMPUTED;
         tile_note_buf(t, y, obuf);
         return;
