@@ -1254,7 +1254,9 @@ static void local_to_exchange(Mover *mv) {
                          d->ni * mv->es);
         }
         recv[k] += bytes;
-        l->n = 0;
+        free(l->v);
+        l->v = NULL;
+        l->n = l->cap = 0;
     }
     free(recv);
 }
