@@ -53,7 +53,9 @@ void kernel_chunk_frame(Code *c, int32_t done, int32_t chunk, const char *per_ro
  *
  * The body gets the m registers the frame leaves; when that is too few,
  * m1..m5 are saved in the scratch around the row (mode 1), and when even
- * that is too few, values spill to the scratch (mode 2).
+ * that is too few, values spill to the scratch (mode 2); last, operands
+ * constant along the row are loaded again for every element instead of
+ * held in registers (mode 3).
  */
 static bool ew_try(const Plan *p, const PlanEwSpec *s, Code *c, int mode) {
     const IrGraph *g = p->g;
@@ -71,10 +73,13 @@ static bool ew_try(const Plan *p, const PlanEwSpec *s, Code *c, int mode) {
         for (int r = 1; r <= 5; r++) code_op(c, ISA_STW, r, M_SCRATCH, 0, 4 * (r - 1), 0);
         code_comment(c, "the frame, while the row needs its registers");
     }
-    uint32_t mfree = save ? bit_range(1, M_SCRATCH - 1) & ~bit_range(ptr0, ptr0 + nb - 1)
-                          : bit_range(ptr0 + nb, 15);
+    /* saved, m1..m4 are free for the row; m5 only once the hardware loop
+     * has read it (the count of the row's elements) */
+    uint32_t mfree =
+        save ? bit_range(1, M_SCRATCH - 1) & ~bit_range(ptr0, ptr0 + nb - 1) & ~(1u << 5)
+             : bit_range(ptr0 + nb, 15);
     uint32_t afree = bit_range(0, 15);
-    VPool pool = {afree, mfree, mode == 2 ? M_SCRATCH : -1, 20};
+    VPool pool = {afree, mfree, mode >= 2 ? M_SCRATCH : -1, 20};
 
     /* Operands constant along a row, loaded once per row. */
     BVal inputs[PLAN_MAX_BUFS];
@@ -82,8 +87,9 @@ static bool ew_try(const Plan *p, const PlanEwSpec *s, Code *c, int mode) {
     vc_init(&pre);
     int32_t keep[2 * PLAN_MAX_BUFS];
     int nkeep = 0, keep_buf[2 * PLAN_MAX_BUFS], keep_half[2 * PLAN_MAX_BUFS];
+    bool hoist = mode < 3;
     for (int k = 1; k < nb; k++) {
-        if (s->inner[k] != 0) continue;
+        if (s->inner[k] != 0 || !hoist) continue;
         BVal x = body_load(&pre, s->dtype[k], ptr0 + k, 0);
         inputs[s->input[k]] = x;
         for (int h = 0; h < (x.t == ACC_DTYPE_I64 ? 2 : 1); h++) {
@@ -111,12 +117,13 @@ static bool ew_try(const Plan *p, const PlanEwSpec *s, Code *c, int mode) {
     VCode v;
     vc_init(&v);
     for (int k = 1; k < nb; k++)
-        if (s->inner[k] != 0)
+        if (s->inner[k] != 0 || !hoist)
             inputs[s->input[k]] = body_load(&v, s->dtype[k], ptr0 + k, (int32_t)s->inner[k]);
     BVal r = body_emit(&v, body, inputs);
     r = body_cast(&v, r, s->out_dtype);
     body_store(&v, r, s->out_dtype, ptr0, (int32_t)s->inner[0]);
     code_jump(c, ISA_LOOP, 0, 5, end, 0);
+    if (save) pool.m |= 1u << 5;
     bool ok = vc_emit(&v, &pool, c, NULL, 0, NULL);
     vc_free(&v);
     if (!ok) return false;
@@ -140,7 +147,7 @@ static bool ew_try(const Plan *p, const PlanEwSpec *s, Code *c, int mode) {
 
 static void ew_kernel(const Plan *p, const PlanTask *t, Kernel *k) {
     const PlanEwSpec *s = t->spec;
-    for (int mode = 0; mode < 3; mode++) {
+    for (int mode = 0; mode < 4; mode++) {
         Code c;
         code_init(&c, k->code.prefix);
         code_context(&c, ASM_WORKER);
