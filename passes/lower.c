@@ -558,12 +558,54 @@ static bool lower_matmul(Rewriter *rw, IrOpId id) {
     return true;
 }
 
+/* matmul_integer on the int8 matrix unit: a u8 operand as i8 (x - 128),
+ * and (a - za) @ (b - zb) = a8 @ b8 + ca * colsum(b8) + cb * rowsum(a8)
+ * + K * ca * cb, with a = a8 + sa (sa 128 for u8, else 0), ca = sa - za,
+ * cb = sb - zb; all exact in i32. Operands of rank 2 and more. */
+static bool matmul_integer_i8(Rewriter *rw, IrOpId id) {
+    IrGraph *g = G(rw);
+    Build *b = &rw->b;
+    int nin = g->ops[id].nin;
+    IrRef v8[2], c[2];
+    for (int i = 0; i < 2; i++) {
+        IrRef v = in_(rw, id, i);
+        bool u8 = type_of(rw, v)->dtype == ACC_DTYPE_U8;
+        if (u8) {
+            v = pb_op2(b, IR_OP_sub, pb_cast(b, v, ACC_DTYPE_I32),
+                       pb_scalar(b, ACC_DTYPE_I32, 128));
+            v = pb_cast(b, v, ACC_DTYPE_I8);
+        }
+        v8[i] = v;
+        c[i] = pb_scalar(b, ACC_DTYPE_I32, u8 ? 128 : 0);
+        if (nin > 2 + i) {
+            IrRef zp = pb_reshape(b, in_(rw, id, 2 + i), 0, NULL);
+            c[i] = pb_op2(b, IR_OP_sub, c[i], pb_cast(b, zp, ACC_DTYPE_I32));
+        }
+    }
+    IrType y = *type_of(rw, out_(rw, id));
+    const IrType *ta = type_of(rw, v8[0]);
+    int64_t k = ta->dims[ta->rank - 1], last = -1, second = -2;
+    IrRef r = make_matmul(rw, v8[0], v8[1], &y);
+    IrRef rows = pb_reduce(b, IR_OP_reduce_sum, pb_cast(b, v8[0], ACC_DTYPE_I32), 1, &last, true);
+    IrRef cols = pb_reduce(b, IR_OP_reduce_sum, pb_cast(b, v8[1], ACC_DTYPE_I32), 1, &second, true);
+    r = pb_op2(b, IR_OP_add, r, pb_op2(b, IR_OP_mul, c[0], cols));
+    r = pb_op2(b, IR_OP_add, r, pb_op2(b, IR_OP_mul, c[1], rows));
+    IrRef kab = pb_op2(b, IR_OP_mul, pb_op2(b, IR_OP_mul, c[0], c[1]),
+                       pb_scalar(b, ACC_DTYPE_I32, (double)k));
+    rw_replace_op(rw, id, pb_op2(b, IR_OP_add, r, kab));
+    return true;
+}
+
 static bool lower_matmul_integer(Rewriter *rw, IrOpId id) {
     IrGraph *g = G(rw);
     IrRef ab[2] = {in_(rw, id, 0), in_(rw, id, 1)};
     int nin = g->ops[id].nin;
     bool centred = false;
     for (int i = 2; i < nin; i++) centred |= !pb_is_splat(g, in_(rw, id, i), 0.0);
+    bool unsigned_ =
+        type_of(rw, ab[0])->dtype == ACC_DTYPE_U8 || type_of(rw, ab[1])->dtype == ACC_DTYPE_U8;
+    if ((centred || unsigned_) && type_of(rw, ab[0])->rank >= 2 && type_of(rw, ab[1])->rank >= 2)
+        return matmul_integer_i8(rw, id);
     if (centred) {
         /* (a - a_zero_point) in i32, exactly; then an i32 matmul. */
         for (int i = 0; i < 2; i++) {
