@@ -217,8 +217,41 @@ static size_t used_slots(const AsmTile *t) {
     return n;
 }
 
+/* The distinct destination lists of the sends, each stored once (a
+ * block's replicas get the same multicast list from many senders). */
+typedef struct DstLists {
+    StrBuf words; /* the lists, as .acc.exchange's destinations */
+    uint32_t n;   /* words so far */
+    uint32_t *at; /* per send, in file order: where its list starts */
+    size_t nsends;
+    struct DstKey {
+        const AsmSend *send; /* the first send with this list; NULL: empty */
+        uint32_t at;
+    } * table;
+    size_t cap;
+} DstLists;
+
+static uint64_t dst_hash(const AsmSend *x) {
+    uint64_t h = 1469598103934665603ull ^ x->ndst;
+    for (size_t d = 0; d < x->ndst; d++) h = (h ^ x->dst[d]) * 1099511628211ull;
+    return h;
+}
+
+static uint32_t dst_list(DstLists *l, const AsmSend *x) {
+    size_t i = dst_hash(x) & (l->cap - 1);
+    for (; l->table[i].send; i = (i + 1) & (l->cap - 1)) {
+        const AsmSend *y = l->table[i].send;
+        if (y->ndst == x->ndst && memcmp(y->dst, x->dst, x->ndst * sizeof *x->dst) == 0)
+            return l->table[i].at;
+    }
+    l->table[i] = (struct DstKey){x, l->n};
+    for (size_t d = 0; d < x->ndst; d++) put32(&l->words, x->dst[d]);
+    l->n += (uint32_t)x->ndst;
+    return l->table[i].at;
+}
+
 static void write_exchange(const AsmImage *img, StrBuf *b) {
-    uint32_t ntables = 0, nslots = 0, nsends = 0, ndsts = 0, nrecvs = 0, nhin = 0, nhout = 0;
+    uint32_t ntables = 0, nslots = 0, nsends = 0, nrecvs = 0, nhin = 0, nhout = 0;
     size_t *used = xmalloc(((size_t)img->machine.tiles + 1) * sizeof *used);
     for (uint32_t t = 0; t < img->machine.tiles; t++) used[t] = used_slots(&img->tiles[t]);
     for (uint32_t t = 0; t < img->machine.tiles; t++) {
@@ -232,12 +265,24 @@ static void write_exchange(const AsmImage *img, StrBuf *b) {
             nrecvs += (uint32_t)s->nrecvs;
             nhin += (uint32_t)s->nhostin;
             nhout += (uint32_t)s->nhostout;
-            for (size_t i = 0; i < s->nsends; i++) ndsts += (uint32_t)s->sends[i].ndst;
         }
     }
+    DstLists dl = {0};
+    sb_init(&dl.words);
+    dl.cap = 16;
+    while (dl.cap < 2 * (size_t)nsends) dl.cap *= 2;
+    dl.table = xcalloc(dl.cap, sizeof *dl.table);
+    dl.at = xmalloc(((size_t)nsends + 1) * sizeof *dl.at);
+    for (uint32_t t = 0; t < img->machine.tiles; t++)
+        for (size_t k = 0; k < used[t]; k++) {
+            const AsmSlot *s = &img->tiles[t].slots[k];
+            for (size_t i = 0; i < s->nsends; i++) dl.at[dl.nsends++] = dst_list(&dl, &s->sends[i]);
+        }
+    uint32_t ndsts = dl.n;
     uint32_t counts[8] = {ntables, nslots, nsends, ndsts, nrecvs, nhin, nhout, 0};
     for (int i = 0; i < 8; i++) put32(b, counts[i]);
-    uint32_t slot = 0, send = 0, dst = 0, recv = 0, hin = 0, hout = 0;
+    uint32_t slot = 0, send = 0, recv = 0, hin = 0, hout = 0;
+    size_t si = 0;
     for (uint32_t t = 0; t < img->machine.tiles; t++) { /* tables */
         size_t n = used[t];
         if (!n) continue;
@@ -267,9 +312,8 @@ static void write_exchange(const AsmImage *img, StrBuf *b) {
     EACH_SLOT(for (size_t i = 0; i < s->nsends; i++) {
         put32(b, s->sends[i].src);
         put32(b, s->sends[i].len);
-        put32(b, dst);
+        put32(b, dl.at[si++]);
         put32(b, (uint32_t)s->sends[i].ndst);
-        dst += (uint32_t)s->sends[i].ndst;
     })
     EACH_SLOT(for (size_t i = 0; i < s->nrecvs; i++) {
         put32(b, s->recvs[i].from);
@@ -291,9 +335,11 @@ static void write_exchange(const AsmImage *img, StrBuf *b) {
         put32(b, 0);
         put64(b, s->hostout[i].offset);
     })
-    EACH_SLOT(for (size_t i = 0; i < s->nsends; i++) for (size_t d = 0; d < s->sends[i].ndst; d++)
-                  put32(b, s->sends[i].dst[d]);)
 #undef EACH_SLOT
+    sb_append(b, dl.words.data, dl.words.len);
+    sb_free(&dl.words);
+    free(dl.table);
+    free(dl.at);
     free(used);
 }
 
