@@ -1130,10 +1130,7 @@ static void descs_task(Mover *mv, Descs *per_tile, PlanTaskKind kind, const char
     int32_t args = plan_add_buf(p, PLAN_BUF_ARGS, IR_NONE, mv->op, name.data);
     sb_free(&name);
     PlanBuf *ab = &p->bufs[args];
-    ab->ntiles = n;
-    ab->tiles = ARENA_ARRAY(&p->arena, int32_t, (size_t)n);
-    ab->size = ARENA_ARRAY(&p->arena, uint32_t, (size_t)n);
-    ab->addr = ARENA_ARRAY(&p->arena, uint32_t, (size_t)n);
+    plan_buf_alloc_tiles(p, ab, n);
     ab->words = ARENA_ARRAY(&p->arena, PlanWord *, (size_t)n);
     PlanCopySpec *spec = ARENA_NEW(&p->arena, PlanCopySpec);
     spec->esize = (int)es;

@@ -354,6 +354,8 @@ Plan *plan_new(const IrGraph *g, const IsaMachine *m);
 void plan_free(Plan *p);
 /* A new buffer; its tiles, sizes and words are set by the caller. */
 int32_t plan_add_buf(Plan *p, PlanBufKind kind, IrRef value, IrOpId op, const char *name);
+/* b's per-tile arrays (tiles, size, addr) for n tiles, to be filled. */
+void plan_buf_alloc_tiles(Plan *p, PlanBuf *b, int32_t n);
 /* A buffer holding a tensor in layout l: on l's tiles, l's block bytes each. */
 int32_t plan_add_layout_buf(Plan *p, PlanBufKind kind, IrRef value, IrOpId op, const char *name,
                             const PlanLayout *l);
@@ -361,6 +363,8 @@ int32_t plan_add_task(Plan *p, PlanTaskKind kind, IrOpId op, const char *what);
 void plan_task_reads(Plan *p, int32_t task, int32_t buf);
 void plan_task_writes(Plan *p, int32_t task, int32_t buf);
 void plan_task_set_tiles(Plan *p, int32_t task, int32_t n, const int32_t *tiles);
+/* The task runs on layout l's tiles (consecutive from its base). */
+void plan_task_set_layout_tiles(Plan *p, int32_t task, const PlanLayout *l);
 /* The index of tile in buf's (or task's) tile list, or -1. */
 int32_t plan_buf_tile_index(const PlanBuf *b, int32_t tile);
 int32_t plan_task_tile_index(const PlanTask *t, int32_t tile);

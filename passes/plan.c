@@ -50,6 +50,14 @@ int32_t plan_add_buf(Plan *p, PlanBufKind kind, IrRef value, IrOpId op, const ch
     return p->nbufs++;
 }
 
+void plan_buf_alloc_tiles(Plan *p, PlanBuf *b, int32_t n) {
+    size_t m = (size_t)(n ? n : 1);
+    b->ntiles = n;
+    b->tiles = ARENA_ARRAY(&p->arena, int32_t, m);
+    b->size = ARENA_ARRAY(&p->arena, uint32_t, m);
+    b->addr = ARENA_ARRAY(&p->arena, uint32_t, m);
+}
+
 int32_t plan_add_layout_buf(Plan *p, PlanBufKind kind, IrRef value, IrOpId op, const char *name,
                             const PlanLayout *l) {
     int32_t id = plan_add_buf(p, kind, value, op, name);
@@ -59,10 +67,7 @@ int32_t plan_add_layout_buf(Plan *p, PlanBufKind kind, IrRef value, IrOpId op, c
     layout_canon(&b->layout);
     int32_t n = layout_ntiles(&b->layout);
     uint32_t bytes = (uint32_t)layout_block_bytes(&b->layout);
-    b->ntiles = n;
-    b->tiles = ARENA_ARRAY(&p->arena, int32_t, (size_t)n);
-    b->size = ARENA_ARRAY(&p->arena, uint32_t, (size_t)n);
-    b->addr = ARENA_ARRAY(&p->arena, uint32_t, (size_t)n);
+    plan_buf_alloc_tiles(p, b, n);
     for (int32_t i = 0; i < n; i++) {
         b->tiles[i] = b->layout.base + i;
         b->size[i] = bytes;
@@ -106,6 +111,13 @@ void plan_task_set_tiles(Plan *p, int32_t task, int32_t n, const int32_t *tiles)
     t->ntiles = n;
     t->tiles = ARENA_ARRAY(&p->arena, int32_t, (size_t)(n ? n : 1));
     if (n) memcpy(t->tiles, tiles, (size_t)n * sizeof *tiles);
+}
+
+void plan_task_set_layout_tiles(Plan *p, int32_t task, const PlanLayout *l) {
+    PlanTask *t = &p->tasks[task];
+    t->ntiles = layout_ntiles(l);
+    t->tiles = ARENA_ARRAY(&p->arena, int32_t, (size_t)(t->ntiles ? t->ntiles : 1));
+    for (int32_t q = 0; q < t->ntiles; q++) t->tiles[q] = l->base + q;
 }
 
 static int32_t find_sorted(const int32_t *list, int32_t n, int32_t v) {

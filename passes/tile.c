@@ -85,10 +85,7 @@ static void stream_const(Tiler *t, MapNode *map, const PlanLayout *l, int32_t b,
     int32_t sb =
         plan_add_buf(p, PLAN_BUF_CONST, IR_NONE, op, arena_printf(t->arena, "%s [stored]", name));
     PlanBuf *s = &p->bufs[sb];
-    s->ntiles = nch;
-    s->tiles = ARENA_ARRAY(&p->arena, int32_t, (size_t)nch);
-    s->size = ARENA_ARRAY(&p->arena, uint32_t, (size_t)nch);
-    s->addr = ARENA_ARRAY(&p->arena, uint32_t, (size_t)nch);
+    plan_buf_alloc_tiles(p, s, nch);
     s->data = ARENA_ARRAY(&p->arena, void *, (size_t)nch);
     int32_t *tile_of = xmalloc((size_t)nch * sizeof *tile_of);
     for (int32_t k = 0; k < nch; k++) {
@@ -367,11 +364,8 @@ int32_t tile_args_buf(Tiler *t, int32_t task, const char *what) {
     PlanBuf *ab = &p->bufs[b];
     tk = &p->tasks[task];
     int32_t n = tk->ntiles;
-    ab->ntiles = n;
-    ab->tiles = ARENA_ARRAY(&p->arena, int32_t, (size_t)(n ? n : 1));
+    plan_buf_alloc_tiles(p, ab, n);
     memcpy(ab->tiles, tk->tiles, (size_t)n * sizeof *ab->tiles);
-    ab->size = ARENA_ARRAY(&p->arena, uint32_t, (size_t)(n ? n : 1));
-    ab->addr = ARENA_ARRAY(&p->arena, uint32_t, (size_t)(n ? n : 1));
     ab->words = ARENA_ARRAY(&p->arena, PlanWord *, (size_t)(n ? n : 1));
     tk->args = b;
     plan_task_reads(p, task, b);
@@ -422,10 +416,7 @@ void tile_ew_task(Tiler *t, IrOpId id, int32_t out, int nin, const int32_t *in,
     const char *name = p->bufs[out].name;
     int32_t task = plan_add_task(p, PLAN_EW, id, name);
     int32_t ntl = layout_ntiles(ol);
-    int32_t *tiles = xmalloc((size_t)ntl * sizeof *tiles);
-    for (int32_t q = 0; q < ntl; q++) tiles[q] = ol->base + q;
-    plan_task_set_tiles(p, task, ntl, tiles);
-    free(tiles);
+    plan_task_set_layout_tiles(p, task, ol);
     for (int k = 0; k < nin; k++) plan_task_reads(p, task, in[k]);
     plan_task_writes(p, task, out);
     int32_t ab = tile_args_buf(t, task, name);

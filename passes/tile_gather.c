@@ -71,10 +71,7 @@ void tile_gather(Tiler *t, IrOpId id) {
     const char *name = p->bufs[out].name;
     int32_t task = plan_add_task(p, PLAN_GATHER, id, name);
     int32_t ntl = layout_ntiles(&ol);
-    int32_t *tiles = xmalloc((size_t)ntl * sizeof *tiles);
-    for (int32_t q = 0; q < ntl; q++) tiles[q] = ol.base + q;
-    plan_task_set_tiles(p, task, ntl, tiles);
-    free(tiles);
+    plan_task_set_layout_tiles(p, task, &ol);
     plan_task_reads(p, task, db);
     plan_task_reads(p, task, ib);
     plan_task_writes(p, task, out);

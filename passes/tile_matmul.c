@@ -218,10 +218,7 @@ static int32_t amp_task(Tiler *t, IrOpId id, const PlanAmpSpec *spec_in, int32_t
     const char *name = arena_printf(t->arena, "%s [matrix unit]", p->bufs[obuf].name);
     int32_t task = plan_add_task(p, PLAN_MATMUL, id, name);
     int32_t ntl = layout_ntiles(cl);
-    int32_t *tiles = xmalloc((size_t)ntl * sizeof *tiles);
-    for (int32_t q = 0; q < ntl; q++) tiles[q] = cl->base + q;
-    plan_task_set_tiles(p, task, ntl, tiles);
-    free(tiles);
+    plan_task_set_layout_tiles(p, task, cl);
     plan_task_reads(p, task, abuf);
     plan_task_reads(p, task, bbuf);
     if ((spec->nchunks > 1 || spec->acc_out) && cbuf != obuf) {

@@ -177,10 +177,7 @@ static void reduce_task(Tiler *t, const Red *r) {
     const char *name = p->bufs[r->out].name;
     int32_t task = plan_add_task(p, r->task, r->op, name);
     int32_t ntl = layout_ntiles(ol);
-    int32_t *tiles = xmalloc((size_t)ntl * sizeof *tiles);
-    for (int32_t q = 0; q < ntl; q++) tiles[q] = ol->base + q;
-    plan_task_set_tiles(p, task, ntl, tiles);
-    free(tiles);
+    plan_task_set_layout_tiles(p, task, ol);
     for (int k = 1; k < nb; k++) plan_task_reads(p, task, bufs[k]);
     plan_task_writes(p, task, r->out);
     int32_t ab = tile_args_buf(t, task, name);
