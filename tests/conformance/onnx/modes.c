@@ -42,8 +42,13 @@ static bool gather_inputs(const IrGraph *g, const ConformRun *r, NpyArray *in, c
     return true;
 }
 
-/* reference: import, then evaluate the IR with ir_eval. */
-static ConformStatus run_reference(ConformRun *r, char *err, size_t errlen) {
+/* What a mode does with the imported graph g and its test inputs. */
+typedef ConformStatus RunGraph(ConformRun *r, IrGraph *g, const NpyArray *in, char *err,
+                               size_t errlen);
+
+/* Import the model, check its outputs against the test's and bind its
+ * inputs, then run: the part every mode shares. */
+static ConformStatus run_imported(ConformRun *r, RunGraph *run, char *err, size_t errlen) {
     IrGraph *g = fe_onnx_import_model(r->model, r->opts, r->diag);
     if (!g) return CONFORM_NOT_IMPORTED;
     ConformStatus status = CONFORM_FAILED;
@@ -51,12 +56,22 @@ static ConformStatus run_reference(ConformRun *r, char *err, size_t errlen) {
     if (g->noutputs != r->noutputs) {
         snprintf(err, errlen, "the model has %d outputs, the test %d", g->noutputs, r->noutputs);
     } else if (gather_inputs(g, r, in, err, errlen)) {
-        if (ir_eval(g, in, r->outputs, err, errlen) == 0) status = CONFORM_RAN;
+        status = run(r, g, in, err, errlen);
         for (int i = 0; i < g->ninputs; i++) npy_free(&in[i]);
     }
     free(in);
     ir_graph_free(g);
     return status;
+}
+
+/* reference: import, then evaluate the IR with ir_eval. */
+static ConformStatus eval_graph(ConformRun *r, IrGraph *g, const NpyArray *in, char *err,
+                                size_t errlen) {
+    return ir_eval(g, in, r->outputs, err, errlen) == 0 ? CONFORM_RAN : CONFORM_FAILED;
+}
+
+static ConformStatus run_reference(ConformRun *r, char *err, size_t errlen) {
+    return run_imported(r, eval_graph, err, errlen);
 }
 
 /* A compiled model stops after this many cycles (far more than any node
@@ -109,33 +124,28 @@ static bool simulate(const IrGraph *g, const AsmImage *image, const NpyArray *in
 /* compiled: import, compile for r->machine in memory (the middle end, the
  * backend's passes, code generation, as acc-run does with a source model),
  * then run the image on libaccsim. */
-static ConformStatus run_compiled(ConformRun *r, char *err, size_t errlen) {
-    IrGraph *g = fe_onnx_import_model(r->model, r->opts, r->diag);
-    if (!g) return CONFORM_NOT_IMPORTED;
+static ConformStatus compile_graph(ConformRun *r, IrGraph *g, const NpyArray *in, char *err,
+                                   size_t errlen) {
     ConformStatus status = CONFORM_FAILED;
-    NpyArray *in = xcalloc((size_t)g->ninputs + 1, sizeof *in);
-    if (g->noutputs != r->noutputs) {
-        snprintf(err, errlen, "the model has %d outputs, the test %d", g->noutputs, r->noutputs);
-    } else if (gather_inputs(g, r, in, err, errlen)) {
-        PassContext pc;
-        pass_context_init(&pc);
-        pc.machine = r->machine;
-        pc.diag = r->diag;
-        BackendOutput out;
-        memset(&out, 0, sizeof out);
-        pass_pipeline(g, &pc);
-        if (backend_compile(g, &pc, NULL, &out) != 0) {
-            status = CONFORM_NOT_COMPILED;
-        } else {
-            if (simulate(g, out.image, in, r->outputs, err, errlen)) status = CONFORM_RAN;
-            backend_output_free(&out);
-        }
-        pass_context_free(&pc);
-        for (int i = 0; i < g->ninputs; i++) npy_free(&in[i]);
+    PassContext pc;
+    pass_context_init(&pc);
+    pc.machine = r->machine;
+    pc.diag = r->diag;
+    BackendOutput out;
+    memset(&out, 0, sizeof out);
+    pass_pipeline(g, &pc);
+    if (backend_compile(g, &pc, NULL, &out) != 0) {
+        status = CONFORM_NOT_COMPILED;
+    } else {
+        if (simulate(g, out.image, in, r->outputs, err, errlen)) status = CONFORM_RAN;
+        backend_output_free(&out);
     }
-    free(in);
-    ir_graph_free(g);
+    pass_context_free(&pc);
     return status;
+}
+
+static ConformStatus run_compiled(ConformRun *r, char *err, size_t errlen) {
+    return run_imported(r, compile_graph, err, errlen);
 }
 
 const ConformMode conform_modes[] = {
