@@ -488,7 +488,6 @@ typedef struct Mover {
     size_t nsrc, capsrc;
     int32_t *src_of; /* per (tile * nbufs + buf) hash: index into src, or -1 */
     size_t hashcap;
-    int32_t *hashkeys;
     struct FillSet {
         uint64_t bits;
         Runs runs;
