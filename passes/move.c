@@ -3,14 +3,18 @@
  * elements a map says, by local copies, fills and transfers between tiles.
  *
  * move_into enumerates the destination's stored positions tile by tile, in
- * storage order. Each position is a pad (a fill) or an element that the map
- * follows down to a leaf value, which is then found on a tile holding it
- * (the destination tile itself when some buffer of the value has it there).
- * The (source offset, destination offset) pairs of each (source tile,
- * source buffer) are compressed into runs as they come; then each source
- * becomes local copy descriptors, or transfers (direct when both sides are
- * contiguous enough, else through a packing copy on the source and an
- * unpacking copy on the destination).
+ * storage order, a row of the innermost stored dimension at a time. Each
+ * position is a pad (a fill) or an element that the map follows down to a
+ * leaf value, which is then found on a tile holding it (the destination
+ * tile itself when some buffer of the value has it there); a row is
+ * followed as affine runs, cut where a view is not affine along it or a
+ * source block ends. The (source offset, destination offset) pairs of each
+ * (source tile, source buffer) are compressed into runs as they come; then
+ * each source becomes local copy descriptors, or transfers (direct when
+ * both sides are contiguous enough, else through a packing copy on the
+ * source, made once for all replicas of the destination block, and an
+ * unpacking copy on the destination). Local copies may ride the exchange
+ * as transfers to the tile itself (local_to_exchange).
  */
 #include "internal.h"
 
