@@ -202,6 +202,10 @@ typedef struct Tiler {
     Arena *arena;            /* the plan's */
     int32_t next_base;       /* where the next small layout starts (spreads small ops) */
     int32_t next_const_tile; /* where the next streamed constant's home starts */
+    /* A dry run: every layout and buffer, no data moved (move_into and
+     * move_pieces only make their buffers' sources exist). pass_tile uses
+     * it to find out cheaply that the plan for speed cannot fit. */
+    bool dry;
     StrBuf tmp;
 } Tiler;
 
@@ -215,11 +219,12 @@ MapNode *move_map_node(Tiler *t, MapKind kind, AccDtype dtype, int rank, const i
                        int nchild, MapNode **child);
 /* Make buffer dst (a layout buffer, kind VALUE, CONST or ACC) hold map's
  * elements: the copies, fills and transfers, as tasks of op. A CONST dst is
- * filled at compile time (every leaf must be a constant). */
+ * filled at compile time (every leaf must be a constant). In a dry run,
+ * only the sources' buffers are made. */
 void move_into(Tiler *t, int32_t dst, MapNode *map, IrOpId op);
 /* Copy byte ranges into buffer dst (each piece's dbuf): a local copy where
  * a piece stays on its tile, else a transfer (one send reaching every tile
- * that gets the same source range: a multicast). */
+ * that gets the same source range: a multicast). Nothing in a dry run. */
 void move_pieces(Tiler *t, int32_t dst, const PlanXfer *pieces, size_t n, IrOpId op);
 /* Whether every leaf of map is a constant. */
 bool move_map_is_const(Tiler *t, const MapNode *map);

@@ -1266,6 +1266,7 @@ void move_into(Tiler *t, int32_t dst, MapNode *map, IrOpId op) {
     PlanBuf *db = &p->bufs[dst];
     bool is_const = db->kind == PLAN_BUF_CONST;
     if (!is_const) materialise_leaves(t, map);
+    if (t->dry) return;
     Mover mv;
     mover_init(&mv, t, dst, op);
     mv.map = map;
@@ -1342,6 +1343,7 @@ void move_into(Tiler *t, int32_t dst, MapNode *map, IrOpId op) {
 }
 
 void move_pieces(Tiler *t, int32_t dst, const PlanXfer *pieces, size_t n, IrOpId op) {
+    if (t->dry) return;
     Plan *p = t->p;
     Mover mv;
     mover_init(&mv, t, dst, op);

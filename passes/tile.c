@@ -592,8 +592,10 @@ static bool resident_overflow(Tiler *t, uint64_t *resident, int32_t *seen) {
     return over;
 }
 
-void pass_tile(IrGraph *g, PassContext *pc) {
-    if (!pc->machine) return;
+/* Tile g into pc->plan. A dry run (layouts and buffers only) returns
+ * false as soon as what stays resident overflows a tile; a real run stops
+ * there too in the plan for speed (pc->oom_quiet), setting pc->oom. */
+static bool tile_graph(IrGraph *g, PassContext *pc, bool dry) {
     plan_free(pc->plan);
     pc->plan = plan_new(g, pc->machine);
     Tiler t;
@@ -602,23 +604,43 @@ void pass_tile(IrGraph *g, PassContext *pc) {
     t.g = g;
     t.m = pc->machine;
     t.pc = pc;
+    t.dry = dry;
     t.arena = &t.p->arena;
     t.vals = xcalloc((size_t)g->nvals + 1, sizeof *t.vals);
     for (int32_t v = 0; v < g->nvals; v++) t.vals[v].home = -1;
     for (int k = 0; k < g->ninputs; k++) t.vals[g->inputs[k]].kind = VAL_INPUT;
     uint64_t *resident = xcalloc((size_t)t.m->tiles, sizeof *resident);
     int32_t seen = 0;
+    bool fits = true;
     ir_for_each_op(g, id) {
         tile_op(&t, id);
         if (pc->failed) break;
         if (pc->oom_quiet && resident_overflow(&t, resident, &seen)) {
-            pc->oom = true; /* the pipeline plans again, saving memory */
+            fits = false;
             break;
         }
     }
     free(resident);
-    if (!pc->failed && !pc->oom) plan_outputs(&t);
-    if (!pc->failed && !pc->oom) tile_estimate(t.p);
+    if (!dry && !fits) pc->oom = true; /* the pipeline plans again, saving memory */
+    if (!dry && !pc->failed && fits) plan_outputs(&t);
+    if (!dry && !pc->failed && fits) tile_estimate(t.p);
     for (int32_t v = 0; v < g->nvals; v++) free(t.vals[v].bufs);
     free(t.vals);
+    return fits;
+}
+
+void pass_tile(IrGraph *g, PassContext *pc) {
+    if (!pc->machine) return;
+    /* The plan for speed first runs dry: moving the data is most of the
+     * tiler's time, and when the constants and argument blocks (without
+     * the moves' own) already overflow a tile, the plan cannot fit. */
+    if (pc->oom_quiet && !pc->save_memory) {
+        bool fits = tile_graph(g, pc, true);
+        if (pc->failed) return;
+        if (!fits) {
+            pc->oom = true;
+            return;
+        }
+    }
+    tile_graph(g, pc, false);
 }
