@@ -68,11 +68,14 @@ static const struct {
 
 /* ---- little-endian output ---------------------------------------------------- */
 
-/* n bytes of v, least significant first */
-static void put_le(StrBuf *b, uint64_t v, int n) {
-    uint8_t bytes[8];
-    for (int i = 0; i < n; i++) bytes[i] = (uint8_t)(v >> (8 * i));
-    sb_append(b, bytes, (size_t)n);
+/* n bytes of v, least significant first (the writer reserves its output
+ * up front, so this seldom grows it) */
+static inline void put_le(StrBuf *b, uint64_t v, int n) {
+    if (b->len + (size_t)n >= b->cap) sb_reserve(b, (size_t)n);
+    uint8_t *p = (uint8_t *)b->data + b->len;
+    for (int i = 0; i < n; i++) p[i] = (uint8_t)(v >> (8 * i));
+    b->len += (size_t)n;
+    p[n] = '\0';
 }
 
 static void put8(StrBuf *b, unsigned v) {
@@ -146,8 +149,15 @@ static int compare_segments(const void *a, const void *b) {
 }
 
 static uint64_t hash_bytes(const uint8_t *p, size_t n) {
-    uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
-    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 0x100000001b3ull;
+    uint64_t h = 0xcbf29ce484222325ull ^ n; /* FNV-1a, a word at a time */
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0x100000001b3ull;
+        h ^= h >> 29;
+    }
+    for (; i < n; i++) h = (h ^ p[i]) * 0x100000001b3ull;
     return h;
 }
 
@@ -158,52 +168,71 @@ typedef struct Blob {
     bool used;
 } Blob;
 
-static uint32_t store_blob(StrBuf *data, Blob *table, size_t cap, const uint8_t *p, uint32_t n) {
-    uint64_t h = hash_bytes(p, n);
-    size_t i = (size_t)h & (cap - 1);
-    for (; table[i].used; i = (i + 1) & (cap - 1))
-        if (table[i].hash == h && table[i].size == n && !memcmp(data->data + table[i].offset, p, n))
-            return table[i].offset;
-    pad(data, 16);
-    table[i] = (Blob){h, (uint32_t)data->len, n, true};
-    sb_append(data, p, n);
-    return table[i].offset;
-}
-
-static void write_segments(const AsmImage *img, StrBuf *segs, StrBuf *data) {
-    const AsmSegment **sorted = xmalloc((img->nsegments + 1) * sizeof *sorted);
-    for (size_t i = 0; i < img->nsegments; i++) sorted[i] = &img->segments[i];
-    qsort(sorted, img->nsegments, sizeof *sorted, compare_segments);
-    /* Merge runs of adjacent segments into one buffer each. */
-    StrBuf merged, entries;
-    sb_init(&merged);
-    sb_init(&entries);
-    size_t cap = 16;
-    while (cap < 2 * img->nsegments) cap *= 2;
-    Blob *table = xcalloc(cap, sizeof *table);
-    uint32_t count = 0;
-    for (size_t i = 0; i < img->nsegments;) {
-        uint32_t tile = sorted[i]->tile, addr = sorted[i]->addr;
-        sb_clear(&merged);
-        size_t j = i;
-        while (j < img->nsegments && sorted[j]->tile == tile &&
-               sorted[j]->addr == addr + merged.len) {
-            sb_append(&merged, sorted[j]->data, sorted[j]->size);
-            j++;
-        }
-        put32(&entries, tile);
-        put32(&entries, addr);
-        put32(&entries, (uint32_t)merged.len);
-        put32(&entries, store_blob(data, table, cap, (uint8_t *)merged.data, (uint32_t)merged.len));
-        count++;
+/* The segments sorted by tile and address: runs of adjacent ones are
+ * merged into one entry each. */
+static size_t merged_count(const AsmSegment **sorted, size_t n) {
+    size_t count = 0;
+    for (size_t i = 0; i < n; count++) {
+        uint32_t end = sorted[i]->addr + sorted[i]->size;
+        size_t j = i + 1;
+        for (; j < n && sorted[j]->tile == sorted[i]->tile && sorted[j]->addr == end; j++)
+            end += sorted[j]->size;
         i = j;
     }
-    put32(segs, count);
-    sb_append(segs, entries.data, entries.len);
-    sb_free(&merged);
-    sb_free(&entries);
+    return count;
+}
+
+/* v at byte at of b, which holds it already */
+static void put32_at(StrBuf *b, size_t at, uint32_t v) {
+    for (int i = 0; i < 4; i++) b->data[at + (size_t)i] = (char)(uint8_t)(v >> (8 * i));
+}
+
+/* .acc.segs and .acc.data, written in place at the end of out (their
+ * offsets and sizes set): the entries' room first, filled in as the data
+ * goes in, each merged run's bytes copied straight to the end of out and
+ * dropped again when the same bytes are there already. */
+static void write_segments(const AsmSegment **sorted, size_t nsegments, size_t count, StrBuf *out,
+                           uint64_t *offset, uint64_t *sizes) {
+    pad(out, sections[S_SEGS].align);
+    offset[S_SEGS] = out->len;
+    put32(out, (uint32_t)count);
+    size_t entry = out->len;
+    for (size_t i = 0; i < 4 * count; i++) put32(out, 0);
+    sizes[S_SEGS] = out->len - offset[S_SEGS];
+    pad(out, sections[S_DATA].align);
+    const uint64_t data_at = offset[S_DATA] = out->len;
+    size_t cap = 16;
+    while (cap < 2 * count) cap *= 2;
+    Blob *table = xcalloc(cap, sizeof *table);
+    for (size_t i = 0; i < nsegments;) {
+        uint32_t tile = sorted[i]->tile, addr = sorted[i]->addr, size = 0;
+        size_t before = out->len;
+        pad(out, 16);
+        size_t start = out->len;
+        size_t j = i;
+        for (; j < nsegments && sorted[j]->tile == tile && sorted[j]->addr == addr + size; j++) {
+            sb_append(out, sorted[j]->data, sorted[j]->size);
+            size += sorted[j]->size;
+        }
+        const uint8_t *bytes = (const uint8_t *)out->data + start;
+        uint64_t h = hash_bytes(bytes, size);
+        size_t k = (size_t)h & (cap - 1);
+        for (; table[k].used; k = (k + 1) & (cap - 1))
+            if (table[k].hash == h && table[k].size == size &&
+                !memcmp(out->data + data_at + table[k].offset, bytes, size))
+                break;
+        if (!table[k].used) {
+            table[k] = (Blob){h, (uint32_t)(start - data_at), size, true};
+        } else {
+            out->len = before; /* stored already */
+            out->data[out->len] = '\0';
+        }
+        uint32_t e[4] = {tile, addr, size, table[k].offset};
+        for (int w = 0; w < 4; w++, entry += 4) put32_at(out, entry, e[w]);
+        i = j;
+    }
+    sizes[S_DATA] = out->len - data_at;
     free(table);
-    free(sorted);
 }
 
 static bool slot_empty(const AsmSlot *s) {
@@ -248,6 +277,22 @@ static uint32_t dst_list(DstLists *l, const AsmSend *x) {
     for (size_t d = 0; d < x->ndst; d++) put32(&l->words, x->dst[d]);
     l->n += (uint32_t)x->ndst;
     return l->table[i].at;
+}
+
+/* At least the size of .acc.exchange (its destination lists before
+ * sharing). */
+static uint64_t exchange_bytes(const AsmImage *img) {
+    uint64_t n = 32;
+    for (uint32_t t = 0; t < img->machine.tiles; t++) {
+        const AsmTile *tl = &img->tiles[t];
+        n += 16 + 32 * (uint64_t)tl->nslots;
+        for (size_t k = 0; k < tl->nslots; k++) {
+            const AsmSlot *s = &tl->slots[k];
+            n += 16 * (uint64_t)(s->nsends + s->nrecvs) + 24 * (uint64_t)(s->nhostin + s->nhostout);
+            for (size_t i = 0; i < s->nsends; i++) n += 4 * (uint64_t)s->sends[i].ndst;
+        }
+    }
+    return n;
 }
 
 static void write_exchange(const AsmImage *img, StrBuf *b) {
@@ -422,6 +467,10 @@ static void write_symbols(const AsmImage *img, StrBuf *symtab, StrBuf *strtab) {
     free(base);
 }
 
+/* The image, written in file order straight into out: the small
+ * sections are built first, .acc.segs, .acc.data and .acc.exchange (nearly
+ * all of a large binary) in place, and the ELF header, which needs the
+ * section headers' offset, last. */
 void asm_image_write(const AsmImage *img, StrBuf *out) {
     char err[256];
     if (!asm_image_check(img, err, sizeof err)) ice("writing an invalid image: %s", err);
@@ -431,8 +480,6 @@ void asm_image_write(const AsmImage *img, StrBuf *out) {
     write_machine(img, &body[S_MACHINE]);
     write_programs(img, &body[S_TEXT], &body[S_PROGS], &body[S_STR]);
     for (uint32_t t = 0; t < img->machine.tiles; t++) put32(&body[S_TILES], img->tiles[t].program);
-    write_segments(img, &body[S_SEGS], &body[S_DATA]);
-    write_exchange(img, &body[S_EXCHANGE]);
     write_io(img, &body[S_IO], &body[S_STR]);
     write_symbols(img, &body[S_SYMTAB], &body[S_STRTAB]);
     uint32_t name[S_COUNT];
@@ -440,54 +487,75 @@ void asm_image_write(const AsmImage *img, StrBuf *out) {
     for (int s = 1; s < S_COUNT; s++) name[s] = add_string(&body[S_SHSTRTAB], sections[s].name);
     name[0] = 0;
 
-    /* Layout: the ELF header, each section aligned, then the section headers. */
-    uint64_t offset[S_COUNT] = {0};
-    uint64_t at = ELF_HEADER_SIZE;
-    for (int s = 1; s < S_COUNT; s++) {
-        at = align_up(at, sections[s].align);
-        offset[s] = at;
-        at += body[s].len;
+    const AsmSegment **sorted = xmalloc((img->nsegments + 1) * sizeof *sorted);
+    uint64_t data_bytes = 0;
+    for (size_t i = 0; i < img->nsegments; i++) {
+        sorted[i] = &img->segments[i];
+        data_bytes += img->segments[i].size;
     }
-    uint64_t shoff = align_up(at, 8);
+    qsort(sorted, img->nsegments, sizeof *sorted, compare_segments);
+    size_t count = merged_count(sorted, img->nsegments);
 
+    /* room for all of it: no growing, no copying */
+    uint64_t total = ELF_HEADER_SIZE + S_COUNT * (SHDR_SIZE + 16) + 20 * count + data_bytes +
+                     exchange_bytes(img);
+    for (int s = 1; s < S_COUNT; s++) total += body[s].len;
     sb_clear(out);
-    sb_reserve(out, shoff + S_COUNT * SHDR_SIZE);
-    sb_append(out, "\177ELF", 4);
-    put8(out, 2); /* ELFCLASS64 */
-    put8(out, 1); /* ELFDATA2LSB */
-    put8(out, 1); /* EV_CURRENT */
-    put8(out, 0); /* ELFOSABI_NONE */
-    for (int i = 8; i < 16; i++) put8(out, 0);
-    put16(out, ET_EXEC);
-    put16(out, ASM_EM_ACC1);
-    put32(out, 1);     /* e_version */
-    put64(out, 0);     /* e_entry */
-    put64(out, 0);     /* e_phoff */
-    put64(out, shoff); /* e_shoff */
-    put32(out, 0);     /* e_flags */
-    put16(out, ELF_HEADER_SIZE);
-    put16(out, 0); /* e_phentsize */
-    put16(out, 0); /* e_phnum */
-    put16(out, SHDR_SIZE);
-    put16(out, S_COUNT);
-    put16(out, S_SHSTRTAB);
+    sb_reserve(out, total);
+    uint64_t offset[S_COUNT] = {0}, size[S_COUNT] = {0};
+    for (int i = 0; i < ELF_HEADER_SIZE; i++) put8(out, 0);
     for (int s = 1; s < S_COUNT; s++) {
-        while (out->len < offset[s]) put8(out, 0);
-        sb_append(out, body[s].data ? body[s].data : "", body[s].len);
+        if (s == S_SEGS) {
+            write_segments(sorted, img->nsegments, count, out, offset, size);
+        } else if (s != S_DATA) { /* (written with the segments) */
+            pad(out, sections[s].align);
+            offset[s] = out->len;
+            if (s == S_EXCHANGE)
+                write_exchange(img, out);
+            else
+                sb_append(out, body[s].data ? body[s].data : "", body[s].len);
+            size[s] = out->len - offset[s];
+        }
     }
-    while (out->len < shoff) put8(out, 0);
+    free(sorted);
+    pad(out, 8);
+    uint64_t shoff = out->len;
     for (int s = 0; s < S_COUNT; s++) {
         put32(out, name[s]);
         put32(out, sections[s].type);
         put64(out, 0); /* sh_flags: nothing is loaded into host memory */
         put64(out, 0); /* sh_addr */
-        put64(out, s ? offset[s] : 0);
-        put64(out, s ? body[s].len : 0);
-        put32(out, s == S_SYMTAB ? S_STRTAB : 0);                           /* sh_link */
-        put32(out, s == S_SYMTAB ? (uint32_t)(body[s].len / SYM_SIZE) : 0); /* first global */
+        put64(out, offset[s]);
+        put64(out, size[s]);
+        put32(out, s == S_SYMTAB ? S_STRTAB : 0);                       /* sh_link */
+        put32(out, s == S_SYMTAB ? (uint32_t)(size[s] / SYM_SIZE) : 0); /* first global */
         put64(out, s ? sections[s].align : 0);
         put64(out, s == S_SYMTAB ? SYM_SIZE : 0);
     }
+
+    StrBuf h;
+    sb_init(&h);
+    sb_append(&h, "\177ELF", 4);
+    put8(&h, 2); /* ELFCLASS64 */
+    put8(&h, 1); /* ELFDATA2LSB */
+    put8(&h, 1); /* EV_CURRENT */
+    put8(&h, 0); /* ELFOSABI_NONE */
+    for (int i = 8; i < 16; i++) put8(&h, 0);
+    put16(&h, ET_EXEC);
+    put16(&h, ASM_EM_ACC1);
+    put32(&h, 1);     /* e_version */
+    put64(&h, 0);     /* e_entry */
+    put64(&h, 0);     /* e_phoff */
+    put64(&h, shoff); /* e_shoff */
+    put32(&h, 0);     /* e_flags */
+    put16(&h, ELF_HEADER_SIZE);
+    put16(&h, 0); /* e_phentsize */
+    put16(&h, 0); /* e_phnum */
+    put16(&h, SHDR_SIZE);
+    put16(&h, S_COUNT);
+    put16(&h, S_SHSTRTAB);
+    memcpy(out->data, h.data, ELF_HEADER_SIZE);
+    sb_free(&h);
     for (int s = 0; s < S_COUNT; s++) sb_free(&body[s]);
 }
 
