@@ -1137,6 +1137,10 @@ static void descs_task(Mover *mv, Descs *per_tile, PlanTaskKind kind, const char
     ab->words = ARENA_ARRAY(&p->arena, PlanWord *, (size_t)n);
     PlanCopySpec *spec = ARENA_NEW(&p->arena, PlanCopySpec);
     spec->esize = (int)es;
+    spec->zeros = kind == PLAN_FILL;
+    for (int32_t i = 0; i < n && spec->zeros; i++)
+        for (size_t j = 0; j < per_tile[tiles[i]].n && spec->zeros; j++)
+            spec->zeros = per_tile[tiles[i]].v[j].bits == 0;
     p->tasks[task].spec = spec;
     p->tasks[task].args = args;
     plan_task_reads(p, task, args);

@@ -250,7 +250,8 @@ enum {
  * FILL: worker block {ndesc, desc*}; a descriptor is 7 words {dst, ni, ds,
  * no, dbump, lo, hi}: the value's bits (lo, hi) stored alike. */
 typedef struct PlanCopySpec {
-    int esize; /* bytes per element: 1, 2, 4 or 8 */
+    int esize;  /* bytes per element: 1, 2, 4 or 8 */
+    bool zeros; /* FILL: every value it stores is all zero bits */
 } PlanCopySpec;
 enum { PLAN_COPY_WORKER = 8, PLAN_COPY_DESC = 32, PLAN_FILL_DESC = 28 };
 

@@ -25,6 +25,7 @@ typedef struct Item {
     int32_t buf, index; /* buffer and its tile index */
     int32_t first, last;
     uint32_t size;
+    bool fresh; /* placed where no buffer was before it: still zero */
 } Item;
 
 typedef struct Range {
@@ -126,6 +127,7 @@ static uint64_t place_tile(Plan *p, Tile *tl, uint32_t reserved, uint32_t limit,
                                       free_list[best].end - free_list[best].start))
                 best = k;
         uint32_t addr;
+        it->fresh = false;
         if (best < nfree) {
             addr = free_list[best].start;
             free_list[best].start += need;
@@ -142,6 +144,7 @@ static uint64_t place_tile(Plan *p, Tile *tl, uint32_t reserved, uint32_t limit,
         } else {
             addr = (uint32_t)top;
             top += need;
+            it->fresh = true;
         }
         p->bufs[it->buf].addr[it->index] = addr;
         if (top > limit && *over < 0) *over = (int32_t)i;
@@ -151,6 +154,42 @@ static uint64_t place_tile(Plan *p, Tile *tl, uint32_t reserved, uint32_t limit,
     free(free_list);
     free(live);
     return top;
+}
+
+/* SRAM starts zeroed (docs/machine.md), so a fill of zeros into a buffer
+ * that is the first to use its addresses on a tile stores nothing new: the
+ * tile leaves the fill's task. Only the move that made the fill writes the
+ * buffer before its readers, at other positions (docs/backend.md). In the
+ * plan for speed the fills of convolutions' padded inputs run in the
+ * first superstep, where on their own they can take a tenth of a layer's
+ * time. */
+static void drop_fresh_fills(Plan *p, const Tile *tiles) {
+    size_t *base = xmalloc(((size_t)p->nbufs + 1) * sizeof *base), n = 0;
+    for (int32_t b = 0; b < p->nbufs; b++) {
+        base[b] = n;
+        n += (size_t)p->bufs[b].ntiles;
+    }
+    bool *fresh = xcalloc(n + 1, sizeof *fresh);
+    for (int32_t t = 0; t < (int32_t)p->machine.tiles; t++)
+        for (size_t i = 0; i < tiles[t].n; i++)
+            fresh[base[tiles[t].items[i].buf] + (size_t)tiles[t].items[i].index] =
+                tiles[t].items[i].fresh;
+    for (int32_t i = 0; i < p->ntasks; i++) {
+        PlanTask *tk = &p->tasks[i];
+        if (tk->kind != PLAN_FILL || !((const PlanCopySpec *)tk->spec)->zeros) continue;
+        int32_t kept = 0;
+        for (int32_t k = 0; k < tk->ntiles; k++) {
+            bool all = true;
+            for (int32_t o = 0; o < tk->nout && all; o++) {
+                int32_t q = plan_buf_tile_index(&p->bufs[tk->out[o]], tk->tiles[k]);
+                all = q >= 0 && fresh[base[tk->out[o]] + (size_t)q];
+            }
+            if (!all) tk->tiles[kept++] = tk->tiles[k];
+        }
+        tk->ntiles = kept;
+    }
+    free(fresh);
+    free(base);
 }
 
 /* The time at which the most bytes are live on tile tl (its peak). */
@@ -265,7 +304,7 @@ void pass_place(IrGraph *g, PassContext *pc) {
             if (!buf->size[k]) continue;
             Tile *tl = &tiles[buf->tiles[k]];
             XGROW(tl->items, tl->cap, tl->n + 1);
-            tl->items[tl->n++] = (Item){b, k, buf->first, buf->last, buf->size[k]};
+            tl->items[tl->n++] = (Item){b, k, buf->first, buf->last, buf->size[k], false};
         }
     }
     for (int32_t i = 0; i < p->ntasks; i++)
@@ -286,6 +325,8 @@ void pass_place(IrGraph *g, PassContext *pc) {
         pc->oom = true;
     else if (worst.tile >= 0)
         report(p, pc, tiles, &worst);
+    else
+        drop_fresh_fills(p, tiles);
     for (int32_t t = 0; t < T; t++) free(tiles[t].items);
     free(tiles);
 }
