@@ -76,6 +76,7 @@ def workloads(large):
         ("ResNet-50 3x3 conv 256ch 14x14 f16", CONV3X3.format(dt="f16", n=1), "f16"),
         ("ResNet-50 3x3 conv 256ch 14x14 f32", CONV3X3.format(dt="f32", n=1), "f32"),
         ("ResNet-50 3x3 conv 256ch 14x14 f16, batch 16", CONV3X3.format(dt="f16", n=16), "f16"),
+        ("ResNet-50 3x3 conv 256ch 14x14 f32, batch 16", CONV3X3.format(dt="f32", n=16), "f32"),
         ("depthwise 3x3 128ch 56x56 f32", DEPTHWISE.format(dt="f32"), "f32"),
         ("transformer layer (examples/transformer.g)", "@examples/transformer.g", "f32"),
         ("ResNet blocks (examples/resnet_block.g)", "@examples/resnet_block.g", "f32"),
