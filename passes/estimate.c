@@ -110,12 +110,8 @@ static int64_t xchg_cycles(const Plan *p, const PlanTask *t) {
     const IsaMachine *m = &p->machine;
     int64_t *sent = xcalloc((size_t)m->tiles, sizeof *sent);
     int64_t *recv = xcalloc((size_t)m->tiles, sizeof *recv);
+    plan_xchg_bytes(t, sent, recv);
     int64_t worst = 0;
-    for (int32_t k = 0; k < t->nxfers; k++) {
-        const PlanXfer *x = &t->xfers[k];
-        sent[x->from] += x->len;
-        recv[x->to] += x->len;
-    }
     for (uint32_t tl = 0; tl < m->tiles; tl++) {
         int64_t s = (sent[tl] + m->xsend_bytes - 1) / m->xsend_bytes,
                 r = (recv[tl] + m->xrecv_bytes - 1) / m->xrecv_bytes;

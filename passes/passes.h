@@ -369,6 +369,10 @@ void plan_task_set_layout_tiles(Plan *p, int32_t task, const PlanLayout *l);
 /* The index of tile in buf's (or task's) tile list, or -1. */
 int32_t plan_buf_tile_index(const PlanBuf *b, int32_t tile);
 int32_t plan_task_tile_index(const PlanTask *t, int32_t tile);
+/* Add XCHG task t's bytes to each tile's sent and received totals (per
+ * tile of the machine): a multicast, the same source range to several
+ * tiles, is sent once (docs/machine.md, the exchange's cost). */
+void plan_xchg_bytes(const PlanTask *t, int64_t *sent, int64_t *recv);
 const char *plan_task_name(PlanTaskKind k);
 /* The plan as text, after the IR (--print-after=tile/schedule/place). */
 void plan_print(StrBuf *sb, const Plan *p);

@@ -144,6 +144,30 @@ int32_t plan_task_tile_index(const PlanTask *t, int32_t tile) {
 
 static const char *const buf_kinds[] = {"value", "input", "const", "acc", "temp", "args"};
 
+void plan_xchg_bytes(const PlanTask *t, int64_t *sent, int64_t *recv) {
+    size_t cap = 16;
+    while (cap < 2 * (size_t)t->nxfers) cap *= 2;
+    int32_t *seen = xmalloc(cap * sizeof *seen); /* the first transfer of each range */
+    for (size_t i = 0; i < cap; i++) seen[i] = -1;
+    for (int32_t k = 0; k < t->nxfers; k++) {
+        const PlanXfer *x = &t->xfers[k];
+        recv[x->to] += x->len;
+        uint64_t h = ((uint64_t)(uint32_t)x->from * 0x9e3779b97f4a7c15ull) ^
+                     ((uint64_t)(uint32_t)x->sbuf << 40) ^ ((uint64_t)x->soff << 8) ^ x->len;
+        h *= 0xff51afd7ed558ccdull;
+        size_t i = (size_t)(h >> 20) & (cap - 1);
+        for (; seen[i] >= 0; i = (i + 1) & (cap - 1)) {
+            const PlanXfer *y = &t->xfers[seen[i]];
+            if (y->from == x->from && y->sbuf == x->sbuf && y->soff == x->soff && y->len == x->len)
+                break;
+        }
+        if (seen[i] >= 0) continue; /* another destination of a multicast */
+        seen[i] = k;
+        sent[x->from] += x->len;
+    }
+    free(seen);
+}
+
 static void print_tiles(StrBuf *sb, int32_t n, const int32_t *tiles) {
     if (n == 0) {
         sb_puts(sb, "no tiles");
@@ -211,7 +235,7 @@ void plan_report_json(StrBuf *sb, const Plan *p) {
     /* per superstep: the slowest tile's estimated compute, the exchange */
     int64_t *compute = xcalloc((size_t)p->nphases + 1, sizeof *compute);
     int64_t *per_tile = xcalloc((size_t)T, sizeof *per_tile);
-    uint64_t *sent = xcalloc((size_t)T, sizeof *sent), *recv = xcalloc((size_t)T, sizeof *recv);
+    int64_t *sent = xcalloc((size_t)T, sizeof *sent), *recv = xcalloc((size_t)T, sizeof *recv);
     sb_puts(sb, "  \"steps\": [");
     for (int32_t ph = 0; ph < p->nphases; ph++) {
         memset(per_tile, 0, (size_t)T * sizeof *per_tile);
@@ -222,11 +246,8 @@ void plan_report_json(StrBuf *sb, const Plan *p) {
             const PlanTask *t = &p->tasks[i];
             if (t->phase != ph) continue;
             if (t->kind == PLAN_XCHG) {
-                for (int32_t k = 0; k < t->nxfers; k++) {
-                    sent[t->xfers[k].from] += t->xfers[k].len;
-                    recv[t->xfers[k].to] += t->xfers[k].len;
-                    any_x = true;
-                }
+                plan_xchg_bytes(t, sent, recv);
+                any_x |= t->nxfers > 0;
                 continue;
             }
             for (int32_t k = 0; k < t->ntiles; k++) per_tile[t->tiles[k]] += t->cycles;
@@ -235,8 +256,8 @@ void plan_report_json(StrBuf *sb, const Plan *p) {
         uint64_t xb = 0;
         for (int32_t tl = 0; tl < T; tl++) {
             if (per_tile[tl] > worst) worst = per_tile[tl];
-            uint64_t s = (sent[tl] + m->xsend_bytes - 1) / m->xsend_bytes,
-                     r = (recv[tl] + m->xrecv_bytes - 1) / m->xrecv_bytes;
+            uint64_t s = ((uint64_t)sent[tl] + m->xsend_bytes - 1) / m->xsend_bytes,
+                     r = ((uint64_t)recv[tl] + m->xrecv_bytes - 1) / m->xrecv_bytes;
             if (s > xb) xb = s;
             if (r > xb) xb = r;
         }
