@@ -111,13 +111,7 @@ static int64_t xchg_cycles(const Plan *p, const PlanTask *t) {
     int64_t *sent = xcalloc((size_t)m->tiles, sizeof *sent);
     int64_t *recv = xcalloc((size_t)m->tiles, sizeof *recv);
     plan_xchg_bytes(t, sent, recv);
-    int64_t worst = 0;
-    for (uint32_t tl = 0; tl < m->tiles; tl++) {
-        int64_t s = (sent[tl] + m->xsend_bytes - 1) / m->xsend_bytes,
-                r = (recv[tl] + m->xrecv_bytes - 1) / m->xrecv_bytes;
-        if (s > worst) worst = s;
-        if (r > worst) worst = r;
-    }
+    int64_t worst = plan_xchg_busiest(m, sent, recv);
     free(sent);
     free(recv);
     return t->nxfers ? worst + m->xlatency_cycles + m->sync_cycles : 0;

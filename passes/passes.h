@@ -373,6 +373,9 @@ int32_t plan_task_tile_index(const PlanTask *t, int32_t tile);
  * tile of the machine): a multicast, the same source range to several
  * tiles, is sent once (docs/machine.md, the exchange's cost). */
 void plan_xchg_bytes(const PlanTask *t, int64_t *sent, int64_t *recv);
+/* The busiest tile's cycles for those totals: its bytes sent or received
+ * over the bandwidth (without the latency and the sync). */
+int64_t plan_xchg_busiest(const IsaMachine *m, const int64_t *sent, const int64_t *recv);
 const char *plan_task_name(PlanTaskKind k);
 /* The plan as text, after the IR (--print-after=tile/schedule/place). */
 void plan_print(StrBuf *sb, const Plan *p);

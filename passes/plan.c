@@ -168,6 +168,17 @@ void plan_xchg_bytes(const PlanTask *t, int64_t *sent, int64_t *recv) {
     free(seen);
 }
 
+int64_t plan_xchg_busiest(const IsaMachine *m, const int64_t *sent, const int64_t *recv) {
+    int64_t worst = 0;
+    for (uint32_t tl = 0; tl < m->tiles; tl++) {
+        int64_t s = (sent[tl] + m->xsend_bytes - 1) / m->xsend_bytes,
+                r = (recv[tl] + m->xrecv_bytes - 1) / m->xrecv_bytes;
+        if (s > worst) worst = s;
+        if (r > worst) worst = r;
+    }
+    return worst;
+}
+
 static void print_tiles(StrBuf *sb, int32_t n, const int32_t *tiles) {
     if (n == 0) {
         sb_puts(sb, "no tiles");
@@ -253,15 +264,9 @@ void plan_report_json(StrBuf *sb, const Plan *p) {
             for (int32_t k = 0; k < t->ntiles; k++) per_tile[t->tiles[k]] += t->cycles;
         }
         int64_t worst = 0;
-        uint64_t xb = 0;
-        for (int32_t tl = 0; tl < T; tl++) {
+        for (int32_t tl = 0; tl < T; tl++)
             if (per_tile[tl] > worst) worst = per_tile[tl];
-            uint64_t s = ((uint64_t)sent[tl] + m->xsend_bytes - 1) / m->xsend_bytes,
-                     r = ((uint64_t)recv[tl] + m->xrecv_bytes - 1) / m->xrecv_bytes;
-            if (s > xb) xb = s;
-            if (r > xb) xb = r;
-        }
-        uint64_t xc = any_x ? xb + m->xlatency_cycles : 0;
+        uint64_t xc = any_x ? (uint64_t)plan_xchg_busiest(m, sent, recv) + m->xlatency_cycles : 0;
         sb_printf(sb, "%s\n    {\"step\": %d, \"compute_cycles\": %lld, \"exchange_cycles\": %llu}",
                   ph ? "," : "", ph, (long long)worst, (unsigned long long)xc);
         compute[ph] = worst;
