@@ -99,6 +99,8 @@ void vc_op_rmw(VCode *v, IsaOp op, int32_t d, int32_t a, int32_t b, int32_t imm)
 void vc_store(VCode *v, IsaOp op, int32_t d, int32_t a, int32_t imm);
 /* A load with post-increment: d written, base a read and written. */
 void vc_load_pi(VCode *v, IsaOp op, int32_t d, int32_t a, int32_t imm);
+/* The same, the base advanced by register b. */
+void vc_load_pr(VCode *v, IsaOp op, int32_t d, int32_t a, int32_t b);
 /* The register pools a kernel leaves to its body. */
 typedef struct VPool {
     uint32_t a, m;        /* bit r set: register r is free */

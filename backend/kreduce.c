@@ -50,7 +50,8 @@ static double identity(PlanReduceKind k, AccDtype t) {
 /* Registers fixed for the whole kernel. */
 typedef struct Frame {
     int ptr0, rc, r0, tmp, nop;
-    int q[PLAN_MAX_BUFS]; /* operand k's run pointer (its own pointer when it stays put) */
+    int q[PLAN_MAX_BUFS];   /* operand k's run pointer (its own pointer when it stays put) */
+    int far[PLAN_MAX_BUFS]; /* a register holding operand k's step, or -1 */
     bool moves[PLAN_MAX_BUFS];
     BVal acc;    /* the accumulator (physical registers) */
     int bi, idx; /* ARGRED: best index, current index */
@@ -106,6 +107,13 @@ static bool reduce_try(const Plan *p, const PlanTask *t, const PlanReduceSpec *s
     f.rc = -1;
     if (s->r1 > 1 && !take_m(&m, &f.rc)) return false;
     if (!take_m(&m, &f.r0) || !take_m(&m, &f.tmp)) return false;
+    /* an operand step past a post-increment's immediate (the partials of
+     * a K split, a block apart) lives in a register */
+    for (int k = 1; k <= nop; k++) {
+        f.far[k] = -1;
+        if (s->rs0[k] >= -4096 && s->rs0[k] < 4096) continue;
+        if (arg || !take_m(&m, &f.far[k])) return false;
+    }
     if (at == ACC_DTYPE_F32) {
         f.afree &= ~(1u << A_ACC);
         f.acc = phys(at, A_ACC, 0);
@@ -133,6 +141,11 @@ static bool reduce_try(const Plan *p, const PlanTask *t, const PlanReduceSpec *s
     if (loop_n < 0) loop_n = 0;
     code_li(c, f.r0, loop_n);
     code_comment(c, "reduced positions per run");
+    for (int k = 1; k <= nop; k++)
+        if (f.far[k] >= 0) {
+            code_li(c, f.far[k], s->rs0[k]);
+            code_comment(c, "operand %d's step", k - 1);
+        }
 
     /* Per element: start the accumulator and the run pointers. */
     code_bind(c, elem);
@@ -200,9 +213,19 @@ static bool reduce_try(const Plan *p, const PlanTask *t, const PlanReduceSpec *s
                   body_prim(&v, IR_OP_where, isel, ACC_DTYPE_I32));
     } else {
         BVal inputs[PLAN_MAX_BUFS], x;
-        for (int k = 1; k <= nop; k++)
-            inputs[s->body ? s->input[k] : k - 1] =
-                body_load(&v, s->dtype[k], f.q[k], (int32_t)s->rs0[k]);
+        for (int k = 1; k <= nop; k++) {
+            BVal *in = &inputs[s->body ? s->input[k] : k - 1];
+            if (f.far[k] < 0) {
+                *in = body_load(&v, s->dtype[k], f.q[k], (int32_t)s->rs0[k]);
+            } else if (s->dtype[k] == ACC_DTYPE_F32) {
+                int32_t a = vc_new(&v, VC_A);
+                vc_load_pr(&v, ISA_LD32_PR, a, VPHYS(f.q[k]), VPHYS(f.far[k]));
+                *in = (BVal){ACC_DTYPE_F32, {a, 0}};
+            } else {
+                *in = body_load(&v, s->dtype[k], f.q[k], 0);
+                vc_op(&v, ISA_ADD, VPHYS(f.q[k]), VPHYS(f.q[k]), VPHYS(f.far[k]), 0);
+            }
+        }
         if (s->body) {
             x = body_emit(&v, ir_op_body(p->g, s->op), inputs);
         } else if (s->product) {
@@ -290,8 +313,69 @@ static bool reduce_try(const Plan *p, const PlanTask *t, const PlanReduceSpec *s
     return true;
 }
 
+/* A plain f32 sum of lanes (2 or 4) results at a time (spec->lanes): per
+ * row, a hardware loop over its groups of lanes loads the r0 positions'
+ * values through the operand pointer (m8, stepping rs0 in m10, then on to
+ * the next group by m11), adds them with f32v2add, converts and stores
+ * the results. The sum starts from the first position, not from 0: only
+ * the sign of a zero sum of zeros can differ from the scalar kernel's. */
+static void reduce_lanes(const PlanReduceSpec *s, Code *c) {
+    enum { P_OUT = 7, P_IN = 8, LEFT = 6, STEP = 10, NEXT = 11 };
+    bool quad = s->lanes == 4;
+    int32_t done = code_label(c, NULL), chunk = code_label(c, NULL), row = code_label(c, NULL),
+            end = code_label(c, NULL);
+    kernel_chunk_frame(c, done, chunk, "result elements per row", P_OUT, 2, -1);
+    code_li(c, STEP, s->rs0[1]);
+    code_comment(c, "from one position's values to the next");
+    code_li(c, NEXT, 4 * s->lanes - s->r0 * s->rs0[1]);
+    code_comment(c, "on to the next %d results", s->lanes);
+    code_bind(c, row);
+    code_op(c, ISA_SHRI, LEFT, 5, 0, quad ? 2 : 1, 0);
+    code_comment(c, "groups in the row");
+    code_jump(c, ISA_LOOP, 0, LEFT, end, 0);
+    IsaOp ld = quad ? ISA_LD128_PR : ISA_LD64_PR;
+    code_op(c, ld, 0, P_IN, STEP, 0, 0); /* the sum in a0..a3 */
+    for (int64_t j = 1; j < s->r0; j++) {
+        code_op(c, ld, 4, P_IN, STEP, 0, 0);
+        for (int h = 0; h < s->lanes / 2; h++)
+            code_op(c, ISA_F32V2ADD, 2 * h, 2 * h, 4 + 2 * h, 0, 0);
+    }
+    code_op(c, ISA_ADD, P_IN, P_IN, NEXT, 0, 0);
+    if (s->out_dtype == ACC_DTYPE_F32) {
+        code_op(c, quad ? ISA_ST128_PI : ISA_ST64_PI, 0, P_OUT, 0, 4 * s->lanes, 0);
+    } else {
+        IsaOp cvt = s->out_dtype == ACC_DTYPE_F16 ? ISA_F32V2TOF16 : ISA_F32V2TOBF16;
+        for (int h = 0; h < s->lanes / 2; h++) code_op(c, cvt, 4 + h, 2 * h, 0, 0, 0);
+        code_op(c, quad ? ISA_ST64_PI : ISA_ST32_PI, 4, P_OUT, 0, 2 * s->lanes, 0);
+    }
+    code_bind(c, end);
+    /* the next row: bump both pointers */
+    for (int k = 0; k < 2; k++) {
+        code_op(c, ISA_LDW, LEFT, 1, 0, 8 + 4 * k, 0);
+        code_op(c, ISA_ADD, P_OUT + k, P_OUT + k, LEFT, 0, 0);
+    }
+    code_op(c, ISA_ADDI, 4, 4, 0, -1, 0);
+    code_jump(c, ISA_BNZ, 0, 4, row, 0);
+    code_op(c, ISA_ADDI, 2, 2, 0, -1, 0);
+    code_jump(c, ISA_BNZ, 0, 2, chunk, 0);
+    code_bind(c, done);
+    code_op(c, ISA_EXIT, 0, 0, 0, 0, 0);
+}
+
 void kernel_reduce(const Plan *p, const PlanTask *t, Kernel *k) {
     const PlanReduceSpec *s = t->spec;
+    if (s->lanes > 1) {
+        Code c;
+        code_init(&c, k->code.prefix);
+        code_context(&c, ASM_WORKER);
+        k->entry = code_label(&c, NULL);
+        code_bind(&c, k->entry);
+        reduce_lanes(s, &c);
+        code_free(&k->code);
+        k->code = c;
+        k->wblock = (uint32_t)(2 + s->nbuf) * 4;
+        return;
+    }
     for (int mode = 0; mode < 3; mode++) {
         Code c;
         code_init(&c, k->code.prefix);

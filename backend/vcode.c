@@ -70,6 +70,13 @@ void vc_load_pi(VCode *v, IsaOp op, int32_t d, int32_t a, int32_t imm) {
     slot(o, 1, a, VR_READ | VR_WRITE);
 }
 
+void vc_load_pr(VCode *v, IsaOp op, int32_t d, int32_t a, int32_t b) {
+    VOp *o = push(v, op, 0);
+    slot(o, 0, d, VR_WRITE);
+    slot(o, 1, a, VR_READ | VR_WRITE);
+    slot(o, 2, b, VR_READ);
+}
+
 /* ---- Allocation ----------------------------------------------------------------------- */
 
 typedef struct Alloc {

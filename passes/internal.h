@@ -244,9 +244,10 @@ typedef struct TileIter {
 /* Merge dimensions every buffer steps through as one (the innermost stays). */
 void tile_iter_collapse(TileIter *it);
 /* A chunked kernel's argument words on one tile (passes.h, PlanEwSpec):
- * the iteration split over up to workers workers. */
+ * the iteration split over up to workers workers, each starting at a
+ * multiple of grain elements. */
 PlanWord *tile_chunk_args(Plan *p, const TileIter *it, int32_t args, int workers,
-                          int64_t min_per_worker, int32_t *nwords);
+                          int64_t min_per_worker, int64_t grain, int32_t *nwords);
 /* A default layout for a tensor of type ty (small ones spread over the
  * machine). */
 void tile_default_layout(Tiler *t, const IrType *ty, PlanLayout *l);

@@ -289,7 +289,7 @@ static void push_word(PlanWord **w, size_t *n, size_t *cap, int32_t buf, int64_t
  * per worker {nchunks, chunk*, bump[nbuf], extra...}, chunks {n1, n0,
  * ptr[nbuf]}. */
 static PlanWord *chunk_args(Plan *p, const Iter *it, int32_t args_buf, int workers,
-                            int64_t min_per_worker, int32_t *nwords) {
+                            int64_t min_per_worker, int64_t grain, int32_t *nwords) {
     int64_t total = 1;
     for (int i = 0; i < it->n; i++) total *= it->ext[i];
     int nw = (int)((total + min_per_worker - 1) / min_per_worker);
@@ -302,7 +302,8 @@ static PlanWord *chunk_args(Plan *p, const Iter *it, int32_t args_buf, int worke
     int64_t count[16], first[16];
     int64_t coord[IR_MAX_RANK];
     for (int w = 0; w < nw; w++) {
-        int64_t a = total * w / nw, b = total * (w + 1) / nw, pos = a;
+        int64_t a = total * w / nw / grain * grain,
+                b = w == nw - 1 ? total : total * (w + 1) / nw / grain * grain, pos = a;
         first[w] = (int64_t)nc;
         count[w] = 0;
         while (pos < b) {
@@ -471,7 +472,7 @@ void tile_ew_task(Tiler *t, IrOpId id, int32_t out, int nin, const int32_t *in,
         iter_collapse(&it);
         int32_t nw;
         abuf = &p->bufs[ab];
-        abuf->words[q] = chunk_args(p, &it, ab, (int)t->m->workers, MIN_EW_PER_WORKER, &nw);
+        abuf->words[q] = chunk_args(p, &it, ab, (int)t->m->workers, MIN_EW_PER_WORKER, 1, &nw);
         abuf->size[q] = (uint32_t)nw * 4;
     }
 }
@@ -506,8 +507,8 @@ void tile_iter_collapse(TileIter *it) {
     iter_collapse(it);
 }
 PlanWord *tile_chunk_args(Plan *p, const TileIter *it, int32_t args, int workers,
-                          int64_t min_per_worker, int32_t *nwords) {
-    return chunk_args(p, it, args, workers, min_per_worker, nwords);
+                          int64_t min_per_worker, int64_t grain, int32_t *nwords) {
+    return chunk_args(p, it, args, workers, min_per_worker, grain, nwords);
 }
 
 /* ---- The pass ---------------------------------------------------------------------- */

@@ -89,6 +89,57 @@ static void buf_strides(const Plan *p, const Red *r, int32_t b, const int *dimma
     for (int d = 0; d < l->rank; d++) *off += l->lo[d] * ls[d] * es;
 }
 
+/* The result elements of tile q of ol (nk dims it_dim, buffer strides
+ * it_st) as it iterates them, collapsed; their count. */
+static int64_t result_iter(const PlanLayout *ol, int32_t q, int nk, const int *it_dim, int nb,
+                           const int32_t *bufs, const int64_t *off,
+                           int64_t it_st[][IR_MAX_RANK], TileIter *it) {
+    int64_t blockc[IR_MAX_RANK];
+    layout_block_of(ol, q, blockc);
+    memset(it, 0, sizeof *it);
+    it->nbuf = nb;
+    it->n = nk ? nk : 1;
+    it->ext[0] = 1;
+    for (int i = 0; i < nk; i++) it->ext[i] = layout_extent(ol, blockc, it_dim[i]);
+    int64_t n = 1;
+    for (int i = 0; i < it->n; i++) n *= it->ext[i];
+    for (int d = 0; d < ol->rank; d++) n *= ol->dims[d] == 0 ? 0 : 1; /* no element at all */
+    for (int k = 0; k < nb; k++) {
+        it->buf[k] = bufs[k];
+        it->base[k] = off[k];
+        for (int i = 0; i < nk; i++) it->stride[k][i] = it_st[k][i];
+    }
+    if (n == 0) it->ext[0] = 0, it->n = 1;
+    tile_iter_collapse(it);
+    return n;
+}
+
+/* Whether spec is a plain sum of f32 values into contiguous f32, f16 or
+ * bf16 results, one run of a few positions lanes elements apart (the
+ * partials of a K split): a kernel can take lanes results at a time. */
+static bool lanes_apply(const PlanReduceSpec *s, const Red *r, int lanes) {
+    AccDtype o = s->out_dtype;
+    return r->task == PLAN_REDUCE && s->kind == PLAN_RED_SUM && !s->body && !s->product &&
+           !s->divisor && r->wsplit == 1 && s->nbuf == 2 && s->acc_dtype == ACC_DTYPE_F32 &&
+           s->dtype[1] == ACC_DTYPE_F32 &&
+           (o == ACC_DTYPE_F32 || o == ACC_DTYPE_F16 || o == ACC_DTYPE_BF16) && s->r1 == 1 &&
+           s->r0 >= 1 && s->r0 <= 16 && s->rs0[1] % (4 * lanes) == 0 && s->inner[1] == 4 &&
+           s->inner[0] == (int64_t)dtype_size(o);
+}
+
+/* Whether a tile's elements (it, collapsed) come in rows of a multiple of
+ * lanes whose starts are lanes-element aligned in every buffer. */
+static bool lanes_fit(const PlanReduceSpec *s, const TileIter *it, int lanes) {
+    if (it->ext[it->n - 1] % lanes) return false;
+    for (int k = 0; k < s->nbuf; k++) {
+        int64_t al = lanes * (int64_t)dtype_size(s->dtype[k]);
+        if (it->base[k] % al) return false;
+        for (int i = 0; i + 1 < it->n; i++)
+            if (it->stride[k][i] % al) return false;
+    }
+    return true;
+}
+
 /* The REDUCE or ARGRED task of r. */
 static void reduce_task(Tiler *t, const Red *r) {
     Plan *p = t->p;
@@ -184,35 +235,32 @@ static void reduce_task(Tiler *t, const Red *r) {
     p->tasks[task].spec = spec;
 
     int64_t most = 0, rcount = spec->r0 * spec->r1;
+    TileIter it;
+    for (int lanes = 4; lanes > 1 && !spec->lanes; lanes /= 2) {
+        bool fit = lanes_apply(spec, r, lanes);
+        for (int32_t q = 0; q < ntl && fit; q++)
+            fit = result_iter(ol, q, nk, it_dim, nb, bufs, off, it_st, &it) == 0 ||
+                  lanes_fit(spec, &it, lanes);
+        if (fit) spec->lanes = lanes;
+    }
     for (int32_t q = 0; q < ntl; q++) {
-        int64_t blockc[IR_MAX_RANK];
-        layout_block_of(ol, q, blockc);
-        TileIter it;
-        memset(&it, 0, sizeof it);
-        it.nbuf = nb;
-        it.n = nk ? nk : 1;
-        it.ext[0] = 1;
-        for (int i = 0; i < nk; i++) it.ext[i] = layout_extent(ol, blockc, it_dim[i]);
-        int64_t n = 1;
-        for (int i = 0; i < it.n; i++) n *= it.ext[i];
-        for (int d = 0; d < ol->rank; d++) n *= ol->dims[d] == 0 ? 0 : 1; /* no element at all */
+        int64_t n = result_iter(ol, q, nk, it_dim, nb, bufs, off, it_st, &it);
         if (n > most) most = n;
-        for (int k = 0; k < nb; k++) {
-            it.buf[k] = bufs[k];
-            it.base[k] = off[k];
-            for (int i = 0; i < nk; i++) it.stride[k][i] = it_st[k][i];
-        }
-        if (n == 0) it.ext[0] = 0, it.n = 1;
-        tile_iter_collapse(&it);
         int32_t nw;
         PlanBuf *abuf = &p->bufs[ab];
-        abuf->words[q] = tile_chunk_args(p, &it, ab, (int)t->m->workers, MIN_RED_PER_WORKER, &nw);
+        abuf->words[q] = tile_chunk_args(p, &it, ab, (int)t->m->workers, MIN_RED_PER_WORKER,
+                                         spec->lanes ? spec->lanes : 1, &nw);
         abuf->size[q] = (uint32_t)nw * 4;
     }
     /* A worker issues every `workers` cycles: per worker, its elements
      * times the instructions each takes. */
     int64_t w = t->m->workers, per = (most + w - 1) / w;
-    p->tasks[task].cycles = per * (rcount * r->cost + 8) * w + 20 * w;
+    if (spec->lanes) /* per lanes results: loads, f32v2adds, conversions, store, bump */
+        p->tasks[task].cycles = ceil_div(per, spec->lanes) *
+                                    (spec->r0 * (1 + spec->lanes / 2) + 2) * w +
+                                20 * w;
+    else
+        p->tasks[task].cycles = per * (rcount * r->cost + 8) * w + 20 * w;
 }
 
 /* Instructions per reduced position: loads, the body, the combine. */
@@ -472,18 +520,27 @@ void tile_combine_partials(Tiler *t, IrOpId id, int32_t partial, int lead, PlanR
                            AccDtype acc, int32_t out) {
     const PlanLayout pl = t->p->bufs[partial].layout, ol = t->p->bufs[out].layout;
     const char *name = t->p->bufs[out].name;
-    /* the partials, moved into out's grid, reduced over the lead dims
-     * (stored innermost: one run) */
+    /* the partials, moved into out's grid, reduced over the lead dims,
+     * stored innermost (one run), or outermost for a plain f32 sum (one
+     * block per partial, which the REDUCE kernel can add two results at a
+     * time: PlanReduceSpec.lanes) */
+    AccDtype od = ol.dtype;
+    bool outer = kind == PLAN_RED_SUM && acc == ACC_DTYPE_F32 && pl.dtype == ACC_DTYPE_F32 &&
+                 (od == ACC_DTYPE_F32 || od == ACC_DTYPE_F16 || od == ACC_DTYPE_BF16);
     PlanLayout gl = pl;
     gl.base = ol.base;
     gl.ngrid = ol.ngrid;
     memcpy(gl.grid, ol.grid, sizeof gl.grid);
-    for (int d = 0; d < ol.rank; d++) gl.axis[d + lead] = ol.axis[d];
+    for (int d = 0; d < ol.rank; d++) gl.axis[d + lead] = ol.axis[d], gl.block[d + lead] = ol.block[d];
     for (int i = 0; i < lead; i++) gl.axis[i] = -1, gl.block[i] = gl.dims[i];
-    for (int i = 0; i < ol.rank; i++) gl.order[i] = (int8_t)(ol.order[i] + lead);
-    for (int i = 0; i < lead; i++) gl.order[ol.rank + i] = (int8_t)i;
+    for (int i = 0; i < ol.rank; i++) gl.order[(outer ? lead : 0) + i] = (int8_t)(ol.order[i] + lead);
+    for (int i = 0; i < lead; i++) gl.order[(outer ? 0 : ol.rank) + i] = (int8_t)i;
     int32_t gathered = plan_add_layout_buf(t->p, PLAN_BUF_VALUE, IR_NONE, id,
                                            arena_printf(t->arena, "%s [partials]", name), &gl);
+    /* the sum reads only the blocks' extents: the positions an edge block
+     * stores past them need no fill (which would run first and hold the
+     * buffer from the start) */
+    t->p->bufs[gathered].layout.pad_undefined = true;
     move_into(t, gathered, move_map_leaf_buf(t, partial), id);
     Red r2;
     red_init(&r2, id, kind);
