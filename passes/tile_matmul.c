@@ -313,27 +313,28 @@ static int64_t op_budget(const Tiler *t) {
     return (int64_t)t->m->sram_bytes * (t->pc->save_memory ? 4 : 7) / 10;
 }
 
-/* A grid axis of kp parts added outside l's others (K split). */
-static void add_k_axis(PlanLayout *l, int32_t kp) {
-    for (int a = l->ngrid; a > 0; a--) l->grid[a] = l->grid[a - 1];
-    l->grid[0] = kp;
+/* A grid axis of kp parts inserted before l's grid axis at (K split):
+ * at 0 outside the others. */
+static void add_k_axis(PlanLayout *l, int32_t kp, int at) {
+    for (int a = l->ngrid; a > at; a--) l->grid[a] = l->grid[a - 1];
+    l->grid[at] = kp;
     l->ngrid++;
     for (int d = 0; d < l->rank; d++)
-        if (l->axis[d] >= 0) l->axis[d]++;
+        if (l->axis[d] >= at) l->axis[d]++;
 }
 
 /* The partial accumulators of a K split: [kp, cl's dims], one part per
- * tile along the K axis (outermost), each tile's block as cl's. */
-static const PlanLayout *partial_layout(const PlanLayout *cl, int32_t kp) {
+ * tile along the K axis (grid axis at), each tile's block as cl's. */
+static const PlanLayout *partial_layout(const PlanLayout *cl, int32_t kp, int at) {
     static PlanLayout pl;
     pl = *cl;
-    add_k_axis(&pl, kp);
+    add_k_axis(&pl, kp, at);
     pl.rank = cl->rank + 1;
     for (int d = cl->rank; d > 0; d--) {
         pl.dims[d] = pl.dims[d - 1], pl.axis[d] = pl.axis[d - 1], pl.block[d] = pl.block[d - 1];
         pl.lo[d] = pl.lo[d - 1], pl.hi[d] = pl.hi[d - 1], pl.mult[d] = pl.mult[d - 1];
     }
-    pl.dims[0] = kp, pl.axis[0] = 0, pl.block[0] = 1, pl.lo[0] = pl.hi[0] = 0, pl.mult[0] = 1;
+    pl.dims[0] = kp, pl.axis[0] = (int8_t)at, pl.block[0] = 1, pl.lo[0] = pl.hi[0] = 0, pl.mult[0] = 1;
     pl.order[0] = 0;
     for (int i = 0; i < cl->rank; i++) pl.order[i + 1] = (int8_t)(cl->order[i] + 1);
     return &pl;
@@ -346,6 +347,12 @@ static int64_t combine_cycles(const Tiler *t, int64_t kp, int64_t cbytes, int64_
     const IsaMachine *m = t->m;
     return (kp - 1) * cbytes / m->xrecv_bytes + cbytes / m->ldst_bytes * m->workers / 2 +
            2 * (m->sync_cycles + m->xlatency_cycles) + n * (kp + 8);
+}
+
+/* The same when the sum is spread over the kp tiles of a block, each
+ * summing 1/kp of it (a reduce-scatter). */
+static int64_t spread_combine_cycles(const Tiler *t, int64_t kp, int64_t cbytes, int64_t n) {
+    return combine_cycles(t, kp, cbytes / kp, n / kp);
 }
 
 /* A K split's partials (pbuf) summed into the result obuf when op id's
@@ -380,6 +387,7 @@ static int32_t pick_base(Tiler *t, int32_t used) {
 typedef struct MmPlan {
     int64_t bp, mp, np, kp; /* parts of the batch, M, 16-column blocks and K chunks */
     int64_t ks;             /* K steps, one after another */
+    bool spread;            /* a K split's sum spread over the kp tiles of a block */
     int64_t cost;
 } MmPlan;
 
@@ -395,12 +403,13 @@ static int32_t operand_buf(Tiler *t, IrOpId id, IrRef v, const PlanLayout *l, bo
 
 /* Operand v's slice [k0, k0 + n) of K (its dimension kd) for a K step, in
  * layout l with that dimension cut to the slice (zero-padded to whole
- * chunks: l's mult). */
+ * chunks: l's mult; with a K split, still in l's blocks over the tiles). */
 static int32_t step_operand(Tiler *t, IrOpId id, IrRef v, const PlanLayout *l, int kd, int64_t k0,
                             int64_t n) {
     PlanLayout sl = *l;
     int64_t kl = t->g->vals[v].type.dims[kd] - k0;
-    sl.dims[kd] = sl.block[kd] = n < kl ? n : kl;
+    sl.dims[kd] = n < kl ? n : kl;
+    if (sl.axis[kd] < 0) sl.block[kd] = sl.dims[kd];
     MapNode *m = move_map_of_value(t, v);
     MapNode *s = move_map_node(t, MAP_SLICE, sl.dtype, sl.rank, sl.dims, 1, &m);
     for (int d = 0; d < sl.rank; d++) s->a[d] = d == kd ? k0 : 0, s->b[d] = 1;
@@ -462,27 +471,30 @@ void tile_matmul(Tiler *t, IrOpId id) {
     static int64_t cb[4096], cm[4096], cn[4096];
     int nbp = part_counts(ext, cb, 4096), nmp = part_counts(M, cm, 4096),
         nnp = part_counts(ceil_div(N, 16), cn, 4096);
-    MmPlan best = {1, 1, 1, 1, 1, -1}, fallback = {1, 1, 1, 1, 1, -1};
+    MmPlan best = {1, 1, 1, 1, 1, false, -1}, fallback = {1, 1, 1, 1, 1, false, -1};
     bool xa = computed(t, av) || t->pc->save_memory, xb = computed(t, bv) || t->pc->save_memory;
     static int64_t ck[4096];
     int nkp = part_counts(nchunks, ck, 4096);
     int64_t xr = (int64_t)t->m->xrecv_bytes, sync = (int64_t)t->m->sync_cycles;
-    /* K steps: when no split fits, K is also cut into ks steps run one
-     * after another, each moving its slices of A and B in and adding to
-     * the partial sums in C, so that only one step's operands are on the
-     * tiles at a time (not with a K split, nor a mixed broadcast) */
+    /* K steps: K is also cut into ks steps run one after another, each
+     * moving its slices of A and B in and adding to the partial sums in C,
+     * so that only one step's operands are on the tiles at a time and the
+     * blocks can be larger (not with a mixed broadcast). With a K split
+     * too, step i's slice of K is cut into the kp parts, which must then
+     * come out even. */
     int64_t ks_max = bcast[0] == 2 || bcast[1] == 2 ? 1 : nchunks;
     /* a constant operand is resident, every step's slice at once, unless
      * constants are streamed */
     bool ra = !t->pc->save_memory && move_map_is_const(t, move_map_of_value(t, av)),
          rb = !t->pc->save_memory && move_map_is_const(t, move_map_of_value(t, bv));
-    for (int64_t ks = 1; ks <= ks_max && best.cost < 0; ks *= 2)
+    for (int64_t ks = 1; ks <= ks_max; ks *= 2)
         for (int i = 0; i < nbp; i++)
             for (int j = 0; j < nmp; j++)
                 for (int k = 0; k < nnp; k++)
-                    for (int l = 0; l < (ks > 1 ? 1 : nkp); l++) {
+                    for (int l = 0; l < nkp; l++) {
                         int64_t bp = cb[i], mp = cm[j], np = cn[k], kp = ck[l];
                         if (bp * mp * np * kp > T) break;
+                        if (ks > 1 && kp > 1 && (nchunks % kp || nchunks / kp % ks)) continue;
                         int64_t kc = ceil_div(ceil_div(nchunks, kp), ks); /* chunks per tile step */
                         int64_t bt = ceil_div(ext, bp) * rest, mt = ceil_div(M, mp);
                         int64_t nt = np == 1 ? round_up(N, 16) : 16 * ceil_div(ceil_div(N, 16), np);
@@ -490,15 +502,25 @@ void tile_matmul(Tiler *t, IrOpId id) {
                         int64_t abytes = (bcast[0] == 1 ? 1 : bt) * mt * kc * kw * esa;
                         int64_t bbytes = (bcast[1] == 1 ? 1 : bt) * kc * kw * nt * esa;
                         int64_t cbytes = bt * mt * nt * 4, obytes = bt * mt * nt * eso;
-                        int64_t mem = abytes * (ra ? ks : 1) + bbytes * (rb ? ks : 1) + obytes;
-                        if (kp > 1)
-                            mem += cbytes * (kp + 1) + (ident ? 0 : cbytes); /* partials, acc */
-                        else if (!(direct && out_dt == acc_dt))
+                        bool spread = kp > 1 && mt >= kp;
+                        int64_t share = spread ? kp : 1; /* tiles a block's result is spread over */
+                        int64_t opbytes = abytes * (ra ? ks : 1) + bbytes * (rb ? ks : 1);
+                        int64_t mem = opbytes + obytes;
+                        if (kp > 1) {
+                            /* the larger of the multiplies' operands and partial,
+                             * and the sum's partial, gathered partials, result
+                             * and accumulator (with resident constants) */
+                            int64_t res = (ra ? abytes * ks : 0) + (rb ? bbytes * ks : 0);
+                            int64_t sum = res + cbytes + cbytes * kp / share + obytes / share +
+                                          (ident ? 0 : cbytes / share);
+                            mem = opbytes + cbytes > sum ? opbytes + cbytes : sum;
+                        } else if (!(direct && out_dt == acc_dt)) {
                             mem += cbytes;
-                        if (!direct) mem += obytes * (op->nin - 2);
+                        }
+                        if (!direct) mem += obytes / share * (op->nin - 2);
                         if (mem > sram) {
                             if (best.cost < 0 && (fallback.cost < 0 || mem < fallback.cost))
-                                fallback = (MmPlan){bp, mp, np, kp, ks, mem};
+                                fallback = (MmPlan){bp, mp, np, kp, ks, spread, mem};
                             continue;
                         }
                         /* operands moved in */
@@ -508,13 +530,16 @@ void tile_matmul(Tiler *t, IrOpId id) {
                         cost += ((sa ? abytes : 0) + (sb ? bbytes : 0)) / xr;
                         cost += sync * 2 * (sa || sb);
                         cost *= ks;
-                        if (!direct) cost += bt * mt * nt * (3 + nbody + op->nin - 2);
-                        if (kp > 1) cost += combine_cycles(t, kp, cbytes, bt * mt * nt);
+                        if (!direct) cost += bt * mt * nt * (3 + nbody + op->nin - 2) / share;
+                        if (spread)
+                            cost += spread_combine_cycles(t, kp, cbytes, bt * mt * nt);
+                        else if (kp > 1)
+                            cost += combine_cycles(t, kp, cbytes, bt * mt * nt);
                         if (best.cost < 0 || cost < best.cost)
-                            best = (MmPlan){bp, mp, np, kp, ks, cost};
+                            best = (MmPlan){bp, mp, np, kp, ks, spread, cost};
                     }
     if (best.cost < 0) best = fallback; /* the least memory; place reports that it does not fit */
-    if (best.cost < 0) best = (MmPlan){1, 1, 1, 1, 1, 0};
+    if (best.cost < 0) best = (MmPlan){1, 1, 1, 1, 1, false, 0};
     int64_t bt = ceil_div(ext, best.bp) * rest, mt = ceil_div(M, best.mp);
     int64_t nt = best.np == 1 ? N : 16 * ceil_div(ceil_div(N, 16), best.np);
     int32_t grid[3] = {(int32_t)ceil_div(ext, ceil_div(ext, best.bp)), (int32_t)ceil_div(M, mt),
@@ -525,15 +550,28 @@ void tile_matmul(Tiler *t, IrOpId id) {
     /* K steps: step i takes chunks [i*kcs, (i+1)*kcs) of K */
     int32_t kcs = (int32_t)ceil_div(kc, best.ks), nsteps = (int32_t)ceil_div(kc, kcs);
 
-    /* layouts */
-    PlanLayout cl, ol, al, bl;
+    /* layouts: a spread sum cuts each block's rows over the kp tiles
+     * holding its partials, or its columns when only they divide evenly
+     * (into groups of 4); the K split's grid axis goes inside that of M or
+     * N, so that those are the same tiles */
+    bool by_n = mt % kp != 0 && nt % (4 * kp) == 0;
+    const int kat = by_n ? 3 : GRID_N;
+    PlanLayout cl, fl, ol, al, bl;
     grid_layout(&cl, acc_dt, R, yt->dims, base, grid);
     if (bd >= 0) split(&cl, bd, GRID_B, ceil_div(ext, grid[0]));
     split(&cl, dm, GRID_M, mt);
     split(&cl, dn, GRID_N, nt);
     cl.mult[dn] = 16;
     cl.pad_undefined = true;
-    ol = cl;
+    fl = cl; /* the sum's */
+    if (kp > 1 && best.spread) {
+        int d = by_n ? dn : dm, ax = by_n ? GRID_N : GRID_M;
+        int64_t part = ceil_div(by_n ? nt : mt, kp);
+        fl.grid[ax] = (int32_t)ceil_div(yt->dims[d], part);
+        fl.axis[d] = -1;
+        split(&fl, d, ax, part);
+    }
+    ol = fl;
     ol.dtype = out_dt;
     ol.pad_undefined = false;
     if (!direct) ol.mult[dn] = 1;
@@ -552,18 +590,19 @@ void tile_matmul(Tiler *t, IrOpId id) {
     split(&bl, dn, GRID_N, nt);
     bl.mult[dn] = 16;
     if (kp > 1) {
-        /* K split: kc chunks per tile, over a grid axis outside the others */
-        add_k_axis(&al, kp);
-        add_k_axis(&bl, kp);
-        split(&al, R - 1, 0, (int64_t)kc * kw);
-        split(&bl, R - 2, 0, (int64_t)kc * kw);
+        /* K split: kcs chunks per tile and step */
+        add_k_axis(&al, kp, kat);
+        add_k_axis(&bl, kp, kat);
+        split(&al, R - 1, kat, (int64_t)kcs * kw);
+        split(&bl, R - 2, kat, (int64_t)kcs * kw);
         al.mult[R - 1] = bl.mult[R - 2] = kw;
     }
     if (nsteps > 1) al.mult[R - 1] = bl.mult[R - 2] = kw; /* each step's slice in whole chunks */
+    int64_t kstep = (int64_t)kp * kcs * kw; /* the K of one step's slice */
     int32_t abuf, bbuf;
     if (nsteps > 1) {
-        abuf = step_operand(t, id, av, &al, R - 1, 0, (int64_t)kcs * kw);
-        bbuf = step_operand(t, id, bv, &bl, R - 2, 0, (int64_t)kcs * kw);
+        abuf = step_operand(t, id, av, &al, R - 1, 0, kstep);
+        bbuf = step_operand(t, id, bv, &bl, R - 2, 0, kstep);
     } else {
         abuf = operand_buf(t, id, av, &al, bcast[0] == 2);
         bbuf = operand_buf(t, id, bv, &bl, bcast[1] == 2);
@@ -575,7 +614,7 @@ void tile_matmul(Tiler *t, IrOpId id) {
     if (kp > 1)
         cbuf = plan_add_layout_buf(p, PLAN_BUF_ACC, IR_NONE, id,
                                    arena_printf(t->arena, "%s [partial]", tile_value_name(t, y)),
-                                   partial_layout(&cl, kp));
+                                   partial_layout(&cl, kp, kat));
     else if (!(direct && out_dt == acc_dt))
         cbuf = (direct && nchunks == 1)
                    ? obuf
@@ -589,8 +628,8 @@ void tile_matmul(Tiler *t, IrOpId id) {
         if (step > 0) {
             /* the next slices move in once the last step has used its own */
             int32_t first_task = p->ntasks;
-            abuf = step_operand(t, id, av, &al, R - 1, (int64_t)c0 * kw, (int64_t)nc * kw);
-            bbuf = step_operand(t, id, bv, &bl, R - 2, (int64_t)c0 * kw, (int64_t)nc * kw);
+            abuf = step_operand(t, id, av, &al, R - 1, step * kstep, (int64_t)kp * nc * kw);
+            bbuf = step_operand(t, id, bv, &bl, R - 2, step * kstep, (int64_t)kp * nc * kw);
             for (int32_t i = first_task; i < p->ntasks; i++) plan_task_reads(p, i, cbuf);
         }
         bool last = step == nsteps - 1;
@@ -636,7 +675,7 @@ void tile_matmul(Tiler *t, IrOpId id) {
     }
     int64_t ecycles = bt * mt * nt * (3 + nbody + op->nin - 2) / (int64_t)t->m->workers;
     if (kp > 1) {
-        sum_partials(t, id, cbuf, &cl, obuf, ecycles);
+        sum_partials(t, id, cbuf, &fl, obuf, best.spread ? ecycles / kp : ecycles);
     } else if (!direct) {
         tile_epilogue(t, id, cbuf, obuf, ecycles);
     }
@@ -823,7 +862,7 @@ void tile_conv(Tiler *t, IrOpId id) {
     if (G == 1) {
         xl.mult[1] = ck.cst;
         if (kp > 1) { /* the channels' parts over a grid axis outside the others */
-            add_k_axis(&xl, (int32_t)kp);
+            add_k_axis(&xl, (int32_t)kp, 0);
             split(&xl, 1, 0, lanes * ceil_div(ncb, kp));
         }
         xbuf = tile_value_in(t, xv, &xl);
@@ -877,7 +916,7 @@ void tile_conv(Tiler *t, IrOpId id) {
         grid_layout(&bl, wt->dtype, 3 + ns, d2, base, grid);
         split(&bl, 2 + ns, GRID_N, mt);
         bl.mult[2 + ns] = 16;
-        add_k_axis(&bl, (int32_t)kp);
+        add_k_axis(&bl, (int32_t)kp, 0);
         split(&bl, 1 + ns, 0, lanes * ceil_div(ncb, kp));
         bl.mult[1 + ns] = ck.cst;
     }
@@ -890,7 +929,7 @@ void tile_conv(Tiler *t, IrOpId id) {
     if (kp > 1)
         cbuf = plan_add_layout_buf(p, PLAN_BUF_ACC, IR_NONE, id,
                                    arena_printf(t->arena, "%s [partial]", tile_value_name(t, y)),
-                                   partial_layout(&cl, (int32_t)kp));
+                                   partial_layout(&cl, (int32_t)kp, 0));
     else if (!(direct && out_dt == acc_dt))
         cbuf = (direct && ck.nchunks == 1 && G == 1)
                    ? obuf
