@@ -304,9 +304,9 @@ typedef struct PlanReduceSpec {
     int64_t rs0[PLAN_MAX_BUFS], rs1[PLAN_MAX_BUFS];
     AccDtype acc_dtype; /* the body's dtype: what is accumulated */
     AccDtype out_dtype; /* the stored result's dtype */
-    int lanes; /* > 1: a plain f32 sum of lanes (2 or 4) result elements at a time
-                  (f32v2add): every row a multiple of lanes elements, every buffer's
-                  rows and positions aligned to lanes elements */
+    int lanes;          /* > 1: a plain f32 sum of lanes (2 or 4) result elements at a time
+                           (f32v2add): every row a multiple of lanes elements, every buffer's
+                           rows and positions aligned to lanes elements */
 } PlanReduceSpec;
 
 /* GATHER (tile_gather.c): result elements e in [first, first + count) of a

@@ -334,7 +334,8 @@ static const PlanLayout *partial_layout(const PlanLayout *cl, int32_t kp, int at
         pl.dims[d] = pl.dims[d - 1], pl.axis[d] = pl.axis[d - 1], pl.block[d] = pl.block[d - 1];
         pl.lo[d] = pl.lo[d - 1], pl.hi[d] = pl.hi[d - 1], pl.mult[d] = pl.mult[d - 1];
     }
-    pl.dims[0] = kp, pl.axis[0] = (int8_t)at, pl.block[0] = 1, pl.lo[0] = pl.hi[0] = 0, pl.mult[0] = 1;
+    pl.dims[0] = kp, pl.axis[0] = (int8_t)at, pl.block[0] = 1, pl.lo[0] = pl.hi[0] = 0,
+    pl.mult[0] = 1;
     pl.order[0] = 0;
     for (int i = 0; i < cl->rank; i++) pl.order[i + 1] = (int8_t)(cl->order[i] + 1);
     return &pl;
@@ -598,7 +599,7 @@ void tile_matmul(Tiler *t, IrOpId id) {
         al.mult[R - 1] = bl.mult[R - 2] = kw;
     }
     if (nsteps > 1) al.mult[R - 1] = bl.mult[R - 2] = kw; /* each step's slice in whole chunks */
-    int64_t kstep = (int64_t)kp * kcs * kw; /* the K of one step's slice */
+    int64_t kstep = (int64_t)kp * kcs * kw;               /* the K of one step's slice */
     int32_t abuf, bbuf;
     if (nsteps > 1) {
         abuf = step_operand(t, id, av, &al, R - 1, 0, kstep);

@@ -92,8 +92,8 @@ static void buf_strides(const Plan *p, const Red *r, int32_t b, const int *dimma
 /* The result elements of tile q of ol (nk dims it_dim, buffer strides
  * it_st) as it iterates them, collapsed; their count. */
 static int64_t result_iter(const PlanLayout *ol, int32_t q, int nk, const int *it_dim, int nb,
-                           const int32_t *bufs, const int64_t *off,
-                           int64_t it_st[][IR_MAX_RANK], TileIter *it) {
+                           const int32_t *bufs, const int64_t *off, int64_t it_st[][IR_MAX_RANK],
+                           TileIter *it) {
     int64_t blockc[IR_MAX_RANK];
     layout_block_of(ol, q, blockc);
     memset(it, 0, sizeof *it);
@@ -256,9 +256,8 @@ static void reduce_task(Tiler *t, const Red *r) {
      * times the instructions each takes. */
     int64_t w = t->m->workers, per = (most + w - 1) / w;
     if (spec->lanes) /* per lanes results: loads, f32v2adds, conversions, store, bump */
-        p->tasks[task].cycles = ceil_div(per, spec->lanes) *
-                                    (spec->r0 * (1 + spec->lanes / 2) + 2) * w +
-                                20 * w;
+        p->tasks[task].cycles =
+            ceil_div(per, spec->lanes) * (spec->r0 * (1 + spec->lanes / 2) + 2) * w + 20 * w;
     else
         p->tasks[task].cycles = per * (rcount * r->cost + 8) * w + 20 * w;
 }
@@ -531,9 +530,11 @@ void tile_combine_partials(Tiler *t, IrOpId id, int32_t partial, int lead, PlanR
     gl.base = ol.base;
     gl.ngrid = ol.ngrid;
     memcpy(gl.grid, ol.grid, sizeof gl.grid);
-    for (int d = 0; d < ol.rank; d++) gl.axis[d + lead] = ol.axis[d], gl.block[d + lead] = ol.block[d];
+    for (int d = 0; d < ol.rank; d++)
+        gl.axis[d + lead] = ol.axis[d], gl.block[d + lead] = ol.block[d];
     for (int i = 0; i < lead; i++) gl.axis[i] = -1, gl.block[i] = gl.dims[i];
-    for (int i = 0; i < ol.rank; i++) gl.order[(outer ? lead : 0) + i] = (int8_t)(ol.order[i] + lead);
+    for (int i = 0; i < ol.rank; i++)
+        gl.order[(outer ? lead : 0) + i] = (int8_t)(ol.order[i] + lead);
     for (int i = 0; i < lead; i++) gl.order[(outer ? 0 : ol.rank) + i] = (int8_t)i;
     int32_t gathered = plan_add_layout_buf(t->p, PLAN_BUF_VALUE, IR_NONE, id,
                                            arena_printf(t->arena, "%s [partials]", name), &gl);
