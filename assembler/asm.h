@@ -61,8 +61,11 @@ typedef struct AsmSend {
 } AsmSend;
 
 /* A receive: len bytes from tile `from`, into SRAM address dst. */
+/* count receives of len bytes from tile `from`, into dst, dst + stride,
+ * ... (a group: what count receives one after another would do). */
 typedef struct AsmRecv {
-    uint32_t from, dst, len;
+    uint32_t from, dst, len, count;
+    int32_t stride;
 } AsmRecv;
 
 /* A host stream: len bytes between byte offset `offset` of graph input or
@@ -152,7 +155,11 @@ void asm_image_add_data(AsmImage *img, uint32_t tile, uint32_t addr, const void 
 /* Slot `slot` of tile's exchange table, created (empty) if needed. */
 AsmSlot *asm_image_slot(AsmImage *img, uint32_t tile, uint32_t slot);
 void asm_slot_add_send(AsmSlot *s, uint32_t src, uint32_t len, const uint32_t *dst, size_t ndst);
+/* A receive; it extends the slot's last group when it comes from the same
+ * tile with the same length at the group's next stride (the groups are
+ * the longest such runs, in order, of at most ASM_RECV_GROUP_MAX). */
 void asm_slot_add_recv(AsmSlot *s, uint32_t from, uint32_t dst, uint32_t len);
+enum { ASM_RECV_GROUP_MAX = 1 << 20 };
 void asm_slot_add_hostin(AsmSlot *s, uint32_t io, uint64_t offset, uint32_t addr, uint32_t len);
 void asm_slot_add_hostout(AsmSlot *s, uint32_t io, uint64_t offset, uint32_t addr, uint32_t len);
 /* A graph input or output; returns its index (inputs and outputs share one
@@ -197,6 +204,9 @@ AsmImage *asm_assemble_text(const char *name, const char *text, size_t len, Diag
 
 /* Assembly text that acc-as turns back into the same binary. */
 void asm_disassemble(const AsmImage *img, StrBuf *out);
+/* A slot's receives as `.recv` lines, one per receive (a group's pieces
+ * one after another). */
+void asm_print_recvs(const AsmSlot *s, StrBuf *out);
 /* acc-objdump --tiles: one line per tile with a program or data. */
 void asm_print_tiles(const AsmImage *img, StrBuf *out);
 

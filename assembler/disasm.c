@@ -170,6 +170,15 @@ static void print_data(const AsmSegment *s, StrBuf *out) {
     }
 }
 
+void asm_print_recvs(const AsmSlot *s, StrBuf *out) {
+    for (size_t i = 0; i < s->nrecvs; i++) {
+        const AsmRecv *x = &s->recvs[i];
+        for (uint32_t j = 0; j < x->count; j++)
+            sb_printf(out, "        .recv   %u, 0x%x, %u\n", x->from,
+                      x->dst + (uint32_t)x->stride * j, x->len);
+    }
+}
+
 static void print_send(const AsmSend *x, StrBuf *out) {
     sb_printf(out, "        .send   0x%x, %u", x->src, x->len);
     for (size_t d = 0; d < x->ndst;) {
@@ -196,9 +205,7 @@ static void print_slots(const AsmImage *img, const AsmTile *t, StrBuf *out) {
         if (!s->nsends && !s->nrecvs && !s->nhostin && !s->nhostout) continue;
         sb_printf(out, "        .slot   %zu\n", k);
         for (size_t i = 0; i < s->nsends; i++) print_send(&s->sends[i], out);
-        for (size_t i = 0; i < s->nrecvs; i++)
-            sb_printf(out, "        .recv   %u, 0x%x, %u\n", s->recvs[i].from, s->recvs[i].dst,
-                      s->recvs[i].len);
+        asm_print_recvs(s, out);
         for (size_t i = 0; i < s->nhostin; i++) print_stream(img, &s->hostin[i], false, out);
         for (size_t i = 0; i < s->nhostout; i++) print_stream(img, &s->hostout[i], true, out);
     }
@@ -302,7 +309,8 @@ void asm_print_tiles(const AsmImage *img, StrBuf *out) {
         size_t sends = 0, recvs = 0, hin = 0, hout = 0;
         for (size_t k = 0; k < tile->nslots; k++) {
             sends += tile->slots[k].nsends;
-            recvs += tile->slots[k].nrecvs;
+            for (size_t i = 0; i < tile->slots[k].nrecvs; i++)
+                recvs += tile->slots[k].recvs[i].count;
             hin += tile->slots[k].nhostin;
             hout += tile->slots[k].nhostout;
         }

@@ -24,7 +24,7 @@ enum {
     SHT_STRTAB = 3,
     ET_EXEC = 2,
     FORMAT_MAGIC = 0x31434341, /* "ACC1" */
-    FORMAT_VERSION = 1,
+    FORMAT_VERSION = 2,
     MACHINE_HEADER = 24, /* magic, version, field count, preset name */
     MAX_SLOTS = 1 << 24,
 };
@@ -288,7 +288,7 @@ static uint64_t exchange_bytes(const AsmImage *img) {
         n += 16 + 32 * (uint64_t)tl->nslots;
         for (size_t k = 0; k < tl->nslots; k++) {
             const AsmSlot *s = &tl->slots[k];
-            n += 16 * (uint64_t)(s->nsends + s->nrecvs) + 24 * (uint64_t)(s->nhostin + s->nhostout);
+            n += 16 * (uint64_t)s->nsends + 24 * (uint64_t)(s->nrecvs + s->nhostin + s->nhostout);
             for (size_t i = 0; i < s->nsends; i++) n += 4 * (uint64_t)s->sends[i].ndst;
         }
     }
@@ -364,6 +364,8 @@ static void write_exchange(const AsmImage *img, StrBuf *b) {
         put32(b, s->recvs[i].from);
         put32(b, s->recvs[i].dst);
         put32(b, s->recvs[i].len);
+        put32(b, s->recvs[i].count);
+        put32(b, (uint32_t)s->recvs[i].stride);
         put32(b, 0);
     })
     EACH_SLOT(for (size_t i = 0; i < s->nhostin; i++) {
@@ -777,7 +779,7 @@ static bool read_exchange(Reader *r, AsmImage *img) {
     if (s->size < 32) return bad(r, "section '.acc.exchange' is too short");
     uint32_t n[7];
     for (int i = 0; i < 7; i++) n[i] = get32(s->data + 4 * i);
-    static const uint32_t entry[7] = {16, 32, 16, 4, 16, 24, 24};
+    static const uint32_t entry[7] = {16, 32, 16, 4, 24, 24, 24};
     static const char *const what[7] = {"tables",          "slots",    "sends",
                                         "destinations",    "receives", "host-in streams",
                                         "host-out streams"};
@@ -821,8 +823,15 @@ static bool read_exchange(Reader *r, AsmImage *img) {
                 free(dst);
             }
             for (uint32_t i = 0; i < v[3]; i++) {
-                const uint8_t *x = at[4] + 16ull * (v[2] + i);
-                asm_slot_add_recv(slot, get32(x), get32(x + 4), get32(x + 8));
+                const uint8_t *x = at[4] + 24ull * (v[2] + i);
+                uint32_t pieces = get32(x + 12);
+                if (!pieces || pieces > ASM_RECV_GROUP_MAX)
+                    return bad(r, "tile %u slot %u: receive %u is a group of %u", tile, k, i,
+                               pieces);
+                /* added one by one: the canonical groups, whatever the file's */
+                uint32_t dst = get32(x + 4);
+                for (uint32_t j = 0; j < pieces; j++, dst += get32(x + 16))
+                    asm_slot_add_recv(slot, get32(x), dst, get32(x + 8));
             }
             for (uint32_t i = 0; i < v[5]; i++) {
                 const uint8_t *x = at[5] + 24ull * (v[4] + i);

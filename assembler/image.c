@@ -149,8 +149,23 @@ void asm_slot_add_send(AsmSlot *s, uint32_t src, uint32_t len, const uint32_t *d
 }
 
 void asm_slot_add_recv(AsmSlot *s, uint32_t from, uint32_t dst, uint32_t len) {
+    if (s->nrecvs) {
+        AsmRecv *g = &s->recvs[s->nrecvs - 1];
+        if (g->from == from && g->len == len && g->count < ASM_RECV_GROUP_MAX) {
+            int64_t step = (int64_t)dst - g->dst;
+            if (g->count == 1 && step >= INT32_MIN && step <= INT32_MAX) {
+                g->stride = (int32_t)step;
+                g->count = 2;
+                return;
+            }
+            if (g->count > 1 && step == (int64_t)g->stride * g->count) {
+                g->count++;
+                return;
+            }
+        }
+    }
     XGROW(s->recvs, s->caprecvs, s->nrecvs + 1);
-    s->recvs[s->nrecvs++] = (AsmRecv){from, dst, len};
+    s->recvs[s->nrecvs++] = (AsmRecv){from, dst, len, 1, 0};
 }
 
 static void add_stream(AsmStream **arr, size_t *n, size_t *cap, uint32_t io, uint64_t offset,
@@ -392,9 +407,15 @@ static bool check_slot(Checker *c, uint32_t tile, size_t k, const AsmSlot *s) {
                         "tile %u slot %zu: receive %zu from tile %u, but the machine has %u tiles",
                         tile, k, i, x->from, ntiles);
         if (!x->len) return fail(c, "tile %u slot %zu: receive %zu is empty", tile, k, i);
-        if (!in_sram(img, x->dst, x->len))
-            return fail(c, "tile %u slot %zu: receive %zu writes 0x%x..0x%llx, outside SRAM", tile,
-                        k, i, x->dst, (unsigned long long)x->dst + x->len);
+        if (!x->count || x->count > ASM_RECV_GROUP_MAX)
+            return fail(c, "tile %u slot %zu: receive %zu is a group of %u", tile, k, i, x->count);
+        /* the group's lowest and highest pieces */
+        int64_t span = (int64_t)x->stride * (x->count - 1);
+        int64_t lo = (int64_t)x->dst + (span < 0 ? span : 0),
+                hi = (int64_t)x->dst + (span > 0 ? span : 0) + x->len;
+        if (lo < 0 || hi > (int64_t)img->machine.sram_bytes)
+            return fail(c, "tile %u slot %zu: receive %zu writes 0x%llx..0x%llx, outside SRAM",
+                        tile, k, i, (long long)lo, (long long)hi);
     }
     for (size_t i = 0; i < s->nhostin; i++)
         if (!check_stream(c, tile, k, &s->hostin[i], false)) return false;

@@ -100,9 +100,7 @@ static void print_exchange(const AsmImage *img, StrBuf *out) {
                 tile_list(out, s->sends[i].dst, s->sends[i].ndst);
                 sb_putc(out, '\n');
             }
-            for (size_t i = 0; i < s->nrecvs; i++)
-                sb_printf(out, "        .recv   %u, 0x%x, %u\n", s->recvs[i].from, s->recvs[i].dst,
-                          s->recvs[i].len);
+            asm_print_recvs(s, out);
         }
     }
 }

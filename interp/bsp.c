@@ -429,27 +429,32 @@ static bool match(Exchange *x, SimTile *R) {
     for (size_t p = 0; p < R->nposted; p++) {
         const AsmSlot *s = R->posted[p];
         for (size_t k = 0; k < s->nrecvs; k++) {
+            /* a group: its pieces are receives one after another */
             const AsmRecv *recv = &s->recvs[k];
             uint32_t g = first_from(x, r, recv->from);
-            uint32_t at = g < end && x->in[g].from == recv->from ? (uint32_t)x->cursor[g] : end;
-            if (at >= end || x->in[at].from != recv->from) {
-                uint32_t sends = g < end && x->in[g].from == recv->from ? run_length(x, r, g) : 0;
-                return exchange_trap(x, r,
-                                     "tile %u posted more receives from tile %u than the %u "
-                                     "transfer%s tile %u sends it (the first unmatched: %u bytes "
-                                     "into 0x%x)",
-                                     r, recv->from, sends, sends == 1 ? "" : "s", recv->from,
-                                     recv->len, recv->dst);
+            bool from_sender = g < end && x->in[g].from == recv->from;
+            for (uint32_t j = 0; j < recv->count; j++) {
+                uint32_t dst = recv->dst + (uint32_t)recv->stride * j;
+                uint32_t at = from_sender ? (uint32_t)x->cursor[g] : end;
+                if (at >= end || x->in[at].from != recv->from) {
+                    uint32_t sends = from_sender ? run_length(x, r, g) : 0;
+                    return exchange_trap(
+                        x, r,
+                        "tile %u posted more receives from tile %u than the %u "
+                        "transfer%s tile %u sends it (the first unmatched: %u bytes "
+                        "into 0x%x)",
+                        r, recv->from, sends, sends == 1 ? "" : "s", recv->from, recv->len, dst);
+                }
+                if (x->in[at].len != recv->len)
+                    return exchange_trap(
+                        x, r,
+                        "tile %u sends %u bytes to tile %u, which expects %u bytes "
+                        "(transfer %u from tile %u)",
+                        recv->from, x->in[at].len, r, recv->len, at - g + 1, recv->from);
+                x->cursor[g] = at + 1;
+                add_write(x, (Write){r, dst, recv->len, true, 0, x->in[at].staged});
+                received += recv->len;
             }
-            if (x->in[at].len != recv->len)
-                return exchange_trap(x, r,
-                                     "tile %u sends %u bytes to tile %u, which expects %u bytes "
-                                     "(transfer %u from tile %u)",
-                                     recv->from, x->in[at].len, r, recv->len, at - g + 1,
-                                     recv->from);
-            x->cursor[g] = at + 1;
-            add_write(x, (Write){r, recv->dst, recv->len, true, 0, x->in[at].staged});
-            received += recv->len;
         }
         for (size_t k = 0; k < s->nhostin; k++) {
             const AsmStream *h = &s->hostin[k];

@@ -178,6 +178,64 @@ static void bad_machine(AsmImage *img) {
     img->machine.sram_bytes = 1000;
 }
 
+/* Receives from one tile, of one length, at a constant stride become one
+ * group (the longest runs, in order), written as one entry and read back
+ * as the same groups, whatever grouping a file used. */
+static void test_recv_groups(void **state) {
+    AsmImage *img = asm_image_new(isa_preset(ISA_PRESET_acc1_mini));
+    uint32_t a = asm_image_add_program(img, "a");
+    asm_program_append(img, a, code_a, 2);
+    asm_program_set_context(img, a, 0, ASM_SUPERVISOR);
+    asm_image_set_program(img, 1, a);
+    AsmSlot *s = asm_image_slot(img, 1, 0);
+    for (uint32_t i = 0; i < 5; i++) asm_slot_add_recv(s, 0, 0x1000 + 0x40 * i, 16);
+    asm_slot_add_recv(s, 0, 0x800, 16); /* another stride: a new group... */
+    asm_slot_add_recv(s, 0, 0x700, 16); /* ...of two, stride -0x100 */
+    asm_slot_add_recv(s, 2, 0x600, 16); /* another tile */
+    asm_slot_add_recv(s, 2, 0x610, 8);  /* another length */
+    assert_int_equal(s->nrecvs, 4);
+    assert_int_equal(s->recvs[0].count, 5);
+    assert_int_equal(s->recvs[0].stride, 0x40);
+    assert_int_equal(s->recvs[1].count, 2);
+    assert_int_equal(s->recvs[1].stride, -0x100);
+    assert_int_equal(s->recvs[2].count, 1);
+    char err[256];
+    if (!asm_image_check(img, err, sizeof err)) fail_msg("%s", err);
+    StrBuf one, two;
+    write(img, &one);
+    AsmImage *back = asm_image_read(one.data, one.len, err, sizeof err);
+    if (!back) fail_msg("%s", err);
+    assert_int_equal(back->tiles[1].slots[0].nrecvs, 4);
+    assert_int_equal(back->tiles[1].slots[0].recvs[1].stride, -0x100);
+    /* a file splitting the first group in two (3 + 2 pieces) reads back
+     * as the canonical groups, and writes the same bytes */
+    AsmRecv keep = s->recvs[0];
+    XGROW(s->recvs, s->caprecvs, s->nrecvs + 1);
+    memmove(s->recvs + 1, s->recvs, s->nrecvs * sizeof *s->recvs);
+    s->nrecvs++;
+    s->recvs[0].count = 3;
+    s->recvs[1].count = 2, s->recvs[1].dst = keep.dst + 3 * 0x40;
+    write(img, &two);
+    assert_true(two.len == one.len + 24);
+    AsmImage *split = asm_image_read(two.data, two.len, err, sizeof err);
+    if (!split) fail_msg("%s", err);
+    assert_int_equal(split->tiles[1].slots[0].nrecvs, 4);
+    assert_int_equal(split->tiles[1].slots[0].recvs[0].count, 5);
+    sb_free(&two);
+    write(split, &two);
+    assert_int_equal(one.len, two.len);
+    assert_memory_equal(one.data, two.data, one.len);
+    asm_image_free(split);
+    /* a group whose last piece is past SRAM is refused */
+    s->recvs[0].count = 1024;
+    assert_false(asm_image_check(img, err, sizeof err));
+    assert_string_equal(err, "tile 1 slot 0: receive 0 writes 0x1000..0x10fd0, outside SRAM");
+    asm_image_free(back);
+    asm_image_free(img);
+    sb_free(&one);
+    sb_free(&two);
+}
+
 static void test_check_rules(void **state) {
     static const struct {
         Breaker fn;
@@ -263,7 +321,7 @@ static void test_reader_rejects(void **state) {
     expect_rejected(&f, f.len - 1, msg);
     FRESH();
     wr32(f.data + section_offset(&f, ".acc.machine") + 4, 7); /* version */
-    expect_rejected(&f, f.len, "binary format version 7; this accc reads version 1");
+    expect_rejected(&f, f.len, "binary format version 7; this accc reads version 2");
     FRESH();
     wr32(f.data + section_offset(&f, ".acc.tiles") + 4 * 3, 9); /* tile 3 runs program 9 */
     expect_rejected(&f, f.len, "tile 3 runs program 9, but there are 2 programs");
@@ -275,7 +333,7 @@ static void test_reader_rejects(void **state) {
         uint32_t nsends = rd32(f.data + x + 8), nrecvs = rd32(f.data + x + 16);
         uint32_t nhin = rd32(f.data + x + 20), nhout = rd32(f.data + x + 24);
         size_t dst =
-            x + 32 + 16 * ntables + 32 * nslots + 16 * nsends + 16 * nrecvs + 24 * (nhin + nhout);
+            x + 32 + 16 * ntables + 32 * nslots + 16 * nsends + 24 * (nrecvs + nhin + nhout);
         assert_int_equal(rd32(f.data + dst), 1);
         wr32(f.data + dst, 99);
     }
@@ -296,7 +354,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_write_read_write), cmocka_unit_test(test_canonical),
         cmocka_unit_test(test_intern_program),   cmocka_unit_test(test_check_rules),
-        cmocka_unit_test(test_reader_rejects),
+        cmocka_unit_test(test_reader_rejects),   cmocka_unit_test(test_recv_groups),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
