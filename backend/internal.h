@@ -178,6 +178,11 @@ void kernel_scratch_prologue(Code *c);
  * the divisor). */
 void kernel_chunk_frame(Code *c, int32_t done, int32_t chunk, const char *per_row, int ptr0, int nb,
                         int divisor);
+/* Its end, after a row: every pointer bumped by its word (through m<tmp>),
+ * back to row while rows are left, to chunk while chunks are left, then
+ * done: and exit. */
+void kernel_chunk_close(Code *c, int32_t row, int32_t chunk, int32_t done, int ptr0, int nb,
+                        int tmp);
 
 /* kreduce.c, kgather.c: the reduction (REDUCE, ARGRED) and gather kernels. */
 void kernel_reduce(const Plan *p, const PlanTask *t, Kernel *k);

@@ -42,6 +42,20 @@ void kernel_chunk_frame(Code *c, int32_t done, int32_t chunk, const char *per_ro
     }
 }
 
+void kernel_chunk_close(Code *c, int32_t row, int32_t chunk, int32_t done, int ptr0, int nb,
+                        int tmp) {
+    for (int k = 0; k < nb; k++) {
+        code_op(c, ISA_LDW, tmp, 1, 0, 8 + 4 * k, 0);
+        code_op(c, ISA_ADD, ptr0 + k, ptr0 + k, tmp, 0, 0);
+    }
+    code_op(c, ISA_ADDI, 4, 4, 0, -1, 0);
+    code_jump(c, ISA_BNZ, 0, 4, row, 0);
+    code_op(c, ISA_ADDI, 2, 2, 0, -1, 0);
+    code_jump(c, ISA_BNZ, 0, 2, chunk, 0);
+    code_bind(c, done);
+    code_op(c, ISA_EXIT, 0, 0, 0, 0, 0);
+}
+
 /* ---- Elementwise ------------------------------------------------------------------------ */
 
 /*
@@ -131,17 +145,7 @@ static bool ew_try(const Plan *p, const PlanEwSpec *s, Code *c, int mode) {
     if (save)
         for (int r2 = 1; r2 <= 5; r2++) code_op(c, ISA_LDW, r2, M_SCRATCH, 0, 4 * (r2 - 1), 0);
     /* the next row: bump every pointer */
-    int tmp = ptr0 + nb;
-    for (int k = 0; k < nb; k++) {
-        code_op(c, ISA_LDW, tmp, 1, 0, 8 + 4 * k, 0);
-        code_op(c, ISA_ADD, ptr0 + k, ptr0 + k, tmp, 0, 0);
-    }
-    code_op(c, ISA_ADDI, 4, 4, 0, -1, 0);
-    code_jump(c, ISA_BNZ, 0, 4, row, 0);
-    code_op(c, ISA_ADDI, 2, 2, 0, -1, 0);
-    code_jump(c, ISA_BNZ, 0, 2, chunk, 0);
-    code_bind(c, done);
-    code_op(c, ISA_EXIT, 0, 0, 0, 0, 0);
+    kernel_chunk_close(c, row, chunk, done, ptr0, nb, ptr0 + nb);
     return true;
 }
 

@@ -300,16 +300,7 @@ static bool reduce_try(const Plan *p, const PlanTask *t, const PlanReduceSpec *s
         for (int r = 2; r <= 5; r++) code_op(c, ISA_LDW, r, M_SCRATCH, 0, 4 * (r - 2), 0);
     /* The next row: bump every pointer (the element loop moved them by
      * inner per element; the bump words take them to the next row). */
-    for (int k = 0; k < nb; k++) {
-        code_op(c, ISA_LDW, 6, 1, 0, 8 + 4 * k, 0);
-        code_op(c, ISA_ADD, f.ptr0 + k, f.ptr0 + k, 6, 0, 0);
-    }
-    code_op(c, ISA_ADDI, 4, 4, 0, -1, 0);
-    code_jump(c, ISA_BNZ, 0, 4, row, 0);
-    code_op(c, ISA_ADDI, 2, 2, 0, -1, 0);
-    code_jump(c, ISA_BNZ, 0, 2, chunk, 0);
-    code_bind(c, done);
-    code_op(c, ISA_EXIT, 0, 0, 0, 0, 0);
+    kernel_chunk_close(c, row, chunk, done, f.ptr0, nb, 6);
     return true;
 }
 
@@ -349,17 +340,7 @@ static void reduce_lanes(const PlanReduceSpec *s, Code *c) {
         code_op(c, quad ? ISA_ST64_PI : ISA_ST32_PI, 4, P_OUT, 0, 2 * s->lanes, 0);
     }
     code_bind(c, end);
-    /* the next row: bump both pointers */
-    for (int k = 0; k < 2; k++) {
-        code_op(c, ISA_LDW, LEFT, 1, 0, 8 + 4 * k, 0);
-        code_op(c, ISA_ADD, P_OUT + k, P_OUT + k, LEFT, 0, 0);
-    }
-    code_op(c, ISA_ADDI, 4, 4, 0, -1, 0);
-    code_jump(c, ISA_BNZ, 0, 4, row, 0);
-    code_op(c, ISA_ADDI, 2, 2, 0, -1, 0);
-    code_jump(c, ISA_BNZ, 0, 2, chunk, 0);
-    code_bind(c, done);
-    code_op(c, ISA_EXIT, 0, 0, 0, 0, 0);
+    kernel_chunk_close(c, row, chunk, done, P_OUT, 2, LEFT);
 }
 
 void kernel_reduce(const Plan *p, const PlanTask *t, Kernel *k) {
