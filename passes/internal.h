@@ -295,6 +295,11 @@ void tile_reduce(Tiler *t, IrOpId id);
  * epilogue. False, doing nothing, when op is not one or its result would
  * have to be split within an image's plane. */
 bool tile_depthwise(Tiler *t, IrOpId id);
+/* A matmul of integer operands the matrix unit does not multiply (i32, or
+ * i8 with u8) on the vector units: per result element, the sum over K of
+ * A x B in the accumulator dtype (a REDUCE with product), then the
+ * epilogue. False, doing nothing, for other dtypes and shapes. */
+bool tile_matmul_vector(Tiler *t, IrOpId id);
 /* Combine partial results [P..., out's dims] (lead leading dims, split over
  * tiles) into out: moved into out's grid with the partials innermost, then
  * reduced with kind, accumulating in acc. */

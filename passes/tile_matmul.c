@@ -427,7 +427,7 @@ void tile_matmul(Tiler *t, IrOpId id) {
     const IrType *yt = vtype(t, y), *at_ = vtype(t, av), *bt_ = vtype(t, bv);
     AmpType at;
     if (!amp_type(t->m, at_->dtype, bt_->dtype, &at)) {
-        err_dtype(t, id);
+        if (!tile_matmul_vector(t, id)) err_dtype(t, id);
         return;
     }
     int R = yt->rank, dm = R - 2, dn = R - 1;

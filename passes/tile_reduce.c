@@ -840,6 +840,88 @@ bool tile_depthwise(Tiler *t, IrOpId id) {
     return true;
 }
 
+bool tile_matmul_vector(Tiler *t, IrOpId id) {
+    const IrGraph *g = t->g;
+    const IrOp *op = &g->ops[id];
+    IrRef av = op->in[0], bv = op->in[1], y = op->out[0];
+    const IrType *at = &g->vals[av].type, *bt = &g->vals[bv].type, *yt = &g->vals[y].type;
+    int R = yt->rank;
+    AccDtype acc = ir_acc_dtype(at->dtype, bt->dtype);
+    if ((dtype_flags(at->dtype) & DT_FLOAT) || (dtype_flags(bt->dtype) & DT_FLOAT) || R < 2 ||
+        at->rank != R || bt->rank != R || R + 1 > IR_MAX_RANK)
+        return false;
+    for (int d = 0; d < R - 2; d++)
+        if ((at->dims[d] != yt->dims[d] && at->dims[d] != 1) ||
+            (bt->dims[d] != yt->dims[d] && bt->dims[d] != 1))
+            return false;
+    int64_t K = at->dims[R - 1];
+    /* the result in the default layout; each tile's rows of A and columns
+     * of B, all of K, in that grid (replicated where it splits the other) */
+    PlanLayout ol, al, bl;
+    layout_default(&ol, yt->dtype, R, yt->dims, 0, (int32_t)t->m->tiles, 1024);
+    const IrType *src[2] = {at, bt};
+    PlanLayout *lay[2] = {&al, &bl};
+    for (int k = 0; k < 2; k++) {
+        PlanLayout *l = lay[k];
+        *l = ol;
+        l->dtype = src[k]->dtype;
+        for (int d = 0; d < R; d++) {
+            l->dims[d] = l->block[d] = src[k]->dims[d];
+            l->axis[d] = -1;
+            l->lo[d] = l->hi[d] = 0;
+            l->mult[d] = 1;
+        }
+        for (int d = 0; d < R - 2; d++)
+            if (src[k]->dims[d] == yt->dims[d] && ol.axis[d] >= 0)
+                l->axis[d] = ol.axis[d], l->block[d] = ol.block[d];
+        int d = k == 0 ? R - 2 : R - 1; /* A's rows, B's columns */
+        if (ol.axis[d] >= 0) l->axis[d] = ol.axis[d], l->block[d] = ol.block[d];
+        l->pad = 0;
+    }
+
+    /* S = [batch..., M, N, K], K reduced: A read at (batch, m, k), B at
+     * (batch, k, n), stride 0 where broadcast */
+    Red r;
+    red_init(&r, id, PLAN_RED_SUM);
+    r.product = true;
+    r.rank = R + 1;
+    memcpy(r.dims, yt->dims, sizeof r.dims);
+    r.dims[R] = K;
+    r.nstrided = 2;
+    for (int k = 0; k < 2; k++) {
+        int64_t ls[IR_MAX_RANK], es = (int64_t)dtype_size(src[k]->dtype);
+        layout_strides(lay[k], ls);
+        for (int d = 0; d < R - 2; d++) r.in_st[k][d] = src[k]->dims[d] > 1 ? ls[d] * es : 0;
+        r.in_st[k][R - 2] = k == 0 ? ls[R - 2] * es : 0;
+        r.in_st[k][R - 1] = k == 1 ? ls[R - 1] * es : 0;
+        r.in_st[k][R] = (k == 0 ? ls[R - 1] : ls[R - 2]) * es;
+    }
+    for (int d = 0; d <= R; d++) {
+        r.reduced[d] = d == R;
+        r.out_dim[d] = d < R ? d : -1;
+    }
+    r.nin = 2;
+    r.in[0] = tile_value_in(t, av, &al);
+    r.in[1] = tile_value_in(t, bv, &bl);
+    r.acc = acc;
+    r.cost = 6;
+    int32_t out = tile_new_value_buf(t, PLAN_BUF_VALUE, y, &ol, NULL);
+    bool ident = tile_identity_body(g, id) && yt->dtype == acc;
+    if (ident) {
+        r.out = out;
+    } else {
+        PlanLayout cl = ol;
+        cl.dtype = acc;
+        r.out = plan_add_layout_buf(t->p, PLAN_BUF_ACC, IR_NONE, id,
+                                    arena_printf(t->arena, "%s [acc]", tile_value_name(t, y)), &cl);
+    }
+    reduce_task(t, &r);
+    if (!ident) tile_epilogue(t, id, r.out, out, 0);
+    t->vals[y].kind = VAL_COMPUTED;
+    tile_note_buf(t, y, out);
+    return true;
+}
+
 void tile_reduce(Tiler *t, IrOpId id) {
     switch (t->g->ops[id].kind) {
     case IR_OP_max_pool2d:
