@@ -756,6 +756,29 @@ static void tile_pool(Tiler *t, IrOpId id) {
     tile_note_buf(t, y, r.out);
 }
 
+/* The REDUCE of a product r (its operands set) into op r->op's result in
+ * layout ol: straight into it (rounded to its dtype) when the body is the
+ * identity, else into an accumulator that the epilogue reads. */
+static void product_reduce(Tiler *t, Red *r, const PlanLayout *ol) {
+    IrOpId id = r->op;
+    IrRef y = t->g->ops[id].out[0];
+    int32_t out = tile_new_value_buf(t, PLAN_BUF_VALUE, y, ol, NULL);
+    bool ident = tile_identity_body(t->g, id);
+    if (ident) {
+        r->out = out;
+    } else {
+        PlanLayout al = *ol;
+        al.dtype = r->acc;
+        r->out =
+            plan_add_layout_buf(t->p, PLAN_BUF_ACC, IR_NONE, id,
+                                arena_printf(t->arena, "%s [acc]", tile_value_name(t, y)), &al);
+    }
+    reduce_task(t, r);
+    if (!ident) tile_epilogue(t, id, r->out, out, 0);
+    t->vals[y].kind = VAL_COMPUTED;
+    tile_note_buf(t, y, out);
+}
+
 bool tile_depthwise(Tiler *t, IrOpId id) {
     const IrGraph *g = t->g;
     const IrOp *op = &g->ops[id];
@@ -823,20 +846,7 @@ bool tile_depthwise(Tiler *t, IrOpId id) {
     r.in[1] = tile_value_in(t, wv, &wl);
     r.acc = ACC_DTYPE_F32;
     r.cost = 6;
-    int32_t out = tile_new_value_buf(t, PLAN_BUF_VALUE, y, &ol, NULL);
-    bool ident = tile_identity_body(g, id);
-    if (ident) {
-        r.out = out;
-    } else {
-        PlanLayout al = ol;
-        al.dtype = ACC_DTYPE_F32;
-        r.out = plan_add_layout_buf(t->p, PLAN_BUF_ACC, IR_NONE, id,
-                                    arena_printf(t->arena, "%s [acc]", tile_value_name(t, y)), &al);
-    }
-    reduce_task(t, &r);
-    if (!ident) tile_epilogue(t, id, r.out, out, 0);
-    t->vals[y].kind = VAL_COMPUTED;
-    tile_note_buf(t, y, out);
+    product_reduce(t, &r, &ol);
     return true;
 }
 
@@ -905,20 +915,7 @@ bool tile_matmul_vector(Tiler *t, IrOpId id) {
     r.in[1] = tile_value_in(t, bv, &bl);
     r.acc = acc;
     r.cost = 6;
-    int32_t out = tile_new_value_buf(t, PLAN_BUF_VALUE, y, &ol, NULL);
-    bool ident = tile_identity_body(g, id) && yt->dtype == acc;
-    if (ident) {
-        r.out = out;
-    } else {
-        PlanLayout cl = ol;
-        cl.dtype = acc;
-        r.out = plan_add_layout_buf(t->p, PLAN_BUF_ACC, IR_NONE, id,
-                                    arena_printf(t->arena, "%s [acc]", tile_value_name(t, y)), &cl);
-    }
-    reduce_task(t, &r);
-    if (!ident) tile_epilogue(t, id, r.out, out, 0);
-    t->vals[y].kind = VAL_COMPUTED;
-    tile_note_buf(t, y, out);
+    product_reduce(t, &r, &ol);
     return true;
 }
 
