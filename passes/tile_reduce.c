@@ -114,17 +114,21 @@ static int64_t result_iter(const PlanLayout *ol, int32_t q, int nk, const int *i
     return n;
 }
 
-/* Whether spec is a plain sum of f32 values into contiguous f32, f16 or
- * bf16 results, one run of a few positions lanes elements apart (the
- * partials of a K split): a kernel can take lanes results at a time. */
+/* Whether a reduction of kind, accumulating in acc, of in values into
+ * out results is a sum that f32v2add and the pair conversions serve. */
+static bool lanes_dtypes(PlanReduceKind kind, AccDtype acc, AccDtype in, AccDtype out) {
+    return kind == PLAN_RED_SUM && acc == ACC_DTYPE_F32 && in == ACC_DTYPE_F32 &&
+           (out == ACC_DTYPE_F32 || out == ACC_DTYPE_F16 || out == ACC_DTYPE_BF16);
+}
+
+/* Whether spec is such a plain sum into contiguous results, one run of a
+ * few positions lanes elements apart (the partials of a K split): a
+ * kernel can take lanes results at a time. */
 static bool lanes_apply(const PlanReduceSpec *s, const Red *r, int lanes) {
-    AccDtype o = s->out_dtype;
-    return r->task == PLAN_REDUCE && s->kind == PLAN_RED_SUM && !s->body && !s->product &&
-           !s->divisor && r->wsplit == 1 && s->nbuf == 2 && s->acc_dtype == ACC_DTYPE_F32 &&
-           s->dtype[1] == ACC_DTYPE_F32 &&
-           (o == ACC_DTYPE_F32 || o == ACC_DTYPE_F16 || o == ACC_DTYPE_BF16) && s->r1 == 1 &&
-           s->r0 >= 1 && s->r0 <= 16 && s->rs0[1] % (4 * lanes) == 0 && s->inner[1] == 4 &&
-           s->inner[0] == (int64_t)dtype_size(o);
+    return r->task == PLAN_REDUCE && !s->body && !s->product && !s->divisor && r->wsplit == 1 &&
+           s->nbuf == 2 && lanes_dtypes(s->kind, s->acc_dtype, s->dtype[1], s->out_dtype) &&
+           s->r1 == 1 && s->r0 >= 1 && s->r0 <= 16 && s->rs0[1] % (4 * lanes) == 0 &&
+           s->inner[1] == 4 && s->inner[0] == (int64_t)dtype_size(s->out_dtype);
 }
 
 /* Whether a tile's elements (it, collapsed) come in rows of a multiple of
@@ -523,9 +527,7 @@ void tile_combine_partials(Tiler *t, IrOpId id, int32_t partial, int lead, PlanR
      * stored innermost (one run), or outermost for a plain f32 sum (one
      * block per partial, which the REDUCE kernel can add two results at a
      * time: PlanReduceSpec.lanes) */
-    AccDtype od = ol.dtype;
-    bool outer = kind == PLAN_RED_SUM && acc == ACC_DTYPE_F32 && pl.dtype == ACC_DTYPE_F32 &&
-                 (od == ACC_DTYPE_F32 || od == ACC_DTYPE_F16 || od == ACC_DTYPE_BF16);
+    bool outer = lanes_dtypes(kind, acc, pl.dtype, ol.dtype);
     PlanLayout gl = pl;
     gl.base = ol.base;
     gl.ngrid = ol.ngrid;
@@ -756,22 +758,31 @@ static void tile_pool(Tiler *t, IrOpId id) {
     tile_note_buf(t, y, r.out);
 }
 
-/* The REDUCE of a product r (its operands set) into op r->op's result in
- * layout ol: straight into it (rounded to its dtype) when the body is the
+/* The REDUCE of the product of op r->op's first two operands (a and b,
+ * in layouts al and bl, read with r's in_st) into its result in layout
+ * ol: straight into it (rounded to its dtype) when the body is the
  * identity, else into an accumulator that the epilogue reads. */
-static void product_reduce(Tiler *t, Red *r, const PlanLayout *ol) {
+static void product_reduce(Tiler *t, Red *r, const PlanLayout *al, const PlanLayout *bl,
+                           const PlanLayout *ol) {
     IrOpId id = r->op;
+    const IrOp *op = &t->g->ops[id];
+    r->product = true;
+    r->nstrided = 2;
+    r->nin = 2;
+    r->in[0] = tile_value_in(t, op->in[0], al);
+    r->in[1] = tile_value_in(t, op->in[1], bl);
+    r->cost = 6;
     IrRef y = t->g->ops[id].out[0];
     int32_t out = tile_new_value_buf(t, PLAN_BUF_VALUE, y, ol, NULL);
     bool ident = tile_identity_body(t->g, id);
     if (ident) {
         r->out = out;
     } else {
-        PlanLayout al = *ol;
-        al.dtype = r->acc;
+        PlanLayout cl = *ol;
+        cl.dtype = r->acc;
         r->out =
             plan_add_layout_buf(t->p, PLAN_BUF_ACC, IR_NONE, id,
-                                arena_printf(t->arena, "%s [acc]", tile_value_name(t, y)), &al);
+                                arena_printf(t->arena, "%s [acc]", tile_value_name(t, y)), &cl);
     }
     reduce_task(t, r);
     if (!ident) tile_epilogue(t, id, r->out, out, 0);
@@ -827,13 +838,11 @@ bool tile_depthwise(Tiler *t, IrOpId id) {
 
     Red r;
     red_init(&r, id, PLAN_RED_SUM);
-    r.product = true;
     r.rank = yt->rank + 2;
     memcpy(r.dims, yt->dims, sizeof r.dims);
     window_strides(&r, &xl, &w);
     int64_t ws[IR_MAX_RANK], es = (int64_t)dtype_size(wt->dtype);
     layout_strides(&wl, ws);
-    r.nstrided = 2;
     r.in_st[1][1] = ws[0] * es;
     r.in_st[1][4] = ws[2] * es;
     r.in_st[1][5] = ws[3] * es;
@@ -841,12 +850,8 @@ bool tile_depthwise(Tiler *t, IrOpId id) {
         r.reduced[d] = d >= yt->rank;
         r.out_dim[d] = d < yt->rank ? d : -1;
     }
-    r.nin = 2;
-    r.in[0] = tile_value_in(t, x, &xl);
-    r.in[1] = tile_value_in(t, wv, &wl);
     r.acc = ACC_DTYPE_F32;
-    r.cost = 6;
-    product_reduce(t, &r, &ol);
+    product_reduce(t, &r, &xl, &wl, &ol);
     return true;
 }
 
@@ -893,11 +898,9 @@ bool tile_matmul_vector(Tiler *t, IrOpId id) {
      * (batch, k, n), stride 0 where broadcast */
     Red r;
     red_init(&r, id, PLAN_RED_SUM);
-    r.product = true;
     r.rank = R + 1;
     memcpy(r.dims, yt->dims, sizeof r.dims);
     r.dims[R] = K;
-    r.nstrided = 2;
     for (int k = 0; k < 2; k++) {
         int64_t ls[IR_MAX_RANK], es = (int64_t)dtype_size(src[k]->dtype);
         layout_strides(lay[k], ls);
@@ -910,12 +913,8 @@ bool tile_matmul_vector(Tiler *t, IrOpId id) {
         r.reduced[d] = d == R;
         r.out_dim[d] = d < R ? d : -1;
     }
-    r.nin = 2;
-    r.in[0] = tile_value_in(t, av, &al);
-    r.in[1] = tile_value_in(t, bv, &bl);
     r.acc = acc;
-    r.cost = 6;
-    product_reduce(t, &r, &ol);
+    product_reduce(t, &r, &al, &bl, &ol);
     return true;
 }
 

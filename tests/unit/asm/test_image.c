@@ -64,14 +64,20 @@ static void write(const AsmImage *img, StrBuf *out) {
     asm_image_write(img, out);
 }
 
-static void test_write_read_write(void **state) {
-    AsmImage *img = sample(false);
+/* img, valid, written to out and read back. */
+static AsmImage *write_read(const AsmImage *img, StrBuf *out) {
     char err[256];
     if (!asm_image_check(img, err, sizeof err)) fail_msg("%s", err);
-    StrBuf one, two;
-    write(img, &one);
-    AsmImage *back = asm_image_read(one.data, one.len, err, sizeof err);
+    write(img, out);
+    AsmImage *back = asm_image_read(out->data, out->len, err, sizeof err);
     if (!back) fail_msg("%s", err);
+    return back;
+}
+
+static void test_write_read_write(void **state) {
+    AsmImage *img = sample(false);
+    StrBuf one, two;
+    AsmImage *back = write_read(img, &one);
     write(back, &two);
     assert_int_equal(one.len, two.len);
     assert_memory_equal(one.data, two.data, one.len);
@@ -199,12 +205,8 @@ static void test_recv_groups(void **state) {
     assert_int_equal(s->recvs[1].count, 2);
     assert_int_equal(s->recvs[1].stride, -0x100);
     assert_int_equal(s->recvs[2].count, 1);
-    char err[256];
-    if (!asm_image_check(img, err, sizeof err)) fail_msg("%s", err);
     StrBuf one, two;
-    write(img, &one);
-    AsmImage *back = asm_image_read(one.data, one.len, err, sizeof err);
-    if (!back) fail_msg("%s", err);
+    AsmImage *back = write_read(img, &one);
     assert_int_equal(back->tiles[1].slots[0].nrecvs, 4);
     assert_int_equal(back->tiles[1].slots[0].recvs[1].stride, -0x100);
     /* a file splitting the first group in two (3 + 2 pieces) reads back
@@ -215,10 +217,8 @@ static void test_recv_groups(void **state) {
     s->nrecvs++;
     s->recvs[0].count = 3;
     s->recvs[1].count = 2, s->recvs[1].dst = keep.dst + 3 * 0x40;
-    write(img, &two);
+    AsmImage *split = write_read(img, &two);
     assert_true(two.len == one.len + 24);
-    AsmImage *split = asm_image_read(two.data, two.len, err, sizeof err);
-    if (!split) fail_msg("%s", err);
     assert_int_equal(split->tiles[1].slots[0].nrecvs, 4);
     assert_int_equal(split->tiles[1].slots[0].recvs[0].count, 5);
     sb_free(&two);
@@ -227,6 +227,7 @@ static void test_recv_groups(void **state) {
     assert_memory_equal(one.data, two.data, one.len);
     asm_image_free(split);
     /* a group whose last piece is past SRAM is refused */
+    char err[256];
     s->recvs[0].count = 1024;
     assert_false(asm_image_check(img, err, sizeof err));
     assert_string_equal(err, "tile 1 slot 0: receive 0 writes 0x1000..0x10fd0, outside SRAM");
